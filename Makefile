@@ -1,0 +1,66 @@
+# The front door. `make demo` and `make test` work on a fresh clone: both set up .venv first.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ENV ?= default
+PORT ?= 4566
+TEMPLATES := template.yaml $(wildcard examples/*/template.yaml)
+
+export AWS_REGION ?= us-east-1
+export AWS_DEFAULT_REGION ?= $(AWS_REGION)
+export SAM_CLI_TELEMETRY ?= 0
+
+.PHONY: help venv format lint check-rules unit test bench build validate deploy local demo redrive clean freeze
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; this project needs Python 3.11" >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "setting up $(VENV) from requirements-dev.txt (first run only)"
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(STAMP) ## create .venv from the pinned requirements
+
+format: $(STAMP) ## format and auto-fix the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+lint: $(STAMP) ## ruff, mypy, cfn-lint and sam validate --lint on every template
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/cfn-lint $(TEMPLATES)
+	@for t in $(TEMPLATES); do echo "sam validate --lint $$t"; $(BIN)/sam validate --lint --template-file $$t >/dev/null; done
+
+unit: $(STAMP) ## unit tests only (no local stack)
+	$(BIN)/pytest tests/unit -q
+
+test: lint ## every check: lint, types, template lint, all tests
+	$(BIN)/pytest -q -m "not bench"
+
+bench: $(STAMP) ## benchmarks (speed and throughput figures)
+	$(BIN)/pytest tests/bench -q -m bench -s
+
+build: $(STAMP) ## sam build (no container needed with Python 3.11)
+	$(BIN)/sam build
+
+validate: $(STAMP)
+	$(BIN)/sam validate --lint
+
+deploy: build ## sam deploy to AWS (ENV=dev|prod picks the samconfig.toml environment)
+	$(BIN)/sam deploy --config-env $(ENV)
+
+clean: ## remove build output and the local stack's state
+	rm -rf .aws-sam .local
+
+freeze: $(STAMP) ## re-pin requirements-dev.txt from the current .venv
+	@{ head -2 requirements-dev.txt; $(BIN)/python -m pip freeze --exclude-editable | sort -f; } > requirements-dev.txt.new
+	@mv requirements-dev.txt.new requirements-dev.txt
