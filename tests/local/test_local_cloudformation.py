@@ -1,0 +1,148 @@
+"""CloudFormation on the local stack: SAM templates deploy, Cognito resources exist, custom resources
+answer Create/Update/Delete through their ResponseURL, and stacks import each other's exports."""
+
+from __future__ import annotations
+
+import pytest
+
+from local.stack import DeployError, LocalStack
+from tests.local.conftest import FIXTURES, deploy_fixture, items, unique_name
+
+pytestmark = pytest.mark.local
+
+
+@pytest.fixture(scope="module")
+def provider(local_stack: LocalStack) -> tuple[str, dict[str, str]]:
+    name = unique_name("cfn")
+    return name, deploy_fixture(local_stack, name, ThingName="first")
+
+
+def requests_seen(stack: LocalStack, outputs: dict[str, str]) -> list[dict[str, str]]:
+    return items(stack, outputs["RecordsTable"])
+
+
+def test_sam_template_deploys_with_its_outputs(local_stack, provider):
+    # Given the fixture SAM template deployed  # When its outputs are read
+    name, outputs = provider
+    # Then they resolve to the created resources
+    assert outputs["EchoFunctionName"] == f"{name}-echo"
+    assert outputs["ProviderURL"] == f"https://cognito-idp.us-east-1.amazonaws.com/{outputs['UserPoolId']}"
+    assert outputs["UserPoolArn"].endswith(f":userpool/{outputs['UserPoolId']}")
+
+
+def test_cognito_resources_are_created_with_their_properties(local_stack, provider):
+    # Given the deployed stack
+    _, outputs = provider
+    cognito = local_stack.client("cognito-idp")
+    pool_id = outputs["UserPoolId"]
+    # When the pool and its children are described
+    pool = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+    client = cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=outputs["WebClientId"])[
+        "UserPoolClient"
+    ]
+    machine = cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=outputs["MachineClientId"])
+    group = cognito.get_group(UserPoolId=pool_id, GroupName="confirmed")["Group"]
+    server = cognito.describe_resource_server(UserPoolId=pool_id, Identifier="orders")["ResourceServer"]
+    domain = cognito.describe_user_pool_domain(Domain=outputs["DomainName"])["DomainDescription"]
+    # Then each carries what the template says
+    assert pool["LambdaConfig"]["PreTokenGenerationConfig"]["LambdaVersion"] == "V2_0"
+    assert client["CallbackURLs"] == ["http://localhost:3000/callback"]
+    assert client["ClientName"] == "web"
+    assert machine["UserPoolClient"]["ClientSecret"] == outputs["MachineClientSecret"]
+    assert group["Precedence"] == 10
+    assert server["Scopes"] == [{"ScopeName": "read", "ScopeDescription": "read orders"}]
+    assert domain["UserPoolId"] == pool_id
+
+
+def test_custom_resource_create_is_answered_through_the_response_url(local_stack, provider):
+    # Given the deployed stack whose custom resource answered with its own physical id and data
+    name, outputs = provider
+    # When the resource is read back
+    seen = requests_seen(local_stack, outputs)
+    # Then CloudFormation got the function's answer
+    assert [r["request_type"] for r in seen if r["logical_id"] == "Thing"] == ["Create"]
+    assert outputs["ThingId"] == "first"
+    assert outputs["ThingGreeting"] == "hello first"
+    resource = local_stack.client("cloudformation").describe_stack_resource(
+        StackName=name, LogicalResourceId="Thing"
+    )
+    assert resource["StackResourceDetail"]["PhysicalResourceId"] == "first"
+
+
+def test_stack_in_another_template_imports_the_service_token_and_is_deleted(local_stack, provider):
+    # Given an application stack that uses the provider's custom resource through Fn::ImportValue
+    name, outputs = provider
+    app = unique_name("app")
+    app_outputs = local_stack.deploy(FIXTURES / "app-stack.yaml", {"Provider": name, "ThingName": "app"}, app)
+    # When the application stack is deleted
+    local_stack.delete(app)
+    # Then the function saw its Create and then its Delete, with the physical id it returned
+    seen = [r for r in requests_seen(local_stack, outputs) if r["logical_id"] == "AppThing"]
+    assert app_outputs["Greeting"] == "hello app"
+    assert sorted((r["request_type"], r["physical_id"]) for r in seen) == [
+        ("Create", "app"),
+        ("Delete", "app"),
+    ]
+
+
+def test_update_sends_old_properties_and_a_new_physical_id_deletes_the_old(local_stack):
+    # Given a stack whose custom resource is named "one"
+    name = unique_name("upd")
+    outputs = deploy_fixture(local_stack, name, ThingName="one")
+    # When the stack is updated with a new name (the function answers a new physical id)
+    updated = deploy_fixture(local_stack, name, ThingName="two")
+    # Then the function got an Update with the old properties, then a Delete of the old resource
+    seen = [r for r in requests_seen(local_stack, outputs) if r["logical_id"] == "Thing"]
+    updates = [r for r in seen if r["request_type"] == "Update"]
+    assert [(u["physical_id"], u["old_name"]) for u in updates] == [("two", "one")]
+    assert [r["physical_id"] for r in seen if r["request_type"] == "Delete"] == ["one"]
+    assert updated["ThingId"] == "two"
+    local_stack.delete(name)
+
+
+def test_failed_custom_resource_rolls_the_stack_back_with_its_reason(local_stack, provider):
+    # Given an application stack whose custom resource answers FAILED
+    name, _ = provider
+    template = {
+        "Resources": {
+            "Bad": {
+                "Type": "Custom::Thing",
+                "Properties": {
+                    "ServiceToken": {"Fn::ImportValue": f"{name}-ServiceToken"},
+                    "Table": {"Fn::ImportValue": f"{name}-RecordsTable"},
+                    "Name": "bad",
+                    "Fail": "true",
+                },
+            }
+        }
+    }
+    # When it is deployed  # Then the deploy fails with the function's reason
+    with pytest.raises(DeployError, match="asked to fail"):
+        local_stack.deploy(template, {}, unique_name("bad"))
+
+
+def test_update_of_cognito_resources_changes_them_in_place(local_stack):
+    # Given a deployed stack with pre token generation V2_0
+    name = unique_name("cog")
+    outputs = deploy_fixture(local_stack, name)
+    # When the stack is updated to V1_0
+    updated = deploy_fixture(local_stack, name, PreTokenVersion="V1_0")
+    # Then the same pool now has the new trigger version
+    pool = local_stack.client("cognito-idp").describe_user_pool(UserPoolId=outputs["UserPoolId"])["UserPool"]
+    assert updated["UserPoolId"] == outputs["UserPoolId"]
+    assert pool["LambdaConfig"]["PreTokenGenerationConfig"]["LambdaVersion"] == "V1_0"
+    local_stack.delete(name)
+
+
+def test_delete_removes_cognito_resources_and_sends_delete_first(local_stack):
+    # Given a deployed stack
+    name = unique_name("del")
+    outputs = deploy_fixture(local_stack, name)
+    cognito = local_stack.client("cognito-idp")
+    # When it is deleted
+    local_stack.delete(name)
+    # Then the pool is gone, and the custom resource was asked to delete before its function went
+    with pytest.raises(cognito.exceptions.ResourceNotFoundException):
+        cognito.describe_user_pool(UserPoolId=outputs["UserPoolId"])
+    deletes = [r for r in requests_seen(local_stack, outputs) if r["request_type"] == "Delete"]
+    assert [r["physical_id"] for r in deletes] == ["first"]
