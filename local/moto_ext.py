@@ -33,6 +33,8 @@ from local.functions import FunctionRuntime
 log = logging.getLogger("local.moto_ext")
 
 MAX_RESPONSE_BYTES = 4096
+# A function PUTs its answer before it returns, so once it has returned an answer is in or never comes.
+ANSWER_GRACE_S = 1.0
 RESPONSE_PATH = "/_local/cfn-response/"
 
 
@@ -237,7 +239,7 @@ class LocalCustomResource(CustomModel):
         request_id, pending, event = self._request(request_type, properties, old)
         self._invoke(properties["ServiceToken"], event)
         # The function PUTs its answer before it returns; a short grace covers a slow answering thread.
-        if not pending.done.wait(timeout=5.0) and BROKER.abandon(request_id):
+        if not pending.done.wait(timeout=ANSWER_GRACE_S) and BROKER.abandon(request_id):
             raise CustomResourceError(
                 f"{self.logical_id}: the function returned without answering {request_type}"
             )
@@ -259,7 +261,7 @@ class LocalCustomResource(CustomModel):
             try:
                 self._invoke(self.properties["ServiceToken"], event)
             finally:
-                if not pending.done.wait(timeout=5.0) and BROKER.abandon(request_id):
+                if not pending.done.wait(timeout=ANSWER_GRACE_S) and BROKER.abandon(request_id):
                     self._on_create_answer(
                         {"Status": "FAILED", "Reason": "the function returned without answering Create"}
                     )
@@ -366,8 +368,15 @@ class LocalCustomResource(CustomModel):
         return original_resource
 
 
+def _forget_outputs(stack: Any) -> None:
+    """A stack without resources has no outputs; moto would re-create resources to evaluate them."""
+    stack.output_map._output_json_map = {}
+    stack.output_map._parsed_outputs = {}
+
+
 def _roll_back(stack: Any) -> None:
     with stack_lock(stack.name):
+        _forget_outputs(stack)
         try:
             stack.resource_map.delete()
             stack.status = "ROLLBACK_COMPLETE"
@@ -473,6 +482,7 @@ def _kept_when_delete_fails(original: Callable[..., Any]) -> Callable[..., Any]:
                 exports = {e.name: e for e in stack.exports}
                 try:
                     original(self, stack.stack_id)
+                    _forget_outputs(stack)
                 except Exception as exc:  # noqa: BLE001 - reported on the stack (DELETE_FAILED), as in AWS
                     stack.status = "DELETE_FAILED"
                     stack._add_stack_event("DELETE_FAILED", resource_status_reason=str(exc))

@@ -146,16 +146,19 @@ class EventSourcePoller:
     def _receive(self, queue: Queue, batch_size: int, window_s: float) -> list[Message]:
         lock = self._queue_locks.setdefault(queue.name, threading.Lock())
         deadline = time.monotonic() + window_s
-        messages: list[Message] = []
+        # By message id: a message whose visibility timeout ends within the batching window comes back
+        # with a new receipt handle, and a batch holds each message once.
+        messages: dict[str, Message] = {}
         while True:
             with lock:
-                messages += self._sqs.receive_message(
+                received = self._sqs.receive_message(
                     queue.name, batch_size - len(messages), 0, int(getattr(queue, "visibility_timeout", 30))
                 )
+            messages.update((m.id, m) for m in received)
             if len(messages) >= batch_size or not messages or time.monotonic() >= deadline:
-                return messages
+                return list(messages.values())
             if self._stop.wait(min(0.05, max(0.0, deadline - time.monotonic()))):
-                return messages
+                return list(messages.values())
 
     def _work(self, uuid: str) -> None:
         while not self._stop.is_set():

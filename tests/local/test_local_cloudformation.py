@@ -144,5 +144,7 @@ def test_delete_removes_cognito_resources_and_sends_delete_first(local_stack):
     # Then the pool is gone, and the custom resource was asked to delete before its function went
     with pytest.raises(cognito.exceptions.ResourceNotFoundException):
         cognito.describe_user_pool(UserPoolId=outputs["UserPoolId"])
+    pools = cognito.list_user_pools(MaxResults=60)["UserPools"]
+    assert [p for p in pools if p["Name"] == f"{name}-users"] == []
     deletes = [r for r in requests_seen(local_stack, outputs) if r["request_type"] == "Delete"]
     assert [r["physical_id"] for r in deletes] == ["first"]
