@@ -182,6 +182,9 @@ class FunctionRuntime:
         digest = hashlib.sha1(f"{function_name}:{env_key}".encode(), usedforsecurity=False).hexdigest()[:10]
         module_name = f"_local_fn_{function_name.replace('-', '_')}_{digest}"
         lambda_env = {
+            # No X-Ray daemon here: Powertools' Tracer off unless the function's environment says otherwise.
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
             **environment,
             "AWS_LAMBDA_FUNCTION_NAME": function_name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),

@@ -212,6 +212,18 @@ class LocalStack:
         self._wait(cfn, stack_id, timeout_s)
         self.stack_outputs.pop(stack_name, None)
 
+    def drain(self, queue_url: str, timeout_s: float = 60.0) -> None:
+        """Wait until a queue has no visible or in-flight messages (its consumer has finished)."""
+        sqs = self.client("sqs")
+        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
+            if all(int(attributes.get(name, 0)) == 0 for name in names):
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"{queue_url} still has messages after {timeout_s:.0f}s")
+
     def describe_outputs(self, stack_name: str) -> dict[str, str]:
         stacks = self._describe(self.client("cloudformation"), stack_name)
         return {o["OutputKey"]: o["OutputValue"] for s in stacks for o in s.get("Outputs") or []}
