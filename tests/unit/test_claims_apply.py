@@ -301,7 +301,10 @@ def test_a_malformed_event_is_left_unchanged_with_a_reason(mutate: Any, reason: 
     event = load_event("pre_token/v2_authentication.json")
     mutate(event)
     original = copy.deepcopy(event)
-    rules = rule_set({"name": "g", "id_token": {"claims": {"groups": {"groups": True}}}})
+    # hiding a group the user is not in: the group configuration is read, and nothing is hidden
+    rules = rule_set(
+        {"name": "g", "hide_groups": ["admins"], "id_token": {"claims": {"groups": {"groups": True}}}}
+    )
     assert edit_event(rules, event) == reason
     assert event == original
 

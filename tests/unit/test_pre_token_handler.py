@@ -188,10 +188,10 @@ def test_an_unexpected_failure_returns_the_event_unchanged_and_is_logged(
 ) -> None:
     app = handler(monkeypatch)
 
-    def broken(rules: Any, event: Any) -> str | None:
+    def broken(event: Any) -> str | None:
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(app, "edit_event", broken)
+    monkeypatch.setattr(app, "APPLY", broken)
     event = load_event("pre_token/v2_authentication.json")
     original = copy.deepcopy(event)
     assert app.lambda_handler(event, lambda_context) == original

@@ -8,7 +8,6 @@ log (cold start).
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -81,69 +80,14 @@ class RuleSetError(Exception):
         super().__init__(f"claim rules in {origin} are invalid: " + "; ".join(self.problems))
 
 
-# --- Runtime structures ----------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class Subject:
-    """What the rules see of one token request."""
-
-    trigger_source: str
-    client_id: str
-    username: str
-    attributes: Mapping[str, Any]
-    groups: tuple[str, ...]
-    group_set: frozenset[str]
-    scopes: tuple[str, ...]
-    machine: bool
-    visible_groups: tuple[str, ...] = ()
-
-
-# A source returns the claim's value, or None when it has none (absent attribute, no groups, ...).
-SourceFn = Callable[[Subject], Any]
-
-
-@dataclass(frozen=True, slots=True)
-class TokenEdit:
-    claims: tuple[tuple[str, SourceFn], ...] = ()
-    suppress: tuple[str, ...] = ()
-    scopes_add: tuple[str, ...] = ()
-    scopes_suppress: tuple[str, ...] = ()
-    scopes_by_group: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    name: str
-    clients: frozenset[str] | None = None
-    groups_any: frozenset[str] | None = None
-    groups_none: frozenset[str] | None = None
-    scopes_any: frozenset[str] | None = None
-    trigger_sources: frozenset[str] | None = None
-    machine: bool | None = None
-    id_token: TokenEdit | None = None
-    access_token: TokenEdit | None = None
-    hide_groups: frozenset[str] = frozenset()
-
-    def matches(self, subject: Subject) -> bool:
-        if self.machine is not None and self.machine != subject.machine:
-            return False
-        if self.clients is not None and subject.client_id not in self.clients:
-            return False
-        if self.trigger_sources is not None and subject.trigger_source not in self.trigger_sources:
-            return False
-        if self.groups_any is not None and self.groups_any.isdisjoint(subject.group_set):
-            return False
-        if self.groups_none is not None and not self.groups_none.isdisjoint(subject.group_set):
-            return False
-        return not (self.scopes_any is not None and self.scopes_any.isdisjoint(subject.scopes))
-
-
 @dataclass(frozen=True, slots=True)
 class RuleSet:
+    """A checked rule set: its rule names, and the function that applies it to one event."""
+
     origin: str
     event_version: EventVersion
-    rules: tuple[Rule, ...]
+    names: tuple[str, ...]
+    apply: Callable[[Any], str | None]
     # No rule kind calls AWS today; the handler keeps boto3 off its path while this stays False.
     needs_aws: bool = False
 
@@ -151,12 +95,34 @@ class RuleSet:
 # --- Loading -----------------------------------------------------------------------------------------
 
 
-@cache
-def _validator() -> Callable[[Any], Any]:
-    import fastjsonschema  # noqa: PLC0415 - only loading needs it; the warm path never does
+VALIDATOR_PATH = Path(__file__).with_name("_schema_validator.py")
+_VALIDATOR_HEADER = (
+    "# Generated from claim_rules.schema.json by `python -m cognito_automation.claims generate-validator`.\n"
+    "# Do not edit. Shipped as code so that a cold start does not compile the schema (about 0.1 s).\n"
+    "# Generated code is exempt from the project's lint, format and type rules:\n"
+    "# ruff: noqa\n"
+    "# mypy: ignore-errors\n"
+    "# fmt: off\n"
+)
+
+
+def generated_validator() -> str:
+    """The source of the validator module for the current schema."""
+    import fastjsonschema  # noqa: PLC0415 - only the generator needs the compiler
 
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    validate: Callable[[Any], Any] = fastjsonschema.compile(schema)
+    code = fastjsonschema.compile_to_code(schema)
+    entry = re.search(r"^def (validate\w*)\(", code, re.MULTILINE)
+    if entry is None:
+        raise RuntimeError("fastjsonschema generated no validate function")
+    return f"{_VALIDATOR_HEADER}{code}\n\nvalidate = {entry.group(1)}\n"
+
+
+@cache
+def _validator() -> Callable[[Any], Any]:
+    from cognito_automation.claims import _schema_validator  # noqa: PLC0415 - loading only, never the warm path
+
+    validate: Callable[[Any], Any] = getattr(_schema_validator, "validate")  # noqa: B009 - generated, untyped
     return validate
 
 
@@ -190,8 +156,14 @@ def load_rules(document: Any, event_version: EventVersion, origin: str = "docume
         problems.extend(f"{label}: {reason}" for reason in _rule_problems(raw, event_version))
     if problems:
         raise RuleSetError(origin, problems)
-    rules = tuple(_compile_rule(raw) for raw in document["rules"])
-    return RuleSet(origin=origin, event_version=event_version, rules=rules)
+    from cognito_automation.claims.apply import compile_rules  # noqa: PLC0415 - apply imports this module
+
+    return RuleSet(
+        origin=origin,
+        event_version=event_version,
+        names=tuple(raw["name"] for raw in document["rules"]),
+        apply=compile_rules(document["rules"]),
+    )
 
 
 def _check_schema(document: Any, origin: str) -> None:
@@ -330,127 +302,3 @@ def _may_be_complex(source: Mapping[str, Any]) -> bool:
     if "default" in source and isinstance(source["default"], list | dict):
         return True
     return any(_may_be_complex(inner) for inner in source.get("first_of", []))
-
-
-# --- Compilation -----------------------------------------------------------------------------------
-
-
-def _attribute_text(value: Any) -> Any:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
-
-
-def _constant(value: Any) -> SourceFn:
-    if isinstance(value, list | dict):
-        return lambda _s: copy.deepcopy(value)
-    return lambda _s: value
-
-
-def _compile_source(source: Mapping[str, Any]) -> SourceFn:
-    compiled = _compile_kind(source)
-    if "default" in source:
-        compiled = _with_default(compiled, _constant(source["default"]))
-    if "join" in source:
-        compiled = _with_join(compiled, source["join"])
-    return compiled
-
-
-def _with_default(inner: SourceFn, default: SourceFn) -> SourceFn:
-    def source(subject: Subject) -> Any:
-        value = inner(subject)
-        return default(subject) if value is None else value
-
-    return source
-
-
-def _with_join(inner: SourceFn, separator: str) -> SourceFn:
-    def source(subject: Subject) -> Any:
-        value = inner(subject)
-        if isinstance(value, list):
-            return separator.join(v if isinstance(v, str) else json.dumps(v) for v in value)
-        return value
-
-    return source
-
-
-_SIMPLE_KINDS: dict[str, Callable[[Mapping[str, Any]], SourceFn]] = {
-    "value": lambda source: _constant(source["value"]),
-    "attribute": lambda source: _attribute(source["attribute"]),
-    "groups": lambda _source: lambda s: list(s.visible_groups) or None,
-    "username": lambda _source: lambda s: s.username or None,
-    "client_id": lambda _source: lambda s: s.client_id or None,
-}
-
-
-def _compile_kind(source: Mapping[str, Any]) -> SourceFn:
-    for kind, compile_kind in _SIMPLE_KINDS.items():
-        if kind in source:
-            return compile_kind(source)
-    if "map_groups" in source:
-        return _map_groups(source["map_groups"])
-    return _first_of(tuple(_compile_source(inner) for inner in source["first_of"]))
-
-
-def _attribute(name: str) -> SourceFn:
-    return lambda s: _attribute_text(s.attributes.get(name))
-
-
-def _map_groups(raw: Mapping[str, str | list[str]]) -> SourceFn:
-    mapping = tuple(
-        (group, (values,) if isinstance(values, str) else tuple(values)) for group, values in raw.items()
-    )
-
-    def mapped(subject: Subject) -> Any:
-        found = [v for group, values in mapping if group in subject.group_set for v in values]
-        return list(dict.fromkeys(found)) or None
-
-    return mapped
-
-
-def _first_of(options: tuple[SourceFn, ...]) -> SourceFn:
-    def first(subject: Subject) -> Any:
-        for option in options:
-            value = option(subject)
-            if value is not None:
-                return value
-        return None
-
-    return first
-
-
-def _compile_token(raw: Mapping[str, Any] | None) -> TokenEdit | None:
-    if not raw:
-        return None
-    return TokenEdit(
-        claims=tuple((claim, _compile_source(src)) for claim, src in raw.get("claims", {}).items()),
-        suppress=tuple(raw.get("suppress", ())),
-        scopes_add=tuple(raw.get("scopes_add", ())),
-        scopes_suppress=tuple(raw.get("scopes_suppress", ())),
-        scopes_by_group=tuple((g, tuple(s)) for g, s in raw.get("scopes_by_group", {}).items()),
-    )
-
-
-def _optional_set(values: Sequence[str] | None) -> frozenset[str] | None:
-    return None if values is None else frozenset(values)
-
-
-def _compile_rule(raw: Mapping[str, Any]) -> Rule:
-    when = raw.get("when", {})
-    grant = when.get("grant")
-    return Rule(
-        name=raw["name"],
-        clients=_optional_set(when.get("clients")),
-        groups_any=_optional_set(when.get("groups_any")),
-        groups_none=_optional_set(when.get("groups_none")),
-        scopes_any=_optional_set(when.get("scopes_any")),
-        trigger_sources=_optional_set(when.get("trigger_sources")),
-        machine=None if grant is None else grant == "client_credentials",
-        id_token=_compile_token(raw.get("id_token")),
-        access_token=_compile_token(raw.get("access_token")),
-        hide_groups=frozenset(raw.get("hide_groups", ())),
-    )
