@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cognito_automation.claims import RuleSet, edit_event, load_rules
 from tests.conftest import load_event
@@ -323,3 +326,115 @@ def test_constant_lists_are_not_shared_between_responses() -> None:
     v2_details(first)["idTokenGeneration"]["claimsToAddOrOverride"]["aud2"].append("mutated")
     edit_event(rules, second)
     assert v2_details(second)["idTokenGeneration"]["claimsToAddOrOverride"]["aud2"] == ["a"]
+
+
+def test_strings_from_the_rules_are_data_never_code() -> None:
+    # Given claim names, attribute names and values that would be code if pasted into source
+    hostile = "x'] = 1\nimport os; os._exit(3) #"
+    rules = rule_set(
+        {
+            "name": "hostile",
+            "when": {"clients": [hostile, "1example23456789"], "groups_any": [hostile, "users"]},
+            "id_token": {
+                "claims": {hostile: {"value": hostile}, "b": {"attribute": hostile, "default": '"""'}}
+            },
+            "access_token": {"scopes_add": ["a/'b'"], "scopes_by_group": {hostile: ["c/d"]}},
+        }
+    )
+    event = load_event("pre_token/v2_authentication.json")
+    # When they are applied, Then they come back as plain strings
+    assert edit_event(rules, event) is None
+    assert v2_details(event) == {
+        "idTokenGeneration": {"claimsToAddOrOverride": {hostile: hostile, "b": '"""'}},
+        "accessTokenGeneration": {"scopesToAdd": ["a/'b'"]},
+    }
+
+
+def test_nested_sources_apply_their_own_default_and_join_in_v1() -> None:
+    event = load_event("pre_token/v1_refresh_tokens.json")
+    source = {
+        "first_of": [
+            {"attribute": "custom:missing"},
+            {"map_groups": {"admins": "admin"}},
+            {"groups": True, "join": " "},
+        ],
+        "default": "nobody",
+    }
+    rules = rule_set({"name": "n", "id_token": {"claims": {"who": source}}}, version="V1_0")
+    edit_event(rules, event)
+    assert event["response"] == {
+        "claimsOverrideDetails": {"claimsToAddOrOverride": {"who": "analysts users"}}
+    }
+
+
+def test_a_later_rule_can_set_what_an_earlier_one_suppressed() -> None:
+    event = load_event("pre_token/v2_authentication.json")
+    rules = rule_set(
+        {"name": "hide", "id_token": {"suppress": ["email"]}, "access_token": {"scopes_suppress": ["email"]}},
+        {
+            "name": "admins-see-email",
+            "when": {"groups_any": ["analysts"]},
+            "id_token": {"claims": {"email": {"attribute": "email"}}},
+            "access_token": {"scopes_add": ["email", "app/x"]},
+        },
+    )
+    edit_event(rules, event)
+    assert v2_details(event) == {
+        "idTokenGeneration": {"claimsToAddOrOverride": {"email": "alice@example.com"}},
+        "accessTokenGeneration": {"scopesToAdd": ["app/x"]},
+    }
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+FIELDS = [
+    ("triggerSource",),
+    ("version",),
+    ("userName",),
+    ("callerContext",),
+    ("callerContext", "clientId"),
+    ("request",),
+    ("request", "userAttributes"),
+    ("request", "userAttributes", "custom:tenant"),
+    ("request", "groupConfiguration"),
+    ("request", "groupConfiguration", "groupsToOverride"),
+    ("request", "groupConfiguration", "iamRolesToOverride"),
+    ("request", "groupConfiguration", "preferredRole"),
+    ("request", "scopes"),
+]
+EVERYTHING = rule_set(
+    {
+        "name": "all",
+        "hide_groups": ["users"],
+        "id_token": {
+            "claims": {
+                "g": {"groups": True},
+                "r": {"map_groups": {"analysts": "a"}},
+                "t": {"attribute": "custom:tenant"},
+                "n": {"first_of": [{"attribute": "name"}, {"username": True}]},
+                "c": {"client_id": True},
+            }
+        },
+        "access_token": {"scopes_by_group": {"analysts": ["x/y"]}, "scopes_suppress": ["email"]},
+    }
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(field=st.sampled_from(FIELDS), value=JSON)
+def test_any_json_in_any_field_is_handled_or_refused_never_raised(field: tuple[str, ...], value: Any) -> None:
+    event = load_event("pre_token/v2_authentication.json")
+    target = event
+    for key in field[:-1]:
+        if not isinstance(target.get(key), dict):
+            return
+        target = target[key]
+    target[field[-1]] = value
+    before = copy.deepcopy(event)
+    reason = edit_event(EVERYTHING, event)
+    assert reason is None or (isinstance(reason, str) and event == before)
+    if reason is None and event["response"] != before["response"]:
+        assert json.loads(json.dumps(event["response"])) == event["response"]

@@ -80,7 +80,7 @@ def apply(event):
         return "the event is not a JSON object"
     trigger_source = event.get("triggerSource")
     machine = trigger_source == CLIENT_CREDENTIALS
-    if not machine and trigger_source not in USER_TRIGGER_SOURCES:
+    if not machine and (type(trigger_source) is not str or trigger_source not in USER_TRIGGER_SOURCES):
         return _unknown_source(trigger_source)
     request = event.get("request")
     if type(request) is not dict:
@@ -123,7 +123,7 @@ def apply(event):
     username = event.get("userName") or ""
     if type(client_id) is not str or type(username) is not str:
         return "callerContext.clientId or userName is not a string"
-    v2 = machine or "scopes" in request or event.get("version") in _V2_VERSIONS
+    v2 = machine or "scopes" in request or event.get("version") in _V2_VERSION_VALUES
     id_claims = {}
     id_suppress = {}
     at_claims = {}
@@ -386,7 +386,7 @@ def compile_rules(rules: Sequence[Mapping[str, Any]]) -> EditFn:
         "CLIENT_CREDENTIALS": CLIENT_CREDENTIALS,
         "USER_TRIGGER_SOURCES": USER_TRIGGER_SOURCES,
         "_EMPTY": {},
-        "_V2_VERSIONS": frozenset({"2", "3"}),
+        "_V2_VERSION_VALUES": ("2", "3"),  # a tuple: an unhashable version value compares, never raises
         "_as_text": _as_text,
         "_deepcopy": copy.deepcopy,
         "_is_strings": _is_strings,
