@@ -73,6 +73,7 @@ def malformed(event: Any) -> str | None:
     return None
 
 
+@logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     source = event.get("triggerSource") if isinstance(event, dict) else None
     if source == CONFIRM_FORGOT_PASSWORD:
