@@ -205,3 +205,22 @@ def test_the_shipped_schema_validator_is_generated_from_the_current_schema() -> 
     assert VALIDATOR_PATH.read_text() == generated_validator(), (
         "run: python -m cognito_automation.claims generate-validator"
     )
+
+
+def test_a_rule_for_people_and_machines_may_edit_the_id_token_for_people() -> None:
+    sources = ["TokenGeneration_Authentication", "TokenGeneration_ClientCredentials"]
+    document = rules(
+        {"name": "both", "when": {"trigger_sources": sources}, "id_token": {"suppress": ["email"]}}
+    )
+    assert load_rules(document, "V3_0").names == ("both",)
+    assert problems_of(document, "V2_0") == [
+        'rule "both" (rules[0]): machine-to-machine (client credentials) tokens need V3_0, not V2_0'
+    ]
+
+
+def test_a_rule_that_can_never_apply_is_rejected() -> None:
+    when = {"grant": "user", "trigger_sources": ["TokenGeneration_ClientCredentials"]}
+    document = rules({"name": "never", "when": when, "access_token": {"scopes_add": ["a/b"]}})
+    assert problems_of(document, "V3_0") == [
+        'rule "never" (rules[0]): the rule can never apply: its grant and trigger_sources exclude each other'
+    ]

@@ -1,5 +1,5 @@
-"""Claim rules: loading a rules document, checking it against its JSON Schema and against what Cognito
-allows for an event version, and compiling it into the immutable structures that `apply` evaluates.
+"""Claim rules: loading a rules document, and checking it against its JSON Schema and against what
+Cognito allows for an event version, before `apply.compile_rules` turns it into the function that runs.
 
 Every problem is reported with the rule it belongs to and the reason, and all problems of a document
 are reported at once, so the same message reaches the developer (`make check-rules`) and the function's
@@ -198,11 +198,20 @@ def _schema_problem(document: Any, exc: Any) -> str:
 def _rule_problems(raw: Mapping[str, Any], version: EventVersion) -> list[str]:
     problems: list[str] = []
     when = raw.get("when", {})
-    if when.get("grant") == "client_credentials" or CLIENT_CREDENTIALS in when.get("trigger_sources", []):
+    sources = set(when.get("trigger_sources", USER_TRIGGER_SOURCES | {CLIENT_CREDENTIALS}))
+    if when.get("grant") == "user":
+        sources.discard(CLIENT_CREDENTIALS)
+    elif when.get("grant") == "client_credentials":
+        sources &= {CLIENT_CREDENTIALS}
+    if not sources:
+        problems.append("the rule can never apply: its grant and trigger_sources exclude each other")
+    elif sources == {CLIENT_CREDENTIALS}:
         if version != "V3_0":
             problems.append(f"machine-to-machine (client credentials) tokens need V3_0, not {version}")
         if "id_token" in raw:
             problems.append("client credentials grants issue no ID token, so id_token cannot apply")
+    elif CLIENT_CREDENTIALS in when.get("trigger_sources", ()) and version != "V3_0":
+        problems.append(f"machine-to-machine (client credentials) tokens need V3_0, not {version}")
     if "scopes_any" in when and version == "V1_0":
         problems.append("scopes_any needs V2_0 or V3_0: V1_0 events carry no scopes")
     id_token = raw.get("id_token", {})
