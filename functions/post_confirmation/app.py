@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import PostConfirmationTriggerEvent
 
 from cognito_automation import aws, config
 from cognito_automation.confirmation import confirm_sign_up
@@ -94,23 +95,24 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if remaining < CALL_BUDGET_MS:
             raise OutOfTimeError(f"{remaining} ms left, an AWS call may take {CALL_BUDGET_MS} ms")
 
+    confirmed = PostConfirmationTriggerEvent(event)
     result = confirm_sign_up(
         cognito=_client("cognito-idp"),
         dynamodb=_client("dynamodb"),
         table_name=SETTINGS.users_table,
-        user_pool_id=event["userPoolId"],
-        username=event["userName"],
-        attributes=event["request"]["userAttributes"],
+        user_pool_id=confirmed.user_pool_id,
+        username=confirmed.user_name,
+        attributes=confirmed.request.user_attributes,
         default_groups=SETTINGS.default_groups,
         before_call=before_call,
     )
     if result.missing_groups:
         logger.error(
             "default groups do not exist; the user was confirmed without them",
-            extra={"missing_groups": list(result.missing_groups), "user_pool_id": event["userPoolId"]},
+            extra={"missing_groups": list(result.missing_groups), "user_pool_id": confirmed.user_pool_id},
         )
     logger.info(
         "user confirmed",
-        extra={"user_pool_id": event["userPoolId"], "groups": list(result.added_groups)},
+        extra={"user_pool_id": confirmed.user_pool_id, "groups": list(result.added_groups)},
     )
     return event
