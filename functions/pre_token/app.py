@@ -76,14 +76,14 @@ def load(settings: Settings) -> RuleSet:
 
 SETTINGS = read_settings(os.environ)
 RULES = load(SETTINGS)
-APPLY = RULES.apply  # what edit_event calls, bound once: the warm path is one call deep
+APPLY = RULES.apply  # the function generated from the rules, bound once: the warm path is one call deep
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         reason = APPLY(event)
     except Exception:
-        # edit_event writes the response only at its end, so the event is still as Cognito sent it
+        # the generated function writes the response only at its end: the event is as Cognito sent it
         logger.exception("claim rules failed on this event; it passes through unchanged", extra=_where(event))
         return event
     if reason is not None:
