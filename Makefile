@@ -33,12 +33,21 @@ format: $(STAMP) ## format and auto-fix the code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-lint: $(STAMP) ## ruff, mypy, cfn-lint and sam validate --lint on every template
+lint: $(STAMP) check-rules ## ruff, mypy, cfn-lint and sam validate --lint on every template; claim rules
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/cfn-lint $(TEMPLATES)
 	@for t in $(TEMPLATES); do echo "sam validate --lint $$t"; $(BIN)/sam validate --lint --template-file $$t >/dev/null; done
+
+# Every claim rule file must pass before it can reach users: the main stack's (V2_0/V3_0 rules checked
+# against PRE_TOKEN_EVENT_VERSION, the V1_0 rules against V1_0) and each example's (its declared version).
+PRE_TOKEN_EVENT_VERSION ?= V2_0
+EXAMPLE_RULES := $(wildcard examples/*/claim_rules*.json)
+check-rules: $(STAMP) ## check the claim rules of the pre token trigger (also run by lint, test and deploy)
+	PYTHONPATH=layers/common $(BIN)/python -m cognito_automation.claims check functions/pre_token/claim_rules.json --event-version $(PRE_TOKEN_EVENT_VERSION)
+	PYTHONPATH=layers/common $(BIN)/python -m cognito_automation.claims check functions/pre_token/claim_rules.v1.json --event-version V1_0
+	$(if $(EXAMPLE_RULES),PYTHONPATH=layers/common $(BIN)/python -m cognito_automation.claims check $(EXAMPLE_RULES))
 
 unit: $(STAMP) ## unit tests only (no local stack)
 	$(BIN)/pytest tests/unit -q
@@ -55,7 +64,7 @@ build: $(STAMP) ## sam build (no container needed with Python 3.11)
 validate: $(STAMP)
 	$(BIN)/sam validate --lint
 
-deploy: build ## sam deploy to AWS (ENV=dev|prod picks the samconfig.toml environment)
+deploy: check-rules build ## sam deploy to AWS (ENV=dev|prod picks the samconfig.toml environment)
 	$(BIN)/sam deploy --config-env $(ENV)
 
 local: $(STAMP) ## the whole system on this machine (moto on 127.0.0.1:$PORT, template.yaml deployed); Ctrl-C stops it

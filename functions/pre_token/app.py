@@ -1,7 +1,97 @@
-"""Entry point of the pre_token function (filled in by its own issue)."""
+"""Cognito pre token generation trigger (V1_0, V2_0 and V3_0 events): adds and suppresses claims and
+scopes as the deployed claim rules say.
 
+The rules are read and checked once, at cold start; an invalid set fails the init (Cognito then issues
+no token at all rather than one with wrong claims) after logging the same message `make check-rules`
+prints. The warm path is pure and makes no network call: no boto3, no tracer, and no per-invocation
+logging unless an event passes through unchanged, in which case the reason is logged. The event is read
+by the code generated from the rules rather than through Powertools' event data classes, whose wrappers
+would cost more per invocation than the edits themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from cognito_automation import config
+from cognito_automation.claims import (
+    EVENT_VERSIONS,
+    EventVersion,
+    RuleSet,
+    RuleSetError,
+    load_rules_file,
+)
+
+logger = Logger()
+
+FUNCTION_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    rules_file: Path
+    event_version: EventVersion
+
+
+def read_settings(env: Mapping[str, str]) -> Settings:
+    rules_file = Path(config.required(env, "CLAIM_RULES_FILE"))
+    version = config.required(env, "PRE_TOKEN_EVENT_VERSION")
+    if version not in EVENT_VERSIONS:
+        raise config.ConfigError(
+            f"environment variable PRE_TOKEN_EVENT_VERSION must be one of {', '.join(EVENT_VERSIONS)}, "
+            f"got {version!r}"
+        )
+    # a relative path names a file deployed with the function, wherever the process runs from
+    return Settings(
+        rules_file=rules_file if rules_file.is_absolute() else FUNCTION_DIR / rules_file,
+        event_version=version,
+    )
+
+
+def load(settings: Settings) -> RuleSet:
+    try:
+        rules = load_rules_file(settings.rules_file, settings.event_version)
+    except RuleSetError as exc:
+        logger.exception(
+            "claim rules are invalid; no token is issued until they are fixed",
+            extra={
+                "rules_file": str(settings.rules_file),
+                "problems": list(exc.problems),
+                "reason": str(exc),
+            },
+        )
+        raise
+    logger.debug(
+        "claim rules loaded",
+        extra={"rules_file": str(settings.rules_file), "rules": list(rules.names)},
+    )
+    return rules
+
+
+SETTINGS = read_settings(os.environ)
+RULES = load(SETTINGS)
+APPLY = RULES.apply  # the function generated from the rules, bound once: the warm path is one call deep
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    raise NotImplementedError("pre_token is not built yet")
+    try:
+        reason = APPLY(event)
+    except Exception:
+        # the generated function writes the response only at its end: the event is as Cognito sent it
+        logger.exception("claim rules failed on this event; it passes through unchanged", extra=_where(event))
+        return event
+    if reason is not None:
+        logger.warning("event passed through unchanged", extra={"reason": reason, **_where(event)})
+    return event
+
+
+def _where(event: Any) -> dict[str, Any]:
+    if not isinstance(event, dict):
+        return {}
+    return {"trigger_source": event.get("triggerSource"), "user_pool_id": event.get("userPoolId")}

@@ -1,0 +1,233 @@
+"""The post confirmation function on moto: default groups and the user record on confirm sign-up,
+idempotent under Cognito's retries, nothing on forgot password, and bad input refused with a logged reason."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from cognito_automation.config import ConfigError
+from cognito_automation.confirmation import confirm_sign_up
+from cognito_automation.users import get_user_record
+from tests.conftest import REGION, load_event, load_peer_event, peer_events
+from tests.unit.handlers import load_function
+
+TABLE = "users-table"
+
+
+@dataclass
+class Pool:
+    app: ModuleType
+    pool_id: str
+    cognito: Any
+    dynamodb: Any
+
+    def event(self, name: str = "confirm_sign_up.json") -> dict[str, Any]:
+        event = load_event(f"post_confirmation/{name}")
+        event["userPoolId"] = self.pool_id
+        return event
+
+    def groups_of(self, username: str) -> list[str]:
+        groups = self.cognito.admin_list_groups_for_user(UserPoolId=self.pool_id, Username=username)["Groups"]
+        return sorted(g["GroupName"] for g in groups)
+
+    def record(self, username: str) -> dict[str, Any] | None:
+        return get_user_record(self.dynamodb, TABLE, self.pool_id, username)
+
+
+def log_records(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(r.levelname, r.getMessage(), vars(r)) for r in caplog.records]
+
+
+@pytest.fixture
+def pool(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pool]:
+    cognito = boto3.client("cognito-idp", region_name=REGION)
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    pool_id = cognito.create_user_pool(PoolName="users")["UserPool"]["Id"]
+    for group in ("users", "analysts"):
+        cognito.create_group(UserPoolId=pool_id, GroupName=group)
+    for username in ("carol", "userName"):
+        cognito.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS")
+    dynamodb.create_table(  # the key schema of UsersTable in template.yaml
+        TableName=TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "user_pool_id", "AttributeType": "S"},
+            {"AttributeName": "username", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "user_pool_id", "KeyType": "HASH"},
+            {"AttributeName": "username", "KeyType": "RANGE"},
+        ],
+    )
+    app = load_function(
+        monkeypatch, "post_confirmation", {"USERS_TABLE": TABLE, "DEFAULT_GROUPS": "users,analysts"}
+    )
+    yield Pool(app, pool_id, cognito, dynamodb)
+
+
+def test_confirm_sign_up_adds_the_default_groups_and_writes_the_record(
+    pool: Pool, lambda_context: Any
+) -> None:
+    # Given a confirmed sign-up for carol
+    event = pool.event()
+    original = copy.deepcopy(event)
+    # When the trigger runs
+    result = pool.app.lambda_handler(event, lambda_context)
+    # Then the event comes back, carol is in both default groups, and her record lists them
+    assert result == original
+    assert pool.groups_of("carol") == ["analysts", "users"]
+    record = pool.record("carol")
+    assert record is not None
+    assert record["last_source"] == {"S": "post_confirmation"}
+    assert sorted(record["groups"]["SS"]) == ["analysts", "users"]
+    assert record["user_attributes"]["M"]["custom:tenant"] == {"S": "acme"}
+    assert "cognito:user_status" not in record["user_attributes"]["M"]
+
+
+def test_a_retried_confirmation_neither_fails_nor_duplicates(pool: Pool, lambda_context: Any) -> None:
+    pool.app.lambda_handler(pool.event(), lambda_context)
+    first = pool.record("carol")
+    # Cognito retries the trigger (a timeout on its side, say)
+    pool.app.lambda_handler(pool.event(), lambda_context)
+    second = pool.record("carol")
+    assert first is not None and second is not None
+    assert pool.groups_of("carol") == ["analysts", "users"]
+    assert sorted(second["groups"]["SS"]) == ["analysts", "users"]
+    assert second["created_at"] == first["created_at"]
+    items = pool.dynamodb.scan(TableName=TABLE)["Items"]
+    assert len(items) == 1
+
+
+def test_confirm_forgot_password_does_nothing(pool: Pool, lambda_context: Any) -> None:
+    event = pool.event("confirm_forgot_password.json")
+    original = copy.deepcopy(event)
+    assert pool.app.lambda_handler(event, lambda_context) == original
+    assert pool.groups_of("carol") == []
+    assert pool.record("carol") is None
+
+
+def test_a_missing_default_group_is_logged_and_the_user_still_confirmed(
+    pool: Pool, lambda_context: Any, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pool.app, "SETTINGS", replace(pool.app.SETTINGS, default_groups=("users", "ghosts")))
+    pool.app.lambda_handler(pool.event(), lambda_context)
+    assert pool.groups_of("carol") == ["users"]
+    record = pool.record("carol")
+    assert record is not None
+    assert record["groups"] == {"SS": ["users"]}
+    errors = [(m, extra) for level, m, extra in log_records(caplog) if level == "ERROR"]
+    assert [m for m, _ in errors] == ["default groups do not exist; the user was confirmed without them"]
+    assert errors[0][1]["missing_groups"] == ["ghosts"]
+
+
+def test_the_peer_event_is_refused_with_a_logged_reason_because_its_pool_id_is_not_one(
+    pool: Pool, lambda_context: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    event = load_peer_event("cognitoPostConfirmationEvent.json")
+    original = copy.deepcopy(event)
+    assert pool.app.lambda_handler(event, lambda_context) == original
+    ((level, message, extra),) = log_records(caplog)
+    assert (level, message) == ("ERROR", "malformed confirm sign-up event passed through unchanged")
+    assert extra["reason"] == "userPoolId is not a user pool id"
+
+
+@pytest.mark.parametrize("name", peer_events("cognitoPostConfirmation"))
+def test_a_peer_event_for_a_real_pool_is_processed(pool: Pool, lambda_context: Any, name: str) -> None:
+    # the same event with this pool's id: its boolean email_verified is stored as Cognito's "true"
+    event = load_peer_event(name)
+    event["userPoolId"] = pool.pool_id
+    pool.app.lambda_handler(event, lambda_context)
+    assert pool.groups_of("userName") == ["analysts", "users"]
+    record = pool.record("userName")
+    assert record is not None
+    assert record["user_attributes"]["M"]["email_verified"] == {"S": "true"}
+
+
+@pytest.mark.parametrize(
+    ("name", "level", "message", "reason"),
+    [
+        (
+            "malformed_no_attributes.json",
+            "ERROR",
+            "malformed confirm sign-up event passed through unchanged",
+            "request.userAttributes is missing or not an object",
+        ),
+        (
+            "unknown_trigger_source.json",
+            "WARNING",
+            "event passed through unchanged",
+            "not a post confirmation trigger source",
+        ),
+    ],
+)
+def test_a_bad_event_comes_back_unchanged_with_a_logged_reason(  # noqa: PLR0917 - fixtures and parameters
+    pool: Pool,
+    lambda_context: Any,
+    caplog: pytest.LogCaptureFixture,
+    name: str,
+    level: str,
+    message: str,
+    reason: str,
+) -> None:
+    event = pool.event(name)
+    original = copy.deepcopy(event)
+    assert pool.app.lambda_handler(event, lambda_context) == original
+    ((got_level, got_message, extra),) = log_records(caplog)
+    assert (got_level, got_message, extra["reason"]) == (level, message, reason)
+    assert pool.groups_of("carol") == []
+
+
+@pytest.mark.parametrize("event", [None, [], "x"])
+def test_an_event_that_is_not_an_object_comes_back(pool: Pool, lambda_context: Any, event: Any) -> None:
+    assert pool.app.lambda_handler(event, lambda_context) == event
+
+
+def test_too_little_time_left_fails_fast_before_any_call(pool: Pool, lambda_context: Any) -> None:
+    lambda_context.remaining_ms = pool.app.CALL_BUDGET_MS - 1
+    with pytest.raises(pool.app.OutOfTimeError):
+        pool.app.lambda_handler(pool.event(), lambda_context)
+    assert pool.groups_of("carol") == []
+    assert pool.record("carol") is None
+
+
+def test_clients_fit_cognitos_five_seconds(pool: Pool) -> None:
+    # one attempt per call (Cognito retries the whole trigger), each bounded by connect + read timeouts
+    for service in ("cognito-idp", "dynamodb"):
+        client_config = pool.app._client(service).meta.config
+        assert (client_config.connect_timeout, client_config.read_timeout) == (0.5, 1.0)
+        assert client_config.retries["total_max_attempts"] == 1
+    calls = len(pool.app.SETTINGS.default_groups) + 1
+    worst_case_s = calls * (pool.app.CONNECT_TIMEOUT + pool.app.READ_TIMEOUT)
+    assert worst_case_s <= 4.5
+
+
+def test_a_throttled_call_propagates_so_cognito_retries_the_trigger() -> None:
+    cognito = boto3.client("cognito-idp", region_name=REGION)
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    with Stubber(cognito) as stub, Stubber(dynamodb) as ddb_stub:
+        stub.add_client_error("admin_add_user_to_group", service_error_code="TooManyRequestsException")
+        with pytest.raises(cognito.exceptions.TooManyRequestsException):
+            confirm_sign_up(
+                cognito,
+                dynamodb,
+                table_name=TABLE,
+                user_pool_id="us-east-1_Example1",
+                username="carol",
+                attributes={},
+                default_groups=("users",),
+            )
+        ddb_stub.assert_no_pending_responses()
+
+
+def test_a_missing_users_table_setting_fails_the_cold_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("USERS_TABLE", raising=False)
+    with pytest.raises(ConfigError, match="USERS_TABLE is required"):
+        load_function(monkeypatch, "post_confirmation", {"DEFAULT_GROUPS": "users"})

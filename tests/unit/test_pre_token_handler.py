@@ -1,0 +1,269 @@
+"""The pre token generation function with the shipped rules: every trigger source of every version, the
+peer events, bad input, and a cold start that fails closed on invalid rules."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from cognito_automation.claims import RuleSetError
+from cognito_automation.config import ConfigError
+from tests.conftest import EVENTS, ROOT, load_event, load_peer_event, peer_events
+from tests.unit.handlers import load_function
+
+V2_EVENTS = sorted(
+    p.name
+    for p in (EVENTS / "pre_token").glob("v[23]_*.json")
+    if "client_credentials" not in p.name and "no_groups" not in p.name
+)
+V1_EVENTS = sorted(p.name for p in (EVENTS / "pre_token").glob("v1_*.json"))
+
+
+def handler(
+    monkeypatch: pytest.MonkeyPatch, version: str = "V2_0", rules_file: str | None = None
+) -> ModuleType:
+    default = "claim_rules.v1.json" if version == "V1_0" else "claim_rules.json"
+    env = {"CLAIM_RULES_FILE": rules_file or default, "PRE_TOKEN_EVENT_VERSION": version}
+    return load_function(monkeypatch, "pre_token", env)
+
+
+def log_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
+    """The function's log records as the structured keys Powertools writes."""
+    lines = []
+    for record in caplog.records:
+        line = dict(vars(record))
+        line["level"] = record.levelname
+        line["message"] = record.getMessage()
+        if record.exc_info:
+            line["exception"] = repr(record.exc_info[1])
+        lines.append(line)
+    return lines
+
+
+@pytest.mark.parametrize("name", V2_EVENTS)
+def test_every_v2_and_v3_user_trigger_source_gets_the_main_stack_claims(
+    monkeypatch: pytest.MonkeyPatch, lambda_context: Any, name: str
+) -> None:
+    # Given the shipped rules and a V2/V3 event for alice (analysts, users, tenant acme, no name)
+    app = handler(monkeypatch, "V3_0" if name.startswith("v3") else "V2_0")
+    # When Cognito invokes the trigger
+    result = app.lambda_handler(load_event(f"pre_token/{name}"), lambda_context)
+    # Then both tokens carry groups, roles and tenant, the ID token a name, the access token group scopes
+    assert result["response"] == {
+        "claimsAndScopeOverrideDetails": {
+            "idTokenGeneration": {
+                "claimsToAddOrOverride": {
+                    "groups": ["analysts", "users"],
+                    "roles": ["analyst", "user"],
+                    "tenant": "acme",
+                    "name": "alice",
+                }
+            },
+            "accessTokenGeneration": {
+                "claimsToAddOrOverride": {
+                    "groups": ["analysts", "users"],
+                    "roles": ["analyst", "user"],
+                    "tenant": "acme",
+                },
+                "scopesToAdd": ["app/analytics", "app/read"],
+            },
+        }
+    }
+
+
+@pytest.mark.parametrize("name", V1_EVENTS)
+def test_every_v1_trigger_source_gets_string_claims_in_the_id_token(
+    monkeypatch: pytest.MonkeyPatch, lambda_context: Any, name: str
+) -> None:
+    app = handler(monkeypatch, "V1_0")
+    result = app.lambda_handler(load_event(f"pre_token/{name}"), lambda_context)
+    assert result["response"] == {
+        "claimsOverrideDetails": {
+            "claimsToAddOrOverride": {
+                "groups": "analysts,users",
+                "roles": "analyst,user",
+                "tenant": "acme",
+                "name": "alice",
+            }
+        }
+    }
+
+
+def test_a_machine_to_machine_token_passes_through_with_the_main_stack_rules(
+    monkeypatch: pytest.MonkeyPatch, lambda_context: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the main stack's rules are all for users, so a client credentials token is deliberately left alone
+    app = handler(monkeypatch, "V3_0")
+    event = load_event("pre_token/v3_client_credentials.json")
+    original = copy.deepcopy(event)
+    assert app.lambda_handler(event, lambda_context) == original
+    assert log_lines(caplog) == []
+
+
+def test_a_user_without_groups_gets_empty_groups_and_roles_and_no_tenant(
+    monkeypatch: pytest.MonkeyPatch, lambda_context: Any
+) -> None:
+    app = handler(monkeypatch)
+    result = app.lambda_handler(load_event("pre_token/v2_authentication_no_groups.json"), lambda_context)
+    details = result["response"]["claimsAndScopeOverrideDetails"]
+    assert details["idTokenGeneration"]["claimsToAddOrOverride"] == {
+        "groups": [],
+        "roles": [],
+        "name": "bob@example.com",
+    }
+    assert details["accessTokenGeneration"] == {"claimsToAddOrOverride": {"groups": [], "roles": []}}
+
+
+def test_the_peer_v1_event_gets_the_v1_shape(monkeypatch: pytest.MonkeyPatch, lambda_context: Any) -> None:
+    app = handler(monkeypatch, "V1_0")
+    result = app.lambda_handler(load_peer_event("cognitoPreTokenGenerationEvent.json"), lambda_context)
+    assert result["response"] == {
+        "claimsOverrideDetails": {"claimsToAddOrOverride": {"name": "test@mail.com"}}
+    }
+
+
+def test_the_peer_v2_event_that_says_version_1_gets_the_v2_shape_because_it_carries_scopes(
+    monkeypatch: pytest.MonkeyPatch, lambda_context: Any
+) -> None:
+    app = handler(monkeypatch, "V2_0")
+    result = app.lambda_handler(load_peer_event("cognitoPreTokenV2GenerationEvent.json"), lambda_context)
+    assert result["response"] == {
+        "claimsAndScopeOverrideDetails": {
+            "idTokenGeneration": {
+                "claimsToAddOrOverride": {"groups": [], "roles": [], "name": "test@mail.com"}
+            },
+            "accessTokenGeneration": {"claimsToAddOrOverride": {"groups": [], "roles": []}},
+        }
+    }
+
+
+@pytest.mark.parametrize("name", peer_events("cognitoPreToken"))
+@pytest.mark.parametrize("version", ["V1_0", "V2_0", "V3_0"])
+def test_every_peer_pre_token_event_is_handled_under_every_version(
+    monkeypatch: pytest.MonkeyPatch, lambda_context: Any, name: str, version: str
+) -> None:
+    app = handler(monkeypatch, version)
+    result = app.lambda_handler(load_peer_event(name), lambda_context)
+    assert set(result["response"]) <= {"claimsOverrideDetails", "claimsAndScopeOverrideDetails"}
+    assert len(result["response"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("malformed_request.json", "request is missing or not an object"),
+        ("malformed_groups.json", "request.groupConfiguration.groupsToOverride is not a list of strings"),
+        (
+            "unknown_trigger_source.json",
+            "trigger source 'PreSignUp_SignUp' is not a pre token generation source",
+        ),
+    ],
+)
+def test_a_bad_event_comes_back_unchanged_and_the_reason_is_logged(
+    monkeypatch: pytest.MonkeyPatch,
+    lambda_context: Any,
+    caplog: pytest.LogCaptureFixture,
+    name: str,
+    reason: str,
+) -> None:
+    app = handler(monkeypatch)
+    event = load_event(f"pre_token/{name}")
+    original = copy.deepcopy(event)
+    assert app.lambda_handler(event, lambda_context) == original
+    (line,) = log_lines(caplog)
+    assert line["level"] == "WARNING"
+    assert line["message"] == "event passed through unchanged"
+    assert line["reason"] == reason
+
+
+def test_an_unexpected_failure_returns_the_event_unchanged_and_is_logged(
+    monkeypatch: pytest.MonkeyPatch, lambda_context: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = handler(monkeypatch)
+
+    def broken(event: Any) -> str | None:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(app, "APPLY", broken)
+    event = load_event("pre_token/v2_authentication.json")
+    original = copy.deepcopy(event)
+    assert app.lambda_handler(event, lambda_context) == original
+    (line,) = log_lines(caplog)
+    assert line["level"] == "ERROR"
+    assert "ZeroDivisionError" in line["exception"]
+
+
+def test_invalid_rules_fail_the_cold_start_and_log_the_checker_message(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    # Given a deployed rule set that tries to change sub
+    bad = tmp_path / "rules.json"
+    bad.write_text(json.dumps({"rules": [{"name": "evil", "id_token": {"claims": {"sub": {"value": "x"}}}}]}))
+    # When the function starts
+    with pytest.raises(RuleSetError) as caught:
+        handler(monkeypatch, "V2_0", str(bad))
+    # Then no handler exists (no token is issued) and the log says why, naming the rule
+    (line,) = log_lines(caplog)
+    assert line["level"] == "ERROR"
+    assert line["problems"] == ['rule "evil" (rules[0]): id_token claim "sub": Cognito forbids changing it']
+    assert line["reason"] == str(caught.value)
+
+
+def test_v2_rules_deployed_on_a_v1_trigger_fail_the_cold_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(RuleSetError, match="needs V2_0 or V3_0"):
+        handler(monkeypatch, "V1_0", "claim_rules.json")
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CLAIM_RULES_FILE": ""}, "CLAIM_RULES_FILE is required"),
+        ({"PRE_TOKEN_EVENT_VERSION": ""}, "PRE_TOKEN_EVENT_VERSION is required"),
+        (
+            {"PRE_TOKEN_EVENT_VERSION": "V2"},
+            "PRE_TOKEN_EVENT_VERSION must be one of V1_0, V2_0, V3_0, got 'V2'",
+        ),
+    ],
+)
+def test_a_missing_or_malformed_setting_fails_the_cold_start_naming_it(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
+) -> None:
+    settings = {"CLAIM_RULES_FILE": "claim_rules.json", "PRE_TOKEN_EVENT_VERSION": "V2_0", **env}
+    with pytest.raises(ConfigError, match=message):
+        load_function(monkeypatch, "pre_token", settings)
+
+
+def test_the_cold_path_does_not_import_boto3() -> None:
+    # a fresh interpreter, as a Lambda cold start: import the handler and handle one event
+    code = (
+        "import importlib.util, json, sys\n"
+        "spec = importlib.util.spec_from_file_location('app', sys.argv[1])\n"
+        "app = importlib.util.module_from_spec(spec)\n"
+        "sys.modules['app'] = app\n"
+        "spec.loader.exec_module(app)\n"
+        "app.lambda_handler(json.load(open(sys.argv[2])), None)\n"
+        "aws = ('boto3', 's3transfer', 'aws_xray_sdk')\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in aws)))\n"
+    )
+    env = {
+        "CLAIM_RULES_FILE": "claim_rules.json",
+        "PRE_TOKEN_EVENT_VERSION": "V2_0",
+        "PYTHONPATH": "layers/common",
+    }
+    completed = subprocess.run(  # noqa: S603 - runs this interpreter on this repository's files
+        [sys.executable, "-c", code, "functions/pre_token/app.py", "events/pre_token/v2_authentication.json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert json.loads(completed.stdout.splitlines()[-1]) == []

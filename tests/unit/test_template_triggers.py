@@ -1,0 +1,76 @@
+"""Template wiring of the two Cognito triggers that lint cannot see."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cfnlint.decode import cfn_yaml
+
+from cognito_automation.claims import load_rules_file
+from tests.conftest import ROOT
+
+TEMPLATE: dict[str, Any] = cfn_yaml.load(str(ROOT / "template.yaml"))
+RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+PRE_TOKEN = RESOURCES["PreTokenFunction"]["Properties"]
+POST_CONFIRMATION = RESOURCES["PostConfirmationFunction"]["Properties"]
+
+
+def test_each_rule_file_the_template_can_choose_exists_and_fits_its_event_version() -> None:
+    # Given the rule file chosen by the event version parameter
+    condition, if_v1, otherwise = PRE_TOKEN["Environment"]["Variables"]["CLAIM_RULES_FILE"]["Fn::If"]
+    assert TEMPLATE["Conditions"][condition] == {"Fn::Equals": [{"Ref": "PreTokenEventVersion"}, "V1_0"]}
+    # Then the V1_0 file is valid for V1_0 and the other for both V2_0 and V3_0
+    directory = ROOT / PRE_TOKEN["CodeUri"]
+    load_rules_file(directory / if_v1, "V1_0")
+    load_rules_file(directory / otherwise, "V2_0")
+    load_rules_file(directory / otherwise, "V3_0")
+
+
+def test_the_pre_token_function_is_told_the_event_version_the_pool_sends() -> None:
+    assert PRE_TOKEN["Environment"]["Variables"]["PRE_TOKEN_EVENT_VERSION"] == {"Ref": "PreTokenEventVersion"}
+    pool_config = RESOURCES["UserPool"]["Properties"]["LambdaConfig"]["PreTokenGenerationConfig"]
+    assert pool_config["LambdaVersion"] == {"Ref": "PreTokenEventVersion"}
+
+
+def test_the_pre_token_function_has_no_aws_permission() -> None:
+    assert "Policies" not in PRE_TOKEN
+    attached = [
+        r
+        for r in RESOURCES.values()
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": "PreTokenFunctionRole"} in r["Properties"]["Roles"]
+    ]
+    assert attached == []
+
+
+def test_both_triggers_time_out_within_cognitos_five_seconds() -> None:
+    assert PRE_TOKEN["Timeout"] <= 5
+    assert POST_CONFIRMATION["Timeout"] <= 5
+
+
+def test_the_default_groups_parameter_reaches_the_function_and_its_default_group_exists() -> None:
+    assert POST_CONFIRMATION["Environment"]["Variables"]["DEFAULT_GROUPS"] == {
+        "Fn::Join": [",", {"Ref": "DefaultGroups"}]
+    }
+    groups = {
+        r["Properties"]["GroupName"] for r in RESOURCES.values() if r["Type"] == "AWS::Cognito::UserPoolGroup"
+    }
+    assert set(TEMPLATE["Parameters"]["DefaultGroups"]["Default"].split(",")) <= groups
+
+
+def test_the_main_stack_rules_map_only_groups_the_template_creates() -> None:
+    groups = {
+        r["Properties"]["GroupName"] for r in RESOURCES.values() if r["Type"] == "AWS::Cognito::UserPoolGroup"
+    }
+    rules = json.loads((ROOT / PRE_TOKEN["CodeUri"] / "claim_rules.json").read_text())["rules"]
+    mapped = set()
+    for rule in rules:
+        access = rule.get("access_token", {})
+        mapped |= set(access.get("scopes_by_group", {}))
+        for source in [
+            *access.get("claims", {}).values(),
+            *rule.get("id_token", {}).get("claims", {}).values(),
+        ]:
+            mapped |= set(source.get("map_groups", {}))
+    assert mapped
+    assert mapped <= groups
