@@ -51,6 +51,20 @@ class DeployError(Exception):
     """A stack operation ended in a failed state; the message carries CloudFormation's reasons."""
 
 
+def with_defaults(template: Mapping[str, Any], parameters: Mapping[str, Any]) -> dict[str, str]:
+    """Every parameter with a value: the given ones, and the template's defaults for the rest.
+
+    moto splits a CommaDelimitedList only when its value is passed in; a default stays one string (and
+    `Fn::Join` over it joins its characters), so defaults are passed explicitly, as CloudFormation has them.
+    """
+    values = {k: str(v) for k, v in parameters.items()}
+    for name, spec in (template.get("Parameters") or {}).items():
+        if name not in values and "Default" in spec:
+            default = spec["Default"]
+            values[name] = ",".join(map(str, default)) if isinstance(default, list) else str(default)
+    return values
+
+
 def quotas_enabled(env: Mapping[str, str]) -> bool:
     return env.get("LOCAL_COGNITO_QUOTAS", "").strip().lower() in ("1", "true", "yes")
 
@@ -180,7 +194,7 @@ class LocalStack:
         else:
             base = base_dir or ROOT
             body = template
-        params = {k: str(v) for k, v in (parameters or {}).items()}
+        params = with_defaults(body, parameters or {})
         translation = translate(body, base, params)
         self._upload(translation)
         cfn = self.client("cloudformation")

@@ -12,6 +12,7 @@ from local.cognito import CognitoError, RateLimiter, apply_pre_token_response
 from local.moto_ext import deletion_order
 from local.sam import rewrite_local_code
 from local.sqs_poller import failed_ids
+from local.stack import with_defaults
 from local.validation import url_problem
 
 ACCESS = {"sub": "u1", "scope": "openid email", "cognito:groups": ["a"], "token_use": "access"}
@@ -149,3 +150,18 @@ def test_a_missing_code_directory_is_reported_with_its_resource(tmp_path: Path):
     }
     with pytest.raises(FileNotFoundError, match="Fn: CodeUri 'nope/'"):
         rewrite_local_code(template, tmp_path)
+
+
+def test_parameters_left_at_their_default_are_passed_explicitly():
+    # Given a template with a list parameter and a string parameter, one of them given
+    template = {
+        "Parameters": {
+            "Groups": {"Type": "CommaDelimitedList", "Default": "users,analysts"},
+            "Name": {"Type": "String", "Default": "x"},
+            "Required": {"Type": "String"},
+        }
+    }
+    # When the values are completed
+    values = with_defaults(template, {"Name": "given"})
+    # Then the defaults are there as CloudFormation has them, and the given value wins
+    assert values == {"Name": "given", "Groups": "users,analysts"}
