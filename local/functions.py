@@ -194,6 +194,10 @@ class FunctionRuntime:
             "_HANDLER": handler,
         }
         with _IMPORT_LOCK, _environment(lambda_env), _on_sys_path(code.code_dir):
+            with self._lock:
+                loaded = self._loaded.get(function_name)
+            if loaded is not None and loaded.env_key == env_key:
+                return loaded.handler  # another thread's cold start finished first
             spec = importlib.util.spec_from_file_location(module_name, path)
             if spec is None or spec.loader is None:
                 raise RuntimeError(f"cannot load handler module {path}")

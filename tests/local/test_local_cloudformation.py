@@ -3,6 +3,8 @@ answer Create/Update/Delete through their ResponseURL, and stacks import each ot
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from local.stack import DeployError, LocalStack
@@ -119,6 +121,26 @@ def test_failed_custom_resource_rolls_the_stack_back_with_its_reason(local_stack
     # When it is deployed  # Then the deploy fails with the function's reason
     with pytest.raises(DeployError, match="asked to fail"):
         local_stack.deploy(template, {}, unique_name("bad"))
+
+
+def test_failed_custom_resource_update_fails_the_stack_update_with_its_reason(local_stack, provider):
+    # Given an application stack whose custom resource was created
+    name, _ = provider
+
+    def template(fail: str) -> dict[str, Any]:
+        properties = {
+            "ServiceToken": {"Fn::ImportValue": f"{name}-ServiceToken"},
+            "Table": {"Fn::ImportValue": f"{name}-RecordsTable"},
+            "Name": "later-bad",
+            "Fail": fail,
+        }
+        return {"Resources": {"Thing": {"Type": "Custom::Thing", "Properties": properties}}}
+
+    app = unique_name("updfail")
+    local_stack.deploy(template("false"), {}, app)
+    # When an update makes it answer FAILED  # Then the update fails with the function's reason
+    with pytest.raises(DeployError, match=r"UPDATE_ROLLBACK_COMPLETE.*asked to fail"):
+        local_stack.deploy(template("true"), {}, app)
 
 
 def test_update_of_cognito_resources_changes_them_in_place(local_stack):

@@ -139,6 +139,32 @@ def test_refreshed_tokens_go_through_the_trigger_again(local_stack, outputs):
     assert claims["source"] == "TokenGeneration_RefreshTokens"
 
 
+def test_new_password_challenge_tokens_go_through_the_trigger(local_stack, outputs):
+    # Given a user an administrator created with a temporary password
+    cognito = local_stack.client("cognito-idp")
+    cognito.admin_create_user(
+        UserPoolId=outputs["UserPoolId"],
+        Username="ivan",
+        TemporaryPassword="Temp-Pass-1234",
+        MessageAction="SUPPRESS",
+    )
+    challenge = cognito.initiate_auth(
+        ClientId=outputs["WebClientId"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "ivan", "PASSWORD": "Temp-Pass-1234"},
+    )
+    # When they answer the new password challenge
+    tokens = cognito.respond_to_auth_challenge(
+        ClientId=outputs["WebClientId"],
+        ChallengeName="NEW_PASSWORD_REQUIRED",
+        Session=challenge["Session"],
+        ChallengeResponses={"USERNAME": "ivan", "NEW_PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    # Then the tokens were made by the trigger for that challenge
+    claims = verified(local_stack, outputs, tokens["IdToken"], audience=outputs["WebClientId"])
+    assert claims["source"] == "TokenGeneration_NewPasswordChallenge"
+
+
 def test_v1_trigger_edits_the_id_token_and_overrides_groups(local_stack, v1_outputs):
     # Given a pool with a V1_0 trigger and a confirmed user
     confirmed_user(local_stack, v1_outputs, "hank")

@@ -3,13 +3,14 @@ the SAM code mapping (no server)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from local.cognito import CognitoError, RateLimiter, apply_pre_token_response
-from local.moto_ext import deletion_order
+from local.moto_ext import CustomResourceBroker, _Pending, deletion_order
 from local.sam import rewrite_local_code
 from local.sqs_poller import failed_ids
 from local.stack import with_defaults
@@ -165,3 +166,23 @@ def test_parameters_left_at_their_default_are_passed_explicitly():
     values = with_defaults(template, {"Name": "given"})
     # Then the defaults are there as CloudFormation has them, and the given value wins
     assert values == {"Name": "given", "Groups": "users,analysts"}
+
+
+def test_a_custom_resource_answer_over_4096_bytes_fails_the_resource():
+    # Given an open request
+    broker = CustomResourceBroker()
+    pending = _Pending(stack_id="s", logical_id="R", request_type="Create")
+    request_id = broker.open(pending)
+    body = {"Status": "SUCCESS", "RequestId": request_id, "LogicalResourceId": "R", "Data": {"x": "y" * 5000}}
+    # When the function answers with a body over CloudFormation's limit
+    status, _ = broker.answer(request_id, json.dumps(body).encode())
+    # Then the answer is taken, as a failure
+    assert status == 200
+    assert pending.response == {"Status": "FAILED", "Reason": "Response object is too long."}
+
+
+def test_a_second_answer_to_the_same_request_is_refused():
+    broker = CustomResourceBroker()
+    request_id = broker.open(_Pending(stack_id="s", logical_id="R", request_type="Delete"))
+    broker.answer(request_id, b'{"Status": "SUCCESS"}')
+    assert broker.answer(request_id, b'{"Status": "SUCCESS"}')[0] == 404
