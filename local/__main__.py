@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     stdout = sys.stdout
     sys.stdout = sys.stderr  # function logs (Powertools writes to stdout) must not mix with the ready line
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("botocore").setLevel(logging.WARNING)
     stack = LocalStack(port=args.port).start()
     try:
         outputs = stack.deploy(args.template, _parameters(args.parameter), args.stack_name)

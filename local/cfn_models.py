@@ -13,6 +13,7 @@ from typing import Any, Self
 
 from moto.apigatewayv2.models import apigatewayv2_backends
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+from moto.cloudwatch.models import cloudwatch_backends
 from moto.cognitoidp.exceptions import ResourceNotFoundError
 from moto.cognitoidp.models import CognitoIdpBackend, cognitoidp_backends
 from moto.core.common_models import CloudFormationModel
@@ -515,4 +516,71 @@ class HttpApiStage(_Resource, CloudFormationModel):
             api.delete_stage(self.physical_id)
 
     def get_cfn_attribute(self, attribute_name: str) -> str:
+        raise UnformattedGetAttTemplateException()
+
+
+class MetricAlarm(_Resource, CloudFormationModel):
+    """AWS::CloudWatch::Alarm on a single metric (what the project's templates declare)."""
+
+    ATTRIBUTES = ("Arn",)
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudWatch::Alarm"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "AlarmName"
+
+    @classmethod
+    def _put(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> None:
+        cloudwatch_backends[account_id][region_name].put_metric_alarm(
+            name=name,
+            namespace=properties.get("Namespace", ""),
+            metric_name=properties.get("MetricName", ""),
+            comparison_operator=properties["ComparisonOperator"],
+            evaluation_periods=int(properties["EvaluationPeriods"]),
+            period=int(properties.get("Period", 60)),
+            threshold=float(properties.get("Threshold", 0)),
+            statistic=properties.get("Statistic", ""),
+            description=properties.get("AlarmDescription", ""),
+            dimensions=[{"Name": d["Name"], "Value": d["Value"]} for d in properties.get("Dimensions") or []],
+            alarm_actions=list(properties.get("AlarmActions") or []),
+            ok_actions=list(properties.get("OKActions") or []),
+            treat_missing_data=properties.get("TreatMissingData"),
+        )
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> MetricAlarm:
+        properties = cloudformation_json.get("Properties", {})
+        cls._put(resource_name, properties, account_id, region_name)
+        return cls(account_id, region_name, resource_name, properties)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: MetricAlarm,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> MetricAlarm:
+        properties = cloudformation_json.get("Properties", {})
+        cls._put(original_resource.physical_id, properties, account_id, region_name)
+        original_resource.properties = properties
+        return original_resource
+
+    def _delete(self) -> None:
+        cloudwatch_backends[self.account_id][self.region].delete_alarms([self.physical_id])
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        if attribute_name == "Arn":
+            return f"arn:aws:cloudwatch:{self.region}:{self.account_id}:alarm:{self.physical_id}"
         raise UnformattedGetAttTemplateException()

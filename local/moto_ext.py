@@ -454,7 +454,20 @@ def _locked_create(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def create_stack(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
         with stack_lock(name):
-            return original(self, name, *args, **kwargs)
+            before = set(self.stacks)
+            try:
+                return original(self, name, *args, **kwargs)
+            except Exception as exc:
+                created = [self.stacks[i] for i in set(self.stacks) - before]
+                if not created:
+                    raise  # refused before a stack existed (a template or parameter error): an API error
+                # A resource failed to create: CloudFormation reports it on the stack and rolls back.
+                stack = created[0]
+                reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+                stack._add_stack_event("CREATE_FAILED", resource_status_reason=reason)
+                stack.status = "ROLLBACK_IN_PROGRESS"
+                _roll_back(stack)
+                return stack
 
     return create_stack
 

@@ -56,6 +56,18 @@ def test_cognito_resources_are_created_with_their_properties(local_stack, provid
     assert domain["UserPoolId"] == pool_id
 
 
+def test_alarm_on_the_dead_letter_queue_is_created(local_stack, provider):
+    # Given the deployed stack  # When its alarm is described
+    _, outputs = provider
+    alarms = local_stack.client("cloudwatch").describe_alarms(AlarmNames=[outputs["DeadLetterAlarmName"]])
+    # Then it watches the dead-letter queue
+    (alarm,) = alarms["MetricAlarms"]
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": outputs["DeadLetterQueueUrl"].rsplit("/", 1)[1]}
+    ]
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+
+
 def test_custom_resource_create_is_answered_through_the_response_url(local_stack, provider):
     # Given the deployed stack whose custom resource answered with its own physical id and data
     name, outputs = provider
@@ -141,6 +153,18 @@ def test_failed_custom_resource_update_fails_the_stack_update_with_its_reason(lo
     # When an update makes it answer FAILED  # Then the update fails with the function's reason
     with pytest.raises(DeployError, match=r"UPDATE_ROLLBACK_COMPLETE.*asked to fail"):
         local_stack.deploy(template("true"), {}, app)
+
+
+def test_a_resource_that_fails_to_create_rolls_the_stack_back_with_its_reason(local_stack, provider):
+    # Given a template whose app client has a callback URL Cognito refuses
+    _, outputs = provider
+    client = {
+        "Type": "AWS::Cognito::UserPoolClient",
+        "Properties": {"UserPoolId": outputs["UserPoolId"], "CallbackURLs": ["http://app.example.com/"]},
+    }
+    # When it is deployed  # Then the stack rolls back, naming the rule
+    with pytest.raises(DeployError, match=r"ROLLBACK_COMPLETE.*must use https"):
+        local_stack.deploy({"Resources": {"Client": client}}, {}, unique_name("badclient"))
 
 
 def test_update_of_cognito_resources_changes_them_in_place(local_stack):
