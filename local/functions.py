@@ -8,8 +8,8 @@ loaded between invocations like a warm Lambda execution environment.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.util
+import itertools
 import json
 import logging
 import os
@@ -86,8 +86,12 @@ class FunctionRuntime:
     account_id: str
     process_env: Mapping[str, str]
     codes: dict[str, FunctionCode] = field(default_factory=dict)
-    _loaded: dict[str, _Loaded] = field(default_factory=dict)
+    # Idle execution environments per function: an environment runs one invocation at a time, as in
+    # Lambda, so module-level state (a Powertools BatchProcessor, a rate limiter) is never shared by
+    # two concurrent invocations. Concurrent invocations get environments of their own (cold starts).
+    _idle: dict[str, list[_Loaded]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _environments: itertools.count[int] = field(default_factory=itertools.count)
 
     def register(self, key: str, code: FunctionCode) -> None:
         self.codes[key] = code
@@ -117,15 +121,19 @@ class FunctionRuntime:
         self.ensure_process_env()
         started = time.monotonic()
         request_id = str(uuid.uuid4())
+        environment_key = json.dumps(dict(environment), sort_keys=True) + handler
+        loaded: _Loaded | None = None
         try:
-            fn = self._load(
+            loaded = self._acquire(function_name, environment_key) or self._load(
                 code_key=code_key,
                 function_name=function_name,
                 handler=handler,
                 environment=environment,
+                env_key=environment_key,
                 timeout_s=timeout_s,
                 memory_mb=memory_mb,
             )
+            fn = loaded.handler
             context = LambdaContext(
                 function_name=function_name,
                 function_version="$LATEST",
@@ -150,6 +158,9 @@ class FunctionRuntime:
                 }
             ).encode()
             log.warning("function %s failed: %s: %s", function_name, error, exc)
+        if loaded is not None:
+            with self._lock:
+                self._idle.setdefault(function_name, []).append(loaded)
         duration_ms = (time.monotonic() - started) * 1000
         if error is None and duration_ms > timeout_s * 1000:
             error = "Sandbox.Timedout"
@@ -158,6 +169,14 @@ class FunctionRuntime:
             ).encode()
         return Invocation(payload=payload, error=error, duration_ms=duration_ms)
 
+    def _acquire(self, function_name: str, env_key: str) -> _Loaded | None:
+        """An idle warm environment of this function and configuration, if there is one."""
+        with self._lock:
+            idle = self._idle.get(function_name, [])
+            # A configuration change retires the old environments, as a Lambda update does.
+            idle[:] = [e for e in idle if e.env_key == env_key]
+            return idle.pop() if idle else None
+
     def _load(
         self,
         *,
@@ -165,22 +184,17 @@ class FunctionRuntime:
         function_name: str,
         handler: str,
         environment: Mapping[str, str],
+        env_key: str,
         timeout_s: float,
         memory_mb: int,
-    ) -> Any:
+    ) -> _Loaded:
+        """A cold start: a new execution environment with the handler module imported afresh."""
         code = self.codes.get(code_key)
         if code is None:
             raise RuntimeError(f"no local code for function {function_name} ({code_key})")
-        env_key = json.dumps(dict(environment), sort_keys=True) + handler
-        with self._lock:
-            loaded = self._loaded.get(function_name)
-        if loaded is not None and loaded.env_key == env_key:
-            return loaded.handler
-        # A new function, or its configuration changed: a cold start.
         module_file, _, attr = handler.rpartition(".")
         path = code.code_dir / (module_file.replace(".", "/") + ".py")
-        digest = hashlib.sha1(f"{function_name}:{env_key}".encode(), usedforsecurity=False).hexdigest()[:10]
-        module_name = f"_local_fn_{function_name.replace('-', '_')}_{digest}"
+        module_name = f"_local_fn_{function_name.replace('-', '_')}_{next(self._environments)}"
         lambda_env = {
             # No X-Ray daemon here: Powertools' Tracer off unless the function's environment says otherwise.
             "POWERTOOLS_TRACE_DISABLED": "true",
@@ -194,10 +208,6 @@ class FunctionRuntime:
             "_HANDLER": handler,
         }
         with _IMPORT_LOCK, _environment(lambda_env), _on_sys_path(code.code_dir):
-            with self._lock:
-                loaded = self._loaded.get(function_name)
-            if loaded is not None and loaded.env_key == env_key:
-                return loaded.handler  # another thread's cold start finished first
             spec = importlib.util.spec_from_file_location(module_name, path)
             if spec is None or spec.loader is None:
                 raise RuntimeError(f"cannot load handler module {path}")
@@ -208,11 +218,8 @@ class FunctionRuntime:
             except BaseException:
                 sys.modules.pop(module_name, None)
                 raise
-        handler_fn = getattr(module, attr)
-        with self._lock:
-            self._loaded[function_name] = _Loaded(module=module, handler=handler_fn, env_key=env_key)
         log.info("cold start of %s from %s", function_name, path)
-        return handler_fn
+        return _Loaded(module=module, handler=getattr(module, attr), env_key=env_key)
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ directories, with their environment and the stack's endpoint."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -62,3 +63,16 @@ def test_asynchronous_invoke_is_accepted(local_stack, outputs):
     )
     # Then Lambda accepted it without waiting for a result
     assert response["StatusCode"] == 202
+
+
+def test_concurrent_invocations_run_in_separate_environments_then_reuse_them(local_stack):
+    # Given a function deployed afresh (no warm environment yet)
+    outputs = deploy_fixture(local_stack, unique_name("conc"))
+    name = outputs["EchoFunctionName"]
+    # When two invocations overlap, and a third follows them
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        overlapping = list(pool.map(lambda _: invoke(local_stack, name, {"sleep": 0.5})[0], range(2)))
+    after, _ = invoke(local_stack, name, {})
+    # Then each overlapping call had an environment of its own, and the next call found one warm
+    assert [r["invocations_in_environment"] for r in overlapping] == [1, 1]
+    assert after["invocations_in_environment"] == 2
