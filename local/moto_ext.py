@@ -26,6 +26,7 @@ from moto.awslambda import models as lambda_models
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
 from moto.cloudformation.custom_model import CustomModel
+from moto.core.common_models import CloudFormationModel
 from moto.sqs.models import sqs_backends
 
 from local.functions import FunctionRuntime
@@ -372,6 +373,16 @@ def _forget_outputs(stack: Any) -> None:
     """A stack without resources has no outputs; moto would re-create resources to evaluate them."""
     stack.output_map._output_json_map = {}
     stack.output_map._parsed_outputs = {}
+
+
+class StandardCustomResource(LocalCustomResource, CloudFormationModel):
+    """`AWS::CloudFormation::CustomResource`, the other spelling of a custom resource (moto skips it).
+
+    A direct subclass of CloudFormationModel, which is how moto finds resource types."""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFormation::CustomResource"
 
 
 def _roll_back(stack: Any) -> None:

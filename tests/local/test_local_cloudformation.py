@@ -135,6 +135,27 @@ def test_failed_custom_resource_rolls_the_stack_back_with_its_reason(local_stack
         local_stack.deploy(template, {}, unique_name("bad"))
 
 
+def test_aws_cloudformation_custom_resource_type_is_a_custom_resource_too(local_stack, provider):
+    # Given a stack that spells its custom resource AWS::CloudFormation::CustomResource
+    name, outputs = provider
+    properties = {
+        "ServiceToken": {"Fn::ImportValue": f"{name}-ServiceToken"},
+        "Table": {"Fn::ImportValue": f"{name}-RecordsTable"},
+        "Name": "spelled",
+    }
+    template = {
+        "Resources": {"Spelled": {"Type": "AWS::CloudFormation::CustomResource", "Properties": properties}},
+        "Outputs": {"Greeting": {"Value": {"Fn::GetAtt": ["Spelled", "Greeting"]}}},
+    }
+    # When it is deployed
+    app_outputs = local_stack.deploy(template, {}, unique_name("spelled"))
+    # Then the function was asked to create it and its data came back
+    assert app_outputs == {"Greeting": "hello spelled"}
+    assert [
+        r["request_type"] for r in requests_seen(local_stack, outputs) if r["logical_id"] == "Spelled"
+    ] == ["Create"]
+
+
 def test_failed_custom_resource_update_fails_the_stack_update_with_its_reason(local_stack, provider):
     # Given an application stack whose custom resource was created
     name, _ = provider
