@@ -174,6 +174,19 @@ def _parse_answer(raw: bytes) -> dict[str, Any]:
     return response
 
 
+def as_strings(value: Any) -> Any:
+    """Properties as CloudFormation sends them to a custom resource: numbers and booleans as strings."""
+    if isinstance(value, dict):
+        return {k: as_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_strings(v) for v in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
 class CustomResourceError(Exception):
     pass
 
@@ -221,12 +234,12 @@ class LocalCustomResource(CustomModel):
             "RequestId": request_id,
             "LogicalResourceId": self.logical_id,
             "ResourceType": self.resource_type,
-            "ResourceProperties": properties,
+            "ResourceProperties": as_strings(properties),
         }
         if request_type != "Create":
             event["PhysicalResourceId"] = self.physical_resource_id
         if old is not None:
-            event["OldResourceProperties"] = old
+            event["OldResourceProperties"] = as_strings(old)
         return request_id, pending, event
 
     def _invoke(self, service_token: str, event: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@ answer Create/Update/Delete through their ResponseURL, and stacks import each ot
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -81,6 +82,18 @@ def test_custom_resource_create_is_answered_through_the_response_url(local_stack
         StackName=name, LogicalResourceId="Thing"
     )
     assert resource["StackResourceDetail"]["PhysicalResourceId"] == "first"
+
+
+def test_custom_resource_properties_reach_the_function_as_strings(local_stack, provider):
+    # Given the deployed stack, whose custom resource has number and boolean properties
+    _, outputs = provider
+    # When the function's Create request is read back
+    (create,) = [r for r in requests_seen(local_stack, outputs) if r["logical_id"] == "Thing"]
+    properties = json.loads(create["properties"])
+    # Then CloudFormation turned them into strings, as it does
+    assert properties["Retries"] == "3"
+    assert properties["Enabled"] == "true"
+    assert properties["Nested"] == {"Limit": "2.5", "Tags": ["1", "false"]}
 
 
 def test_stack_in_another_template_imports_the_service_token_and_is_deleted(local_stack, provider):
