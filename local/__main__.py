@@ -39,7 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout = sys.stderr  # function logs (Powertools writes to stdout) must not mix with the ready line
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)
-    stack = LocalStack(port=args.port).start()
+    try:
+        stack = LocalStack(port=args.port).start()
+    except OSError as exc:
+        print(
+            f"error: cannot listen on 127.0.0.1:{args.port}: {exc.strerror} (set PORT to another port)",
+            file=sys.stderr,
+        )
+        return 1
     try:
         outputs = stack.deploy(args.template, _parameters(args.parameter), args.stack_name)
     except DeployError as exc:

@@ -13,7 +13,7 @@ from local.cognito import CognitoError, RateLimiter, apply_pre_token_response
 from local.moto_ext import CustomResourceBroker, _Pending, deletion_order
 from local.sam import rewrite_local_code
 from local.sqs_poller import failed_ids
-from local.stack import with_defaults
+from local.stack import quotas_enabled, with_defaults
 from local.validation import url_problem
 
 ACCESS = {"sub": "u1", "scope": "openid email", "cognito:groups": ["a"], "token_use": "access"}
@@ -186,3 +186,8 @@ def test_a_second_answer_to_the_same_request_is_refused():
     request_id = broker.open(_Pending(stack_id="s", logical_id="R", request_type="Delete"))
     broker.answer(request_id, b'{"Status": "SUCCESS"}')
     assert broker.answer(request_id, b'{"Status": "SUCCESS"}')[0] == 404
+
+
+@pytest.mark.parametrize(("value", "enabled"), [("1", True), ("true", True), ("0", False), ("", False)])
+def test_local_cognito_quotas_switches_rate_limits_on(value, enabled):
+    assert quotas_enabled({"LOCAL_COGNITO_QUOTAS": value}) is enabled
