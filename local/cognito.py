@@ -269,7 +269,9 @@ class CognitoHooks:
         arn, version = trigger
         access = _claims(tokens["AccessToken"])
         id_claims = _claims(tokens["IdToken"]) if tokens.get("IdToken") else None
-        user = pool._get_user(access["username"])
+        user = next((u for u in list(pool.users.values()) if u.id == access.get("sub")), None)
+        if user is None:
+            return tokens
         flow = str(params.get("AuthFlow", ""))
         if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
             source = "TokenGeneration_RefreshTokens"

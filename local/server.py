@@ -13,8 +13,11 @@ import io
 import json
 import logging
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
+
+from moto.core.exceptions import JsonRESTError
 
 from local.cognito import TOKEN_OPERATIONS, CognitoError, CognitoHooks
 from local.moto_ext import BROKER, RESPONSE_PATH
@@ -78,6 +81,8 @@ class LocalApp:
             self.cognito.before(operation, params)
         except CognitoError as exc:
             return self._error(start_response, exc)
+        except JsonRESTError as exc:  # moto's own errors (a pool that does not exist, ...)
+            return self._error(start_response, CognitoError(exc.error_type, exc.message, exc.code))
         captured: dict[str, Any] = {}
 
         def capture(
@@ -102,6 +107,8 @@ class LocalApp:
                     body = json.dumps(changed).encode()
             except CognitoError as exc:
                 return self._error(start_response, exc)
+            except JsonRESTError as exc:
+                return self._error(start_response, CognitoError(exc.error_type, exc.message, exc.code))
         headers = [(k, v) for k, v in captured.get("headers", []) if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(body))))
         start_response(status, headers)
@@ -111,7 +118,7 @@ class LocalApp:
     def _error(start_response: StartResponse, exc: CognitoError) -> list[bytes]:
         body = json.dumps({"__type": exc.error_type, "message": exc.message}).encode()
         start_response(
-            f"{exc.status} Bad Request",
+            f"{exc.status} {HTTPStatus(exc.status).phrase}",
             [
                 ("Content-Type", AMZ_JSON),
                 ("Content-Length", str(len(body))),

@@ -274,6 +274,12 @@ def test_invalid_callback_urls_are_rejected_as_cognito_does(local_stack, outputs
     assert client["UserPoolClient"]["CallbackURLs"] == ["http://localhost:3000/callback"]
 
 
+def test_updating_a_client_of_a_missing_pool_is_cognitos_not_found_error(local_stack):
+    cognito = local_stack.client("cognito-idp")
+    with pytest.raises(cognito.exceptions.ResourceNotFoundException):
+        cognito.update_user_pool_client(UserPoolId="us-east-1_missing", ClientId="nope", ClientName="x")
+
+
 def test_quotas_throttle_user_creation_beyond_50_per_second(local_stack, outputs):
     # Given quota enforcement switched on, and a client that does not retry
     assert local_stack.cognito is not None
