@@ -125,7 +125,7 @@ def lease(
                     "(lease held) until the deadline; retry the deployment"
                 ) from None
             sleep(min(remaining, random.uniform(0, delay)))  # noqa: S311 - jitter, not cryptography
-            delay = min(delay * 2, 1.0)
+            delay = min(delay * 2, 0.5)
     try:
         yield holder
     finally:
