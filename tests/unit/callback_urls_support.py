@@ -52,6 +52,7 @@ class ResponseServer:
         self.statuses = list(statuses)
         self.bodies: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
+        self.sizes: list[int] = []
         self.received = threading.Event()
         outer = self
 
@@ -61,6 +62,7 @@ class ResponseServer:
                 raw = self.rfile.read(length)
                 status = outer.statuses.pop(0) if outer.statuses else 200
                 outer.headers.append(dict(self.headers.items()))
+                outer.sizes.append(len(raw))
                 if status == 200:
                     outer.bodies.append(json.loads(raw))
                     outer.received.set()

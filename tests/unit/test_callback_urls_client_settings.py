@@ -94,8 +94,9 @@ def test_the_full_client_fixture_covers_every_field_of_the_model() -> None:
 def test_update_request_sends_back_every_updatable_field_and_no_read_only_one() -> None:
     fields = client_settings.client_fields(_model())
     request = client_settings.update_request(fields, FULL_CLIENT, ["https://x.example.com/"], [])
-    assert set(request) == set(FULL_CLIENT) - READ_ONLY - {"LogoutURLs"}
+    assert set(request) == set(FULL_CLIENT) - READ_ONLY
     assert request["CallbackURLs"] == ["https://x.example.com/"]
+    assert request["LogoutURLs"] == []  # sent empty, so the list is emptied and not kept
     assert request["RefreshTokenRotation"] == FULL_CLIENT["RefreshTokenRotation"]
 
 

@@ -94,7 +94,9 @@ class ResettingCognito:
         report = self.validator.validate(request, shape)
         assert not report.has_errors(), report.generate_report()
         kept = {name: value for name, value in self.config.items() if name in READ_ONLY}
-        self.config = kept | copy.deepcopy(request)  # what is not sent is reset (absent = default)
+        # what is not sent is reset (absent = default); Describe leaves empty lists out
+        sent = {name: value for name, value in copy.deepcopy(request).items() if value != []}
+        self.config = kept | sent
         return {"UserPoolClient": copy.deepcopy(self.config)}
 
 

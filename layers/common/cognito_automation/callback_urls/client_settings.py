@@ -52,14 +52,11 @@ def update_request(
 ) -> dict[str, Any]:
     """Every updatable field Describe returned, unchanged, with the two URL lists replaced.
 
-    An empty list is left out: Cognito's default for an absent list is the empty list.
+    Both lists are always sent, an empty one too: absent means "reset" to Cognito but "keep" to moto.
     """
     request = {name: value for name, value in described.items() if name in fields.updatable}
-    for name, urls in zip(URL_FIELDS, (callback_urls, logout_urls), strict=True):
-        if urls:
-            request[name] = list(urls)
-        else:
-            request.pop(name, None)
+    request["CallbackURLs"] = list(callback_urls)
+    request["LogoutURLs"] = list(logout_urls)
     return request
 
 
