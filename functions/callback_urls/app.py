@@ -103,12 +103,14 @@ def _process(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
                     "physical_resource_id": outcome.physical_resource_id,
                     "added": list(result.added),
                     "removed": list(result.removed),
+                    "restored": list(result.restored),
                     "client_updated": result.client_updated,
                     "note": outcome.note,
                 },
             )
             metrics.add_metric(name="UrlsAdded", unit=MetricUnit.Count, value=len(result.added))
             metrics.add_metric(name="UrlsRemoved", unit=MetricUnit.Count, value=len(result.removed))
+            metrics.add_metric(name="UrlsRestored", unit=MetricUnit.Count, value=len(result.restored))
         else:
             logger.info("nothing to do", extra={"note": outcome.note})
         metrics.add_metric(name="OperationSucceeded", unit=MetricUnit.Count, value=1)

@@ -122,6 +122,20 @@ def test_urls_dropped_from_the_client_by_someone_else_are_added_again_on_update(
     assert env.urls()[0] == [BEFORE, API]
 
 
+def test_any_instance_puts_back_the_urls_other_instances_own(env: Env) -> None:
+    # Given two instances' URLs, then a CloudFormation update of the client that dropped them all
+    env.converge("a", (API,))
+    env.converge("b", (OTHER,), (OTHER,))
+    env.cognito.update_user_pool_client(
+        UserPoolId=env.pool, ClientId=env.client, CallbackURLs=[BEFORE], LogoutURLs=[BEFORE_LOGOUT]
+    )
+    # When one instance is updated
+    result = env.converge("a", (API,))
+    # Then both instances' URLs are back
+    assert env.urls() == ([BEFORE, API, OTHER], [BEFORE_LOGOUT, OTHER])
+    assert set(result.restored) == {OTHER}
+
+
 def test_the_default_redirect_uri_is_never_removed(env: Env) -> None:
     env.converge("a", (API,))
     env.cognito.update_user_pool_client(UserPoolId=env.pool, ClientId=env.client, DefaultRedirectURI=API)

@@ -6,7 +6,9 @@ the final claim. Ownership rules:
 - a listed URL that is not on the client is added and owned;
 - a listed URL already on the client is owned too when another instance owns it (so it stays while
   either needs it), and left unowned when nobody does (it was there before: someone else's);
-- on update and delete an instance removes only URLs it owns that no other instance owns.
+- on update and delete an instance removes only URLs it owns that no other instance owns;
+- a URL another instance owns but the client lacks (a CloudFormation update of the client drops them)
+  is put back by any operation on the client, so the ledger, not the last writer, decides.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class ListPlan:
     claim: tuple[str, ...]
     added: tuple[str, ...]
     removed: tuple[str, ...]
+    restored: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class Result:
     logout_urls: tuple[str, ...]
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
+    restored: tuple[str, ...] = ()
     client_updated: bool = False
     client_missing: bool = False
 
@@ -60,6 +64,7 @@ def plan_list(
     keep: Iterable[str] = (),
 ) -> ListPlan:
     """Pure planning of one list; order is kept, new URLs are appended, nothing appears twice."""
+    others = tuple(dict.fromkeys(others))
     current_set, mine_set, others_set, keep_set = set(current), set(mine), set(others), set(keep)
     desired = tuple(dict.fromkeys(desired))
     claim = tuple(u for u in desired if u not in current_set or u in mine_set or u in others_set)
@@ -67,17 +72,18 @@ def plan_list(
     drop = {u for u in mine_set if u not in claim_set and u not in others_set and u not in keep_set}
     added = tuple(u for u in desired if u not in current_set)
     removed = tuple(u for u in current if u in drop)
-    new_list = tuple(dict.fromkeys(u for u in current if u not in drop)) + added
-    return ListPlan(new_list=new_list, claim=claim, added=added, removed=removed)
+    restored = tuple(u for u in others if u not in current_set and u not in set(added))
+    new_list = tuple(dict.fromkeys(u for u in current if u not in drop)) + added + restored
+    return ListPlan(new_list=new_list, claim=claim, added=added, removed=removed, restored=restored)
 
 
-def _union(claims: Iterable[Claim]) -> tuple[set[str], set[str]]:
-    callback: set[str] = set()
-    logout: set[str] = set()
+def _union(claims: Iterable[Claim]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    callback: dict[str, None] = {}
+    logout: dict[str, None] = {}
     for claim in claims:
-        callback.update(claim.callback_urls)
-        logout.update(claim.logout_urls)
-    return callback, logout
+        callback.update(dict.fromkeys(claim.callback_urls))
+        logout.update(dict.fromkeys(claim.logout_urls))
+    return tuple(callback), tuple(logout)
 
 
 def _merged(first: Claim, second: Claim) -> Claim:
@@ -185,5 +191,6 @@ def _converge_once(
         logout_urls=final_logout,
         added=callback.added + logout.added,
         removed=callback.removed + logout.removed,
+        restored=callback.restored + logout.restored,
         client_updated=changed,
     )
