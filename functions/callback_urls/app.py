@@ -5,8 +5,8 @@ Only the standard library and the stdlib-only responder are imported unguarded: 
 at import (a missing package, a bad setting), every request is still answered FAILED with the cause.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: with it, @dataclass looks the module up in sys.modules,
+# which a module loaded by file path (as the local stack loads functions) may not be in.
 import logging
 import os
 from collections.abc import Mapping
@@ -21,13 +21,14 @@ class Settings:
     ledger_table: str
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Settings:
+    def from_env(cls, env: Mapping[str, str]) -> "Settings":
         return cls(ledger_table=config.required(env, "LEDGER_TABLE"))
 
 
 _INIT_ERROR: Exception | None = None
 try:
     from aws_lambda_powertools import Logger, Metrics
+    from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
     from aws_lambda_powertools.metrics import MetricUnit
     from aws_lambda_powertools.utilities.data_classes import CloudFormationCustomResourceEvent
 
@@ -39,6 +40,8 @@ try:
 
     SETTINGS = Settings.from_env(os.environ)
     logger = Logger()
+    # the shared package logs with the standard library (the responder must work without Powertools)
+    copy_config_to_registered_loggers(source_logger=logger, include={"cognito_automation"})
     metrics = Metrics()
     # Failures that are the user's to fix: a warning and the message, no traceback.
     EXPECTED_FAILURES: tuple[type[Exception], ...] = (

@@ -98,13 +98,13 @@ class ResponseServer:
 
 
 def load_app(name: str = "callback_urls_app_under_test") -> ModuleType:
-    """Import the handler by file path, as the local stack does, so its cold start runs again."""
-    sys.modules.pop(name, None)
+    """Import the handler by file path, as the local stack does, so its cold start runs again. The module
+    is deliberately not registered in sys.modules: the handler must not depend on it."""
     spec = importlib.util.spec_from_file_location(name, APP_PATH)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
     spec.loader.exec_module(module)
+    assert name not in sys.modules
     return module
 
 

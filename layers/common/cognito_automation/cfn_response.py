@@ -135,8 +135,12 @@ def send(
                 )
                 return False
             logger.warning(
-                "answering CloudFormation failed; retrying",
-                extra={"attempt": attempt, "error": f"{type(exc).__name__}: {exc}"},
+                "answering CloudFormation failed",
+                extra={
+                    "attempt": attempt,
+                    "will_retry": attempt < attempts,
+                    "error": f"{type(exc).__name__}: {exc}",
+                },
             )
         backoff = min(0.5 * 2 ** (attempt - 1), 4.0)
         if attempt < attempts:
