@@ -123,6 +123,23 @@ def test_a_new_client_gives_a_new_physical_id(stack: Stack) -> None:
     assert moved["PhysicalResourceId"] != first["PhysicalResourceId"]
 
 
+def test_moving_to_another_pool_adds_there_and_the_old_id_delete_cleans_the_old_client(stack: Stack) -> None:
+    other_pool, other_client = create_client(stack.cognito, CallbackURLs=[BEFORE])
+    with ResponseServer() as server:
+        first = stack.invoke("create", server)
+        # When the properties name another pool and client (CloudFormation sends Update, then a Delete
+        # of the old physical id once the stack update succeeded)
+        moved = stack.invoke("update", server, UserPoolId=other_pool, ClientId=other_client)
+        old_delete = retarget(load_event("callback_urls/delete.json"), server.url, stack.pool, stack.client)
+        old_delete["PhysicalResourceId"] = first["PhysicalResourceId"]
+        cleaned = stack.app.lambda_handler(old_delete, FakeLambdaContext())
+    # Then the new client has the URLs, under a new id, and the old client is as it was
+    assert moved["PhysicalResourceId"].startswith(f"cognito-callback-urls:{other_pool}:{other_client}:")
+    assert API in urls_of(stack.cognito, other_pool, other_client)[0]
+    assert cleaned["Status"] == "SUCCESS"
+    assert stack.urls() == ([BEFORE], [])
+
+
 def test_update_replaces_the_old_urls_with_the_new(stack: Stack) -> None:
     with ResponseServer() as server:
         stack.invoke("create", server)
