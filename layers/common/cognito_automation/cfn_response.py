@@ -151,9 +151,9 @@ def send(
 
 def timer_delay(remaining_ms: int) -> float:
     """Seconds after which to answer FAILED: shortly before the Lambda timeout, with enough time left to
-    send the answer (10 s for long runs, a tenth of the time for short ones, at least half a second)."""
+    send the answer (10 s for long runs, a tenth of the time for short ones, at least a second)."""
     remaining = remaining_ms / 1000
-    reserve = min(10.0, max(0.5, remaining / 10))
+    reserve = min(10.0, max(1.0, remaining / 10))
     return max(0.0, remaining - reserve)
 
 
