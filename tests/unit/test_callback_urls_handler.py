@@ -1,0 +1,321 @@
+"""The callback_urls function end to end: sample and peer events in, an answer to the response URL out.
+
+Cognito and DynamoDB are moto; the response URL is a loopback server. The handler is loaded by file path,
+as the local stack loads it, so each test gets a fresh cold start with its own environment.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+import time
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+
+from cognito_automation import aws
+from cognito_automation.callback_urls import resource
+from tests.conftest import FakeLambdaContext, load_event, load_peer_event, peer_events
+from tests.unit.callback_urls_support import (
+    ResponseServer,
+    create_client,
+    create_ledger_table,
+    load_app,
+    retarget,
+    urls_of,
+)
+
+API = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/Prod/"
+BEFORE = "http://localhost:3000/callback"
+
+
+class Stack:
+    """A pool and client in moto, the ledger, and the handler under test."""
+
+    def __init__(self, app: ModuleType) -> None:
+        self.app = app
+        self.cognito = boto3.client("cognito-idp")
+        self.pool, self.client = create_client(
+            self.cognito,
+            CallbackURLs=[BEFORE],
+            GenerateSecret=True,
+            AllowedOAuthFlows=["code"],
+            AllowedOAuthScopes=["openid"],
+            AllowedOAuthFlowsUserPoolClient=True,
+        )
+        self.secret = self.cognito.describe_user_pool_client(UserPoolId=self.pool, ClientId=self.client)[
+            "UserPoolClient"
+        ]["ClientSecret"]
+
+    def invoke(
+        self, name: str, server: ResponseServer, context: Any = None, **changes: Any
+    ) -> dict[str, Any]:
+        event = retarget(load_event(f"callback_urls/{name}.json"), server.url, self.pool, self.client)
+        for key, value in changes.items():
+            event["ResourceProperties"][key] = value
+        answer: dict[str, Any] = self.app.lambda_handler(event, context or FakeLambdaContext())
+        return answer
+
+    def urls(self) -> tuple[list[str], list[str]]:
+        return urls_of(self.cognito, self.pool, self.client)
+
+
+@pytest.fixture
+def stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> Stack:
+    aws_module_cache_clear()
+    monkeypatch.setenv("LEDGER_TABLE", create_ledger_table(boto3.client("dynamodb")))
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "callback-urls")
+    return Stack(load_app())
+
+
+def aws_module_cache_clear() -> None:
+    aws.client.cache_clear()
+
+
+def test_create_answers_success_with_every_attribute(stack: Stack) -> None:
+    with ResponseServer() as server:
+        answer = stack.invoke("create", server)
+    # Then CloudFormation got exactly the answer the handler returned
+    assert server.bodies == [answer]
+    assert answer["Status"] == "SUCCESS"
+    issuer = f"https://cognito-idp.us-east-1.amazonaws.com/{stack.pool}"
+    assert answer["Data"] == {
+        "Issuer": issuer,
+        "OpenIdConfigurationUrl": f"{issuer}/.well-known/openid-configuration",
+        "JwksUrl": f"{issuer}/.well-known/jwks.json",
+        "HostedUiUrl": "",
+        "UserPoolId": stack.pool,
+        "ClientId": stack.client,
+        "CallbackURLs": f"{BEFORE},{API}",
+        "LogoutURLs": API,
+    }
+    assert stack.urls() == ([BEFORE, API], [API])
+
+
+def test_hosted_ui_url_is_the_pool_domain(stack: Stack) -> None:
+    stack.cognito.create_user_pool_domain(Domain="my-app-login", UserPoolId=stack.pool)
+    with ResponseServer() as server:
+        answer = stack.invoke("create", server)
+    assert answer["Data"]["HostedUiUrl"] == "https://my-app-login.auth.us-east-1.amazoncognito.com"
+
+
+def test_physical_id_is_stable_for_the_same_pool_client_and_instance(stack: Stack) -> None:
+    with ResponseServer() as server:
+        first = stack.invoke("create", server)
+        second = stack.invoke("create", server)
+        updated = stack.invoke("update", server)
+    assert first["PhysicalResourceId"] == second["PhysicalResourceId"] == updated["PhysicalResourceId"]
+    assert first["PhysicalResourceId"].startswith(f"cognito-callback-urls:{stack.pool}:{stack.client}:")
+
+
+def test_a_new_client_gives_a_new_physical_id(stack: Stack) -> None:
+    other_client = stack.cognito.create_user_pool_client(UserPoolId=stack.pool, ClientName="other")[
+        "UserPoolClient"
+    ]["ClientId"]
+    with ResponseServer() as server:
+        first = stack.invoke("create", server)
+        moved = stack.invoke("update", server, ClientId=other_client)
+    assert moved["Status"] == "SUCCESS"
+    assert moved["PhysicalResourceId"] != first["PhysicalResourceId"]
+
+
+def test_moving_to_another_pool_adds_there_and_the_old_id_delete_cleans_the_old_client(stack: Stack) -> None:
+    other_pool, other_client = create_client(stack.cognito, CallbackURLs=[BEFORE])
+    with ResponseServer() as server:
+        first = stack.invoke("create", server)
+        # When the properties name another pool and client (CloudFormation sends Update, then a Delete
+        # of the old physical id once the stack update succeeded)
+        moved = stack.invoke("update", server, UserPoolId=other_pool, ClientId=other_client)
+        old_delete = retarget(load_event("callback_urls/delete.json"), server.url, stack.pool, stack.client)
+        old_delete["PhysicalResourceId"] = first["PhysicalResourceId"]
+        cleaned = stack.app.lambda_handler(old_delete, FakeLambdaContext())
+    # Then the new client has the URLs, under a new id, and the old client is as it was
+    assert moved["PhysicalResourceId"].startswith(f"cognito-callback-urls:{other_pool}:{other_client}:")
+    assert API in urls_of(stack.cognito, other_pool, other_client)[0]
+    assert cleaned["Status"] == "SUCCESS"
+    assert stack.urls() == ([BEFORE], [])
+
+
+def test_update_replaces_the_old_urls_with_the_new(stack: Stack) -> None:
+    with ResponseServer() as server:
+        stack.invoke("create", server)
+        answer = stack.invoke("update", server)
+    assert answer["Status"] == "SUCCESS"
+    assert stack.urls() == (
+        [BEFORE, API, "https://app.example.com/oauth2/idpresponse"],
+        ["https://app.example.com/"],
+    )
+
+
+def test_delete_leaves_the_client_as_it_was(stack: Stack) -> None:
+    with ResponseServer() as server:
+        stack.invoke("create", server)
+        stack.invoke("update", server)
+        answer = stack.invoke("delete", server)
+    assert answer["Status"] == "SUCCESS"
+    assert stack.urls() == ([BEFORE], [])
+
+
+def test_delete_of_a_pool_that_no_longer_exists_answers_success(stack: Stack) -> None:
+    with ResponseServer() as server:
+        stack.invoke("create", server)
+        stack.cognito.delete_user_pool(UserPoolId=stack.pool)
+        answer = stack.invoke("delete", server)
+    assert answer["Status"] == "SUCCESS"
+    assert "no longer exists" in answer["Reason"]
+
+
+def test_an_invalid_url_fails_before_any_change_and_names_url_and_rule(stack: Stack) -> None:
+    with ResponseServer() as server:
+        answer = stack.invoke("create", server, CallbackURLs=[API, "http://app.example.com/cb"])
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        "CallbackURLs[1] 'http://app.example.com/cb' must use https: plain http is only allowed for "
+        "http://localhost"
+    )
+    assert answer["PhysicalResourceId"].startswith(f"cognito-callback-urls:{stack.pool}:")
+    assert stack.urls() == ([BEFORE], [])
+
+
+def test_an_exception_in_the_logic_answers_failed(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("the ledger exploded")
+
+    monkeypatch.setattr(resource, "handle", broken)
+    with ResponseServer() as server:
+        answer = stack.invoke("create", server)
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == "RuntimeError: the ledger exploded"
+    assert server.bodies == [answer]
+
+
+def test_an_enormous_failure_reason_still_gives_a_valid_answer(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: Any, **__: Any) -> None:
+        raise ValueError("x" * 20_000)
+
+    monkeypatch.setattr(resource, "handle", broken)
+    with ResponseServer() as server:
+        answer = stack.invoke("create", server)
+    assert answer["Status"] == "FAILED"
+    assert server.sizes[0] < 4096
+    assert answer["Reason"].startswith("ValueError: xxx")
+
+
+def test_a_success_with_attributes_over_4096_bytes_still_answers_success(stack: Stack) -> None:
+    long_urls = [f"https://app{n}.example.com/" + "p" * 60 for n in range(90)]
+    with ResponseServer() as server:
+        answer = stack.invoke("create", server, CallbackURLs=long_urls)
+    assert answer["Status"] == "SUCCESS"
+    assert "CallbackURLs" not in answer["Data"]
+    assert answer["Data"]["Issuer"].endswith(stack.pool)
+    assert "CallbackURLs" in answer["Reason"]
+    assert len(stack.urls()[0]) == 91
+
+
+def test_a_run_that_approaches_the_timeout_answers_failed_before_it(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+
+    def stuck(*_: Any, **__: Any) -> None:
+        release.wait(timeout=10)
+        raise RuntimeError("finished far too late")
+
+    monkeypatch.setattr(resource, "handle", stuck)
+    with ResponseServer() as server:
+        started = time.monotonic()
+        worker = threading.Thread(
+            target=stack.invoke, args=("create", server, FakeLambdaContext(remaining_ms=3_000))
+        )
+        worker.start()
+        # Then the FAILED answer arrives before the function's 3 seconds are up
+        assert server.received.wait(timeout=3.0)
+        elapsed = time.monotonic() - started
+        release.set()
+        worker.join(timeout=10)
+    assert 1.5 < elapsed < 3.0  # the timer waited for the work, then answered in time
+    assert [body["Status"] for body in server.bodies] == ["FAILED"]
+    assert server.bodies[0]["Reason"].startswith("timed out")
+
+
+@pytest.mark.parametrize("name", peer_events("cloudformationCustomResource"))
+def test_every_peer_event_is_answered(stack: Stack, name: str) -> None:
+    event = retarget(load_peer_event(name), "")
+    with ResponseServer() as server:
+        event["ResponseURL"] = server.url
+        answer = stack.app.lambda_handler(event, FakeLambdaContext())
+    assert server.bodies == [answer]
+    assert answer["RequestId"] == event["RequestId"]
+    if event["RequestType"] == "Delete":
+        # a resource that never got one of our ids owns nothing: failing would strand the stack
+        assert answer["Status"] == "SUCCESS"
+        assert answer["PhysicalResourceId"] == event["PhysicalResourceId"]
+    else:
+        assert answer["Status"] == "FAILED"
+        assert "property UserPoolId is required" in answer["Reason"]
+
+
+def test_transient_errors_of_the_response_url_are_retried(stack: Stack) -> None:
+    with ResponseServer(statuses=[503, 500]) as server:
+        answer = stack.invoke("create", server)
+    assert server.attempts == 3
+    assert server.bodies == [answer]
+
+
+def test_logs_carry_the_urls_but_never_the_client_secret(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)  # the level the function runs at; DEBUG is botocore wire logs
+    with ResponseServer() as server:
+        stack.invoke("create", server)
+    records = [vars(record) for record in caplog.records]
+    converged = [r for r in records if r["msg"] == "app client URLs converged"]
+    assert len(converged) == 1
+    assert API in converged[0]["added"]
+    assert stack.secret not in repr(records)
+
+
+def test_metrics_count_urls_added_and_the_outcome(capsys: pytest.CaptureFixture[str], stack: Stack) -> None:
+    with ResponseServer() as server:
+        stack.invoke("create", server)
+    metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert len(metrics) == 1
+    assert metrics[0]["UrlsAdded"] == [2.0] or metrics[0]["UrlsAdded"] == 2.0
+    assert metrics[0]["OperationSucceeded"] in (1.0, [1.0])
+    assert metrics[0]["RequestType"] == "Create"
+
+
+def test_a_missing_setting_at_import_is_still_answered_failed_naming_it(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LEDGER_TABLE", raising=False)
+    app = load_app()
+    with ResponseServer() as server:
+        event = retarget(load_event("callback_urls/create.json"), server.url)
+        answer = app.lambda_handler(event, FakeLambdaContext())
+    assert server.bodies == [answer]
+    assert answer["Status"] == "FAILED"
+    assert "LEDGER_TABLE" in answer["Reason"]
+
+
+def test_a_failed_import_is_still_answered_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEDGER_TABLE", "ledger")
+    monkeypatch.setitem(sys.modules, "aws_lambda_powertools", None)  # makes its import fail
+    app = load_app()
+    with ResponseServer() as server:
+        event = retarget(load_event("callback_urls/update.json"), server.url)
+        answer = app.lambda_handler(event, FakeLambdaContext())
+    assert answer["Status"] == "FAILED"
+    assert "failed to initialise" in answer["Reason"]
+    assert "aws_lambda_powertools" in answer["Reason"]
+    assert answer["PhysicalResourceId"] == event["PhysicalResourceId"]
+
+
+def test_an_event_that_is_not_an_object_is_logged_and_dropped(stack: Stack) -> None:
+    assert stack.app.lambda_handler(["not", "an", "event"], FakeLambdaContext()) is None

@@ -1,0 +1,97 @@
+"""Custom::CognitoCallbackUrls in template.yaml: least privilege matching the calls the code makes, the
+stack's own use of the resource, and the export other stacks import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+
+from cognito_automation import aws as aws_clients
+from tests.conftest import FakeLambdaContext, load_event
+from tests.unit.callback_urls_support import (
+    TEMPLATE,
+    ResponseServer,
+    create_client,
+    create_ledger_table,
+    load_app,
+    retarget,
+)
+
+RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+FUNCTION = RESOURCES["CallbackUrlsFunction"]["Properties"]
+
+
+def _granted_actions() -> set[str]:
+    actions: set[str] = set()
+    for policy in FUNCTION["Policies"]:
+        assert set(policy) == {"Statement"}, "only explicit statements, no broad policy templates"
+        for statement in policy["Statement"]:
+            granted = statement["Action"]
+            actions.update(granted if isinstance(granted, list) else [granted])
+    return actions
+
+
+def test_the_function_may_call_exactly_what_it_calls(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the handler, with every AWS call it makes recorded
+    aws_clients.client.cache_clear()
+    monkeypatch.setenv("LEDGER_TABLE", create_ledger_table(boto3.client("dynamodb")))
+    app = load_app()
+    pool, client = create_client(boto3.client("cognito-idp"), CallbackURLs=["http://localhost:3000/"])
+    called: set[str] = set()
+    for service_client in (app._cognito(), app._dynamodb()):
+        prefix = service_client.meta.service_model.signing_name
+        service_client.meta.events.register(
+            "before-call", lambda model, _p=prefix, **_: called.add(f"{_p}:{model.name}")
+        )
+    # When it runs create, update and delete
+    with ResponseServer() as server:
+        for name in ("create", "update", "delete"):
+            event = retarget(load_event(f"callback_urls/{name}.json"), server.url, pool, client)
+            assert app.lambda_handler(event, FakeLambdaContext())["Status"] == "SUCCESS"
+    # Then the template grants exactly those actions
+    assert called == _granted_actions()
+
+
+def test_cognito_actions_are_scoped_to_the_accounts_user_pools() -> None:
+    for policy in FUNCTION["Policies"]:
+        for statement in policy["Statement"]:
+            actions = statement["Action"]
+            if any(a.startswith("cognito-idp:") for a in actions):
+                assert statement["Resource"] == {
+                    "Fn::Sub": "arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/*"
+                }
+            else:
+                assert statement["Resource"] == {"Fn::GetAtt": ["CallbackUrlLedgerTable", "Arn"]}
+
+
+def test_the_ledger_table_has_string_keys_and_the_lease_ttl() -> None:
+    table = RESOURCES["CallbackUrlLedgerTable"]["Properties"]
+    assert {k["AttributeName"]: k["KeyType"] for k in table["KeySchema"]} == {"pk": "HASH", "sk": "RANGE"}
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    env = FUNCTION["Environment"]["Variables"]
+    assert env["LEDGER_TABLE"] == {"Ref": "CallbackUrlLedgerTable"}
+
+
+def test_the_stack_adds_its_own_api_url_to_its_own_client() -> None:
+    props = RESOURCES["AppCallbackUrls"]["Properties"]
+    assert RESOURCES["AppCallbackUrls"]["Type"] == "Custom::CognitoCallbackUrls"
+    assert props["ServiceToken"] == {"Fn::GetAtt": ["CallbackUrlsFunction", "Arn"]}
+    assert props["UserPoolId"] == {"Ref": "UserPool"}
+    assert props["ClientId"] == {"Ref": "AppClient"}
+    assert all(
+        "${AppApi}.execute-api" in url["Fn::Sub"] for url in props["CallbackURLs"] + props["LogoutURLs"]
+    )
+    # CloudFormation gives up on an unanswered request after this, not after an hour
+    assert 0 < props["ServiceTimeout"] <= 3600
+
+
+def test_the_service_token_is_exported_for_other_stacks() -> None:
+    output = TEMPLATE["Outputs"]["CallbackUrlsServiceToken"]
+    assert output["Value"] == {"Fn::GetAtt": ["CallbackUrlsFunction", "Arn"]}
+    assert output["Export"]["Name"] == {"Fn::Sub": "${AWS::StackName}-CallbackUrlsServiceToken"}
+
+
+def test_the_function_timeout_leaves_room_for_the_lease_and_the_answer() -> None:
+    assert FUNCTION["Timeout"] >= 60
