@@ -199,8 +199,12 @@ class LocalStack:
         self._upload(translation)
         cfn = self.client("cloudformation")
         cfn_params = [{"ParameterKey": k, "ParameterValue": v} for k, v in params.items()]
-        exists = any(s["StackStatus"] != "DELETE_COMPLETE" for s in self._describe(cfn, stack_name))
-        if exists:
+        statuses = [s["StackStatus"] for s in self._describe(cfn, stack_name)]
+        if "ROLLBACK_COMPLETE" in statuses:
+            # A stack whose creation rolled back cannot be updated, only deleted and created again.
+            self.delete(stack_name, timeout_s)
+            statuses = []
+        if any(status != "DELETE_COMPLETE" for status in statuses):
             cfn.update_stack(
                 StackName=stack_name, TemplateBody=json.dumps(translation.template), Parameters=cfn_params
             )

@@ -130,7 +130,7 @@ def test_update_sends_old_properties_and_a_new_physical_id_deletes_the_old(local
 def test_failed_custom_resource_rolls_the_stack_back_with_its_reason(local_stack, provider):
     # Given an application stack whose custom resource answers FAILED
     name, _ = provider
-    template = {
+    template: dict[str, Any] = {
         "Resources": {
             "Bad": {
                 "Type": "Custom::Thing",
@@ -144,8 +144,14 @@ def test_failed_custom_resource_rolls_the_stack_back_with_its_reason(local_stack
         }
     }
     # When it is deployed  # Then the deploy fails with the function's reason
+    bad = unique_name("bad")
     with pytest.raises(DeployError, match="asked to fail"):
-        local_stack.deploy(template, {}, unique_name("bad"))
+        local_stack.deploy(template, {}, bad)
+    # And once the template is fixed, deploying the same stack name again creates it afresh
+    template["Resources"]["Bad"]["Properties"]["Fail"] = "false"
+    assert local_stack.deploy(template, {}, bad) == {}
+    status = local_stack.client("cloudformation").describe_stacks(StackName=bad)["Stacks"][0]["StackStatus"]
+    assert status == "CREATE_COMPLETE"
 
 
 def test_aws_cloudformation_custom_resource_type_is_a_custom_resource_too(local_stack, provider):
