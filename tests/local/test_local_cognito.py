@@ -124,6 +124,21 @@ def test_v2_trigger_claims_are_in_tokens_that_verify_against_the_local_jwks(loca
     assert access["scope"] == "orders/read"
 
 
+def test_admin_initiate_auth_tokens_go_through_the_trigger(local_stack, outputs):
+    # Given a confirmed user
+    confirmed_user(local_stack, outputs, "jill")
+    # When an administrator signs them in
+    tokens = local_stack.client("cognito-idp").admin_initiate_auth(
+        UserPoolId=outputs["UserPoolId"],
+        ClientId=outputs["WebClientId"],
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "jill", "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    # Then the tokens carry the trigger's claims
+    claims = verified(local_stack, outputs, tokens["IdToken"], audience=outputs["WebClientId"])
+    assert claims["groups"] == ["confirmed"]
+
+
 def test_refreshed_tokens_go_through_the_trigger_again(local_stack, outputs):
     # Given a signed-in user
     confirmed_user(local_stack, outputs, "gina")
