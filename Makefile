@@ -67,6 +67,9 @@ validate: $(STAMP)
 deploy: check-rules build ## sam deploy to AWS (ENV=dev|prod picks the samconfig.toml environment)
 	$(BIN)/sam deploy --config-env $(ENV)
 
+local: $(STAMP) ## the whole system on this machine (moto on 127.0.0.1:$PORT, template.yaml deployed); Ctrl-C stops it
+	$(BIN)/python -m local --port $(PORT)
+
 clean: ## remove build output and the local stack's state
 	rm -rf .aws-sam .local
 

@@ -1,0 +1,476 @@
+"""What Cognito does that moto 5.2.5 does not, as hooks around moto's Cognito API in server mode.
+
+- Triggers from the pool's LambdaConfig: post confirmation on ConfirmSignUp/AdminConfirmSignUp (and
+  ConfirmForgotPassword), pre token generation (V1/V2/V3) on every token issue, its response applied to
+  the tokens, which are re-signed with moto's key so they verify against the local JWKS.
+- The OAuth2 token endpoint for client credentials (`POST /oauth2/token`).
+- UpdateUserPoolClient resets what the request leaves out; client URLs are validated.
+- Optional rate limits (LOCAL_COGNITO_QUOTAS=1): TooManyRequestsException beyond Cognito's quotas.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import collections
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from joserfc import jwt
+from moto.awslambda.models import lambda_backends
+from moto.cognitoidp.models import (
+    CognitoIdpBackend,
+    CognitoIdpUser,
+    CognitoIdpUserPool,
+    CognitoIdpUserPoolClient,
+    cognitoidp_backends,
+)
+from moto.core.exceptions import JsonRESTError
+
+from local.validation import validate_client_urls
+
+log = logging.getLogger("local.cognito")
+
+# The settings a new app client starts with (moto's defaults); UpdateUserPoolClient returns to them.
+CLIENT_DEFAULTS: dict[str, Any] = {
+    "AllowedOAuthFlowsUserPoolClient": False,
+    "AuthSessionValidity": 3,
+    "EnablePropagateAdditionalUserContextData": False,
+    "EnableTokenRevocation": True,
+    "RefreshTokenValidity": 30,
+}
+
+# Cognito's per account and region rate limits (requests per second) by operation category.
+QUOTAS: dict[str, tuple[int, frozenset[str]]] = {
+    "UserCreation": (50, frozenset({"AdminCreateUser", "SignUp"})),
+    "UserUpdate": (
+        25,
+        frozenset(
+            {
+                "AdminAddUserToGroup",
+                "AdminConfirmSignUp",
+                "AdminDeleteUser",
+                "AdminDeleteUserAttributes",
+                "AdminDisableUser",
+                "AdminEnableUser",
+                "AdminRemoveUserFromGroup",
+                "AdminResetUserPassword",
+                "AdminSetUserPassword",
+                "AdminUpdateUserAttributes",
+                "AdminUserGlobalSignOut",
+            }
+        ),
+    ),
+}
+
+# Claims a pre token generation trigger cannot change; Cognito keeps its own values.
+PROTECTED_CLAIMS = frozenset(
+    {
+        "acr",
+        "amr",
+        "aud",
+        "at_hash",
+        "auth_time",
+        "azp",
+        "client_id",
+        "cognito:username",
+        "exp",
+        "iat",
+        "identities",
+        "iss",
+        "jti",
+        "nbf",
+        "nonce",
+        "origin_jti",
+        "scope",
+        "sub",
+        "token_use",
+        "username",
+        "version",
+    }
+)
+
+TOKEN_OPERATIONS = frozenset(
+    {"InitiateAuth", "AdminInitiateAuth", "RespondToAuthChallenge", "AdminRespondToAuthChallenge"}
+)
+
+
+class CognitoError(Exception):
+    """An error answered to the caller in Cognito's JSON error shape."""
+
+    def __init__(self, error_type: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+        self.status = status
+
+
+def reset_client(client: CognitoIdpUserPoolClient, request: Mapping[str, Any]) -> None:
+    """Set an app client to exactly what `request` says, every other setting back to its default."""
+    name = request.get("ClientName") or client.extended_config.get("ClientName")
+    settings = {k: v for k, v in request.items() if k not in ("UserPoolId", "ClientId")}
+    client.extended_config = {**CLIENT_DEFAULTS, **settings, "ClientName": name}
+
+
+class RateLimiter:
+    """Sliding one-second windows per quota category."""
+
+    def __init__(self, quotas: Mapping[str, tuple[int, frozenset[str]]] = QUOTAS):
+        self._category = {op: name for name, (_, ops) in quotas.items() for op in ops}
+        self._limit = {name: limit for name, (limit, _) in quotas.items()}
+        self._calls: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
+        self._lock = threading.Lock()
+
+    def check(self, operation: str, now: float | None = None) -> None:
+        category = self._category.get(operation)
+        if category is None:
+            return
+        moment = time.monotonic() if now is None else now
+        with self._lock:
+            calls = self._calls[category]
+            while calls and calls[0] <= moment - 1.0:
+                calls.popleft()
+            if len(calls) >= self._limit[category]:
+                raise CognitoError(
+                    "TooManyRequestsException",
+                    f"Rate exceeded for {category} ({self._limit[category]} requests per second)",
+                )
+            calls.append(moment)
+
+
+@dataclass
+class CognitoHooks:
+    account_id: str
+    region: str
+    limiter: RateLimiter | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # --- lookups -------------------------------------------------------------------------------
+    @property
+    def backend(self) -> CognitoIdpBackend:
+        backend: CognitoIdpBackend = cognitoidp_backends[self.account_id][self.region]
+        return backend
+
+    def _pool(self, params: Mapping[str, Any]) -> CognitoIdpUserPool | None:
+        pool_id = params.get("UserPoolId")
+        if pool_id:
+            pool: CognitoIdpUserPool | None = self.backend.user_pools.get(pool_id)
+            return pool
+        return self._pool_of_client(params.get("ClientId", ""))
+
+    def _pool_of_client(self, client_id: str) -> CognitoIdpUserPool | None:
+        for pool in self.backend.user_pools.values():
+            if client_id in pool.clients:
+                return pool
+        return None
+
+    # --- API hooks -----------------------------------------------------------------------------
+    def before(self, operation: str, params: Mapping[str, Any]) -> None:
+        if self.limiter is not None:
+            self.limiter.check(operation)
+        if operation in ("CreateUserPoolClient", "UpdateUserPoolClient"):
+            _validate(params)
+        if operation == "UpdateUserPoolClient":
+            pool = self.backend.describe_user_pool(params.get("UserPoolId", ""))
+            client = pool.clients.get(params.get("ClientId", ""))
+            if client is not None:
+                # moto merges the request into the client; Cognito replaces the whole configuration.
+                reset_client(client, params)
+
+    def after(self, operation: str, params: Mapping[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+        if operation in ("ConfirmSignUp", "AdminConfirmSignUp"):
+            self._post_confirmation(params, "PostConfirmation_ConfirmSignUp")
+        elif operation == "ConfirmForgotPassword":
+            self._post_confirmation(params, "PostConfirmation_ConfirmForgotPassword")
+        elif operation in TOKEN_OPERATIONS and "AuthenticationResult" in result:
+            result["AuthenticationResult"] = self._pre_token(
+                operation, params, result["AuthenticationResult"]
+            )
+        return result
+
+    # --- triggers ------------------------------------------------------------------------------
+    def _invoke(self, arn: str, event: dict[str, Any], trigger: str) -> dict[str, Any]:
+        fn = lambda_backends[self.account_id][self.region].get_function(arn)
+        headers: dict[str, str] = {}
+        payload = fn.invoke(json.dumps(event), {}, headers)
+        body = json.loads(payload) if payload else None
+        if "x-amz-function-error" in headers:
+            message = body.get("errorMessage", "") if isinstance(body, dict) else ""
+            raise CognitoError("UserLambdaValidationException", f"{trigger} failed with error {message}.")
+        if not isinstance(body, dict):
+            raise CognitoError("InvalidLambdaResponseException", f"Invalid {trigger} Lambda response.")
+        return body
+
+    def _base_event(
+        self,
+        pool: CognitoIdpUserPool,
+        trigger_source: str,
+        version: str,
+        username: str | None,
+        client_id: str,
+    ) -> dict[str, Any]:
+        return {
+            "version": version,
+            "triggerSource": trigger_source,
+            "region": self.region,
+            "userPoolId": pool.id,
+            "userName": username,
+            "callerContext": {
+                "awsSdkVersion": "aws-sdk-unknown-unknown",
+                "clientId": client_id or "CLIENT_ID_NOT_APPLICABLE",
+            },
+        }
+
+    @staticmethod
+    def _user_attributes(user: CognitoIdpUser) -> dict[str, str]:
+        attributes = {a["Name"]: a["Value"] for a in user.attributes}
+        attributes["cognito:user_status"] = str(getattr(user.status, "value", user.status))
+        return attributes
+
+    def _post_confirmation(self, params: Mapping[str, Any], trigger_source: str) -> None:
+        pool = self._pool(params)
+        if pool is None:
+            return
+        arn = (pool.extended_config.get("LambdaConfig") or {}).get("PostConfirmation")
+        if not arn:
+            return
+        user = pool._get_user(params.get("Username", ""))
+        event = self._base_event(pool, trigger_source, "1", user.username, params.get("ClientId", ""))
+        event["request"] = {
+            "userAttributes": self._user_attributes(user),
+            "clientMetadata": dict(params.get("ClientMetadata") or {}),
+        }
+        event["response"] = {}
+        self._invoke(arn, event, "PostConfirmation")
+
+    @staticmethod
+    def _pre_token_config(pool: CognitoIdpUserPool) -> tuple[str, str] | None:
+        config = pool.extended_config.get("LambdaConfig") or {}
+        versioned = config.get("PreTokenGenerationConfig") or {}
+        if versioned.get("LambdaArn"):
+            return str(versioned["LambdaArn"]), str(versioned.get("LambdaVersion") or "V1_0")
+        if config.get("PreTokenGeneration"):
+            return str(config["PreTokenGeneration"]), "V1_0"
+        return None
+
+    def _pre_token(self, operation: str, params: Mapping[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
+        pool = self._pool(params)
+        if pool is None or "AccessToken" not in tokens:
+            return tokens
+        trigger = self._pre_token_config(pool)
+        if trigger is None:
+            return tokens
+        arn, version = trigger
+        access = _claims(tokens["AccessToken"])
+        id_claims = _claims(tokens["IdToken"]) if tokens.get("IdToken") else None
+        user = next((u for u in list(pool.users.values()) if u.id == access.get("sub")), None)
+        if user is None:
+            return tokens
+        flow = str(params.get("AuthFlow", ""))
+        if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
+            source = "TokenGeneration_RefreshTokens"
+        elif params.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
+            source = "TokenGeneration_NewPasswordChallenge"
+        else:
+            source = "TokenGeneration_Authentication"
+        event = self._base_event(pool, source, version[1], user.username, access["client_id"])
+        groups = sorted(user.groups, key=lambda g: (g.precedence is None, g.precedence or 0, g.group_name))
+        event["request"] = {
+            "userAttributes": self._user_attributes(user),
+            "groupConfiguration": {
+                "groupsToOverride": [g.group_name for g in groups],
+                "iamRolesToOverride": [g.role_arn for g in groups if g.role_arn],
+                "preferredRole": next((g.role_arn for g in groups if g.role_arn), None),
+            },
+            "clientMetadata": dict(params.get("ClientMetadata") or {}),
+        }
+        if version != "V1_0":
+            event["request"]["scopes"] = access.get("scope", "").split()
+        event["response"] = {}
+        response = self._invoke(arn, event, "PreTokenGeneration").get("response") or {}
+        access, id_claims = apply_pre_token_response(version, response, access, id_claims)
+        return self._reissue(pool, tokens, access, id_claims)
+
+    def _reissue(
+        self,
+        pool: CognitoIdpUserPool,
+        tokens: dict[str, Any],
+        access: dict[str, Any],
+        id_claims: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """Re-sign the changed claims with the pool's key; moto's token registry learns the new tokens."""
+        result = dict(tokens)
+        new_access = _sign(pool, access)
+        with self._lock:
+            owner = pool.access_tokens.pop(tokens["AccessToken"], None)
+            if owner is not None:
+                pool.access_tokens[new_access] = owner
+        result["AccessToken"] = new_access
+        if id_claims is not None:
+            new_id = _sign(pool, id_claims)
+            with self._lock:
+                owner = pool.id_tokens.pop(tokens["IdToken"], None)
+                if owner is not None:
+                    pool.id_tokens[new_id] = owner
+            result["IdToken"] = new_id
+        return result
+
+    # --- OAuth2 token endpoint -----------------------------------------------------------------
+    def token_endpoint(  # noqa: PLR0911 - one early answer per OAuth error
+        self, form: Mapping[str, str], authorization: str | None
+    ) -> tuple[int, dict[str, Any]]:
+        """`POST /oauth2/token` for grant_type=client_credentials (machine-to-machine clients)."""
+        client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
+        if authorization and authorization.lower().startswith("basic "):
+            try:
+                decoded = base64.b64decode(authorization[6:]).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                return 400, {"error": "invalid_request"}
+            client_id, _, secret = decoded.partition(":")
+        if form.get("grant_type") != "client_credentials":
+            return 400, {"error": "unsupported_grant_type"}
+        pool = self._pool_of_client(client_id)
+        client = pool.clients.get(client_id) if pool is not None else None
+        if pool is None or client is None or not client.generate_secret or client.secret != secret:
+            return 400, {"error": "invalid_client"}
+        config = client.extended_config
+        if "client_credentials" not in (config.get("AllowedOAuthFlows") or []) or not config.get(
+            "AllowedOAuthFlowsUserPoolClient"
+        ):
+            return 400, {"error": "unauthorized_client"}
+        allowed = list(config.get("AllowedOAuthScopes") or [])
+        requested = form.get("scope", "").split() or allowed
+        if not requested or any(scope not in allowed for scope in requested):
+            return 400, {"error": "invalid_scope"}
+        now = int(time.time())
+        expires_in = _access_token_seconds(config)
+        claims: dict[str, Any] = {
+            "sub": client_id,
+            "token_use": "access",
+            "scope": " ".join(requested),
+            "auth_time": now,
+            "iss": f"https://cognito-idp.{self.region}.amazonaws.com/{pool.id}",
+            "exp": now + expires_in,
+            "iat": now,
+            "version": 2,
+            "jti": str(uuid.uuid4()),
+            "client_id": client_id,
+        }
+        trigger = self._pre_token_config(pool)
+        if trigger is not None and trigger[1] == "V3_0":
+            event = self._base_event(pool, "TokenGeneration_ClientCredentials", "3", None, client_id)
+            event["request"] = {
+                "userAttributes": {},
+                "groupConfiguration": {
+                    "groupsToOverride": [],
+                    "iamRolesToOverride": [],
+                    "preferredRole": None,
+                },
+                "scopes": list(requested),
+                "clientMetadata": {},
+            }
+            event["response"] = {}
+            try:
+                response = self._invoke(trigger[0], event, "PreTokenGeneration").get("response") or {}
+            except CognitoError as exc:
+                return 400, {"error": "invalid_request", "error_description": exc.message}
+            claims, _ = apply_pre_token_response("V3_0", response, claims, None)
+        return 200, {"access_token": _sign(pool, claims), "expires_in": expires_in, "token_type": "Bearer"}
+
+
+def _validate(params: Mapping[str, Any]) -> None:
+    try:
+        validate_client_urls(params)
+    except JsonRESTError as exc:
+        raise CognitoError(exc.error_type, exc.message) from exc
+
+
+def _access_token_seconds(config: Mapping[str, Any]) -> int:
+    validity = int(config.get("AccessTokenValidity") or 60)
+    unit = (config.get("TokenValidityUnits") or {}).get("AccessToken", "minutes")
+    return validity * {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}.get(unit, 60)
+
+
+def _claims(token: str) -> dict[str, Any]:
+    """The payload of a token moto just issued (its signature is ours, so it is not re-verified)."""
+    payload = token.split(".")[1]
+    data: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return data
+
+
+def _sign(pool: CognitoIdpUserPool, claims: Mapping[str, Any]) -> str:
+    token: str = jwt.encode({"kid": "dummy", "alg": "RS256"}, dict(claims), pool.json_web_key)
+    return token
+
+
+def _edit_claims(claims: dict[str, Any], details: Mapping[str, Any] | None) -> None:
+    if not details:
+        return
+    for name in details.get("claimsToSuppress") or []:
+        if name not in PROTECTED_CLAIMS:
+            claims.pop(name, None)
+    for name, value in (details.get("claimsToAddOrOverride") or {}).items():
+        if name in PROTECTED_CLAIMS:
+            log.warning("pre token generation may not change claim %s; kept Cognito's value", name)
+            continue
+        claims[name] = value
+
+
+def _override_groups(claims: dict[str, Any] | None, groups: Mapping[str, Any] | None, id_token: bool) -> None:
+    if claims is None or not groups:
+        return
+    if groups.get("groupsToOverride") is not None:
+        if groups["groupsToOverride"]:
+            claims["cognito:groups"] = list(groups["groupsToOverride"])
+        else:
+            claims.pop("cognito:groups", None)
+    if id_token:
+        if groups.get("iamRolesToOverride") is not None:
+            if groups["iamRolesToOverride"]:
+                claims["cognito:roles"] = list(groups["iamRolesToOverride"])
+            else:
+                claims.pop("cognito:roles", None)
+        if groups.get("preferredRole"):
+            claims["cognito:preferred_role"] = groups["preferredRole"]
+
+
+def apply_pre_token_response(
+    version: str,
+    response: Mapping[str, Any],
+    access: dict[str, Any],
+    id_claims: dict[str, Any] | None,
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The access and ID token claims after a pre token generation response, as Cognito applies it."""
+    access = dict(access)
+    id_claims = dict(id_claims) if id_claims is not None else None
+    if version == "V1_0":
+        details = response.get("claimsOverrideDetails") or {}
+        if id_claims is not None:
+            _edit_claims(id_claims, details)
+        groups = details.get("groupOverrideDetails")
+        _override_groups(id_claims, groups, id_token=True)
+        _override_groups(access, groups, id_token=False)
+        return access, id_claims
+    details = response.get("claimsAndScopeOverrideDetails") or {}
+    if id_claims is not None:
+        _edit_claims(id_claims, details.get("idTokenGeneration"))
+    access_details = details.get("accessTokenGeneration") or {}
+    _edit_claims(access, access_details)
+    scopes = [s for s in str(access.get("scope", "")).split() if s]
+    suppressed = set(access_details.get("scopesToSuppress") or [])
+    scopes = [s for s in scopes if s not in suppressed]
+    scopes += [s for s in access_details.get("scopesToAdd") or [] if s not in scopes]
+    if scopes:
+        access["scope"] = " ".join(scopes)
+    else:
+        access.pop("scope", None)
+    groups = details.get("groupOverrideDetails")
+    _override_groups(id_claims, groups, id_token=True)
+    _override_groups(access, groups, id_token=False)
+    return access, id_claims

@@ -1,0 +1,128 @@
+"""The WSGI application of the local stack: moto's server app, with the project's routes in front.
+
+- `PUT /_local/cfn-response/<request id>`: the ResponseURL of custom resources;
+- `POST /oauth2/token`: Cognito's token endpoint (client credentials);
+- Cognito API calls (`X-Amz-Target: AWSCognitoIdentityProviderService.*`) pass through the hooks of
+  `local.cognito` before and after moto handles them;
+- everything else is moto's.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qsl
+
+from moto.core.exceptions import JsonRESTError
+
+from local.cognito import TOKEN_OPERATIONS, CognitoError, CognitoHooks
+from local.moto_ext import BROKER, RESPONSE_PATH
+
+log = logging.getLogger("local.server")
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+COGNITO_TARGET = "AWSCognitoIdentityProviderService."
+AMZ_JSON = "application/x-amz-json-1.1"
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    body: bytes = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    return body
+
+
+def _respond(
+    start_response: StartResponse, status: int, body: bytes, content_type: str = "application/json"
+) -> list[bytes]:
+    reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}.get(status, "Error")
+    start_response(f"{status} {reason}", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+class LocalApp:
+    def __init__(self, moto_app: WsgiApp, cognito: CognitoHooks):
+        self.moto_app = moto_app
+        self.cognito = cognito
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path.startswith(RESPONSE_PATH):
+            if method != "PUT":
+                return _respond(start_response, 405, b"")
+            status, text = BROKER.answer(path[len(RESPONSE_PATH) :], _read_body(environ))
+            return _respond(start_response, status, text.encode(), "text/plain")
+        if path == "/oauth2/token" and method == "POST":
+            form = dict(parse_qsl(_read_body(environ).decode()))
+            status, payload = self.cognito.token_endpoint(form, environ.get("HTTP_AUTHORIZATION"))
+            return _respond(start_response, status, json.dumps(payload).encode())
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target.startswith(COGNITO_TARGET):
+            return self._cognito(target[len(COGNITO_TARGET) :], environ, start_response)
+        return self.moto_app(environ, start_response)
+
+    def _cognito(
+        self, operation: str, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        raw = _read_body(environ)
+        try:
+            params = json.loads(raw) if raw else {}
+            self.cognito.before(operation, params)
+        except CognitoError as exc:
+            return self._error(start_response, exc)
+        except JsonRESTError as exc:  # moto's own errors (a pool that does not exist, ...)
+            return self._error(start_response, CognitoError(exc.error_type, exc.message, exc.code))
+        captured: dict[str, Any] = {}
+
+        def capture(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], None]:
+            captured["status"], captured["headers"] = status, headers
+            return lambda _data: None
+
+        chunks = self.moto_app(environ, capture)
+        try:
+            body = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        status = str(captured.get("status", "500 Error"))
+        if status.startswith("200"):
+            try:
+                result = json.loads(body) if body else {}
+                changed = self.cognito.after(operation, params, result)
+                if operation in TOKEN_OPERATIONS:
+                    body = json.dumps(changed).encode()
+            except CognitoError as exc:
+                return self._error(start_response, exc)
+            except JsonRESTError as exc:
+                return self._error(start_response, CognitoError(exc.error_type, exc.message, exc.code))
+        headers = [(k, v) for k, v in captured.get("headers", []) if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(body))))
+        start_response(status, headers)
+        return [body]
+
+    @staticmethod
+    def _error(start_response: StartResponse, exc: CognitoError) -> list[bytes]:
+        body = json.dumps({"__type": exc.error_type, "message": exc.message}).encode()
+        start_response(
+            f"{exc.status} {HTTPStatus(exc.status).phrase}",
+            [
+                ("Content-Type", AMZ_JSON),
+                ("Content-Length", str(len(body))),
+                ("x-amzn-ErrorType", exc.error_type),
+            ],
+        )
+        return [body]

@@ -1,0 +1,306 @@
+"""`LocalStack`: a moto server on loopback, extended, that deploys SAM templates through CloudFormation.
+
+    with LocalStack(port=0).start() as stack:
+        outputs = stack.deploy(Path("template.yaml"), {"Environment": "dev"}, "cognito-automation")
+        cognito = stack.client("cognito-idp")
+
+One LocalStack runs per process at a time: moto's state is process-wide.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from moto.moto_api._internal.models import moto_api_backend
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
+
+from local import moto_ext
+from local.cognito import CognitoHooks, RateLimiter
+from local.functions import FunctionCode, FunctionRuntime
+from local.sam import ARTIFACT_BUCKET, Translation, load_template, translate, zip_directory
+from local.server import LocalApp
+from local.sqs_poller import EventSourcePoller
+
+log = logging.getLogger("local.stack")
+
+ACCOUNT_ID = "123456789012"
+ROOT = Path(__file__).resolve().parent.parent
+DONE = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE"}
+FAILED = {
+    "CREATE_FAILED",
+    "ROLLBACK_COMPLETE",
+    "ROLLBACK_FAILED",
+    "DELETE_FAILED",
+    "UPDATE_ROLLBACK_COMPLETE",
+    "UPDATE_ROLLBACK_FAILED",
+}
+
+
+class DeployError(Exception):
+    """A stack operation ended in a failed state; the message carries CloudFormation's reasons."""
+
+
+def with_defaults(template: Mapping[str, Any], parameters: Mapping[str, Any]) -> dict[str, str]:
+    """Every parameter with a value: the given ones, and the template's defaults for the rest.
+
+    moto splits a CommaDelimitedList only when its value is passed in; a default stays one string (and
+    `Fn::Join` over it joins its characters), so defaults are passed explicitly, as CloudFormation has them.
+    """
+    values = {k: str(v) for k, v in parameters.items()}
+    for name, spec in (template.get("Parameters") or {}).items():
+        if name not in values and "Default" in spec:
+            default = spec["Default"]
+            values[name] = ",".join(map(str, default)) if isinstance(default, list) else str(default)
+    return values
+
+
+def quotas_enabled(env: Mapping[str, str]) -> bool:
+    return env.get("LOCAL_COGNITO_QUOTAS", "").strip().lower() in ("1", "true", "yes")
+
+
+class LocalStack:
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        region: str | None = None,
+        enforce_quotas: bool | None = None,
+        host: str = "127.0.0.1",
+    ):
+        self.host = host
+        self.port = port
+        self.region = region or os.environ.get("AWS_REGION") or "us-east-1"
+        self.account_id = ACCOUNT_ID
+        self.enforce_quotas = quotas_enabled(os.environ) if enforce_quotas is None else enforce_quotas
+        self.outputs: dict[str, str] = {}
+        self.stack_outputs: dict[str, dict[str, str]] = {}
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._poller: EventSourcePoller | None = None
+        self.runtime: FunctionRuntime | None = None
+        self._session: Any = None
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
+        self._saved_env: dict[str, str | None] = {}
+        self.cognito: CognitoHooks | None = None
+
+    # --- lifecycle -----------------------------------------------------------------------------
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> LocalStack:
+        os.environ.setdefault("MOTO_ACCOUNT_ID", self.account_id)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+        moto_api_backend.reset()  # a fresh account: moto's state is process-wide
+        limiter = RateLimiter() if self.enforce_quotas else None
+        self.cognito = CognitoHooks(self.account_id, self.region, limiter)
+        app = LocalApp(DomainDispatcherApplication(create_backend_app), self.cognito)
+        self._server = make_server(
+            self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self.port = int(self._server.server_address[1])
+        self.runtime = FunctionRuntime(
+            region=self.region,
+            account_id=self.account_id,
+            process_env={
+                "AWS_ENDPOINT_URL": self.endpoint_url,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_REGION": self.region,
+                "AWS_DEFAULT_REGION": self.region,
+            },
+        )
+        moto_ext.install(self.runtime, self.endpoint_url)
+        self._saved_env = {name: os.environ.get(name) for name in self.runtime.process_env}
+        self.runtime.ensure_process_env()
+        self._thread = threading.Thread(target=self._server.serve_forever, name="local-stack", daemon=True)
+        self._thread.start()
+        self._poller = EventSourcePoller(self.account_id, self.region)
+        self._poller.start()
+        log.info("local stack listening on %s", self.endpoint_url)
+        return self
+
+    def stop(self) -> None:
+        if self._poller is not None:
+            self._poller.stop()
+            self._poller = None
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self._clients.clear()
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_env = {}
+
+    def __enter__(self) -> LocalStack:
+        return self if self._server is not None else self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # --- clients -------------------------------------------------------------------------------
+    def client(self, service: str) -> Any:
+        """A boto3 client of this stack (explicit endpoint and fake credentials), cached per service."""
+        with self._clients_lock:
+            if service not in self._clients:
+                if self._session is None:
+                    # One session: each new session loads botocore's endpoint data again (about 0.4 s).
+                    self._session = boto3.session.Session()
+                self._clients[service] = self._session.client(
+                    service,
+                    endpoint_url=self.endpoint_url,
+                    region_name=self.region,
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",  # noqa: S106 - moto's fake credentials
+                    config=Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=120),
+                )
+            return self._clients[service]
+
+    # --- deploy --------------------------------------------------------------------------------
+    def deploy(
+        self,
+        template: Path | dict[str, Any],
+        parameters: Mapping[str, str] | None = None,
+        stack_name: str = "cognito-automation",
+        *,
+        base_dir: Path | None = None,
+        timeout_s: float = 120.0,
+    ) -> dict[str, str]:
+        """Create the stack, or update it when it exists; returns its outputs once it is complete."""
+        if isinstance(template, Path):
+            base = base_dir or template.resolve().parent
+            body = load_template(template)
+        else:
+            base = base_dir or ROOT
+            body = template
+        params = with_defaults(body, parameters or {})
+        translation = translate(body, base, params)
+        self._upload(translation)
+        cfn = self.client("cloudformation")
+        cfn_params = [{"ParameterKey": k, "ParameterValue": v} for k, v in params.items()]
+        statuses = [s["StackStatus"] for s in self._describe(cfn, stack_name)]
+        if "ROLLBACK_COMPLETE" in statuses:
+            # A stack whose creation rolled back cannot be updated, only deleted and created again.
+            self.delete(stack_name, timeout_s)
+            statuses = []
+        if any(status != "DELETE_COMPLETE" for status in statuses):
+            cfn.update_stack(
+                StackName=stack_name, TemplateBody=json.dumps(translation.template), Parameters=cfn_params
+            )
+        else:
+            cfn.create_stack(
+                StackName=stack_name,
+                TemplateBody=json.dumps(translation.template),
+                Parameters=cfn_params,
+                Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+            )
+        self._wait(cfn, stack_name, timeout_s)
+        outputs = self.describe_outputs(stack_name)
+        self.stack_outputs[stack_name] = outputs
+        self.outputs = outputs
+        return outputs
+
+    def delete(self, stack_name: str, timeout_s: float = 60.0) -> None:
+        cfn = self.client("cloudformation")
+        stack_id = next(iter(self._describe(cfn, stack_name)), {}).get("StackId")
+        if stack_id is None:
+            return
+        cfn.delete_stack(StackName=stack_name)
+        self._wait(cfn, stack_id, timeout_s)
+        self.stack_outputs.pop(stack_name, None)
+
+    def drain(self, queue_url: str, timeout_s: float = 60.0) -> None:
+        """Wait until a queue has no visible or in-flight messages (its consumer has finished)."""
+        sqs = self.client("sqs")
+        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
+            if all(int(attributes.get(name, 0)) == 0 for name in names):
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"{queue_url} still has messages after {timeout_s:.0f}s")
+
+    def describe_outputs(self, stack_name: str) -> dict[str, str]:
+        stacks = self._describe(self.client("cloudformation"), stack_name)
+        return {o["OutputKey"]: o["OutputValue"] for s in stacks for o in s.get("Outputs") or []}
+
+    @staticmethod
+    def _describe(cfn: Any, stack_name: str) -> list[dict[str, Any]]:
+        try:
+            stacks: list[dict[str, Any]] = cfn.describe_stacks(StackName=stack_name)["Stacks"]
+        except cfn.exceptions.ClientError as exc:
+            if "does not exist" in str(exc):
+                return []
+            raise
+        return stacks
+
+    def _wait(self, cfn: Any, stack: str, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        status = ""
+        while time.monotonic() < deadline:
+            described = self._describe(cfn, stack)
+            status = described[0]["StackStatus"] if described else "DELETE_COMPLETE"
+            if status in FAILED:
+                raise DeployError(f"stack {stack}: {status}: {self.failure_reasons(stack)}")
+            if status in DONE:
+                return
+            time.sleep(0.05)
+        raise DeployError(f"stack {stack}: still {status} after {timeout_s:.0f}s")
+
+    def failure_reasons(self, stack: str) -> str:
+        events = self.client("cloudformation").describe_stack_events(StackName=stack)["StackEvents"]
+        reasons = [
+            f"{e['LogicalResourceId']}: {e['ResourceStatusReason']}"
+            for e in events
+            if e.get("ResourceStatusReason")
+            and ("FAILED" in e["ResourceStatus"] or "ROLLBACK" in e["ResourceStatus"])
+        ]
+        return "; ".join(dict.fromkeys(reasons)) or "no reason recorded"
+
+    def _upload(self, translation: Translation) -> None:
+        if self.runtime is None:
+            raise RuntimeError("start() the local stack first")
+        s3 = self.client("s3")
+        if not any(b["Name"] == ARTIFACT_BUCKET for b in s3.list_buckets().get("Buckets", [])):
+            s3.create_bucket(Bucket=ARTIFACT_BUCKET)
+        for key, directory in translation.artifacts.items():
+            s3.put_object(Bucket=ARTIFACT_BUCKET, Key=key, Body=zip_directory(directory))
+        resources = translation.template.get("Resources", {})
+        for resource in resources.values():
+            if resource.get("Type") != "AWS::Lambda::Function":
+                continue
+            props = resource.get("Properties", {})
+            code_key = (props.get("Code") or {}).get("S3Key")
+            if code_key not in translation.artifacts:
+                continue
+            layers = []
+            for layer in props.get("Layers") or []:
+                ref = layer.get("Ref") if isinstance(layer, dict) else None
+                content = (resources.get(ref or "", {}).get("Properties") or {}).get("Content") or {}
+                layer_dir = translation.artifacts.get(content.get("S3Key", ""))
+                if layer_dir is not None:
+                    python_dir = layer_dir / "python"
+                    layers.append(python_dir if python_dir.is_dir() else layer_dir)
+            self.runtime.register(code_key, FunctionCode(translation.artifacts[code_key], tuple(layers)))

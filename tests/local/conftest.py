@@ -1,0 +1,41 @@
+"""The local stack for the end-to-end tests: one server for the tests/local package, one fixture
+CloudFormation stack per test module (deployed from tests/local/fixtures/, not the project's functions).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.stack import LocalStack
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURE_TEMPLATE = FIXTURES / "template.yaml"
+_names = itertools.count(1)
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}-{next(_names)}"
+
+
+@pytest.fixture(scope="package")
+def local_stack() -> Iterator[LocalStack]:
+    stack = LocalStack(port=0, region="us-east-1", enforce_quotas=False).start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+def deploy_fixture(stack: LocalStack, name: str, **parameters: str) -> dict[str, str]:
+    return stack.deploy(FIXTURE_TEMPLATE, parameters, name)
+
+
+def items(stack: LocalStack, table: str) -> list[dict[str, Any]]:
+    """A table's items as plain dicts of strings."""
+    pages = stack.client("dynamodb").get_paginator("scan").paginate(TableName=table)
+    return [{k: next(iter(v.values())) for k, v in item.items()} for page in pages for item in page["Items"]]

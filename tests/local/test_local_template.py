@@ -1,0 +1,34 @@
+"""The project's own template.yaml on the local stack: what `make local` deploys."""
+
+from __future__ import annotations
+
+import pytest
+
+from local.stack import LocalStack
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.local
+
+
+@pytest.fixture(scope="module")
+def outputs(local_stack: LocalStack) -> dict[str, str]:
+    return local_stack.deploy(ROOT / "template.yaml", {}, "cognito-automation")
+
+
+def test_template_deploys_with_every_output(local_stack, outputs):
+    # Given template.yaml deployed as `make local` does  # Then every unconditional output resolved
+    status = local_stack.client("cloudformation").describe_stacks(StackName="cognito-automation")
+    assert status["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    assert outputs["UserPoolArn"].endswith(outputs["UserPoolId"])
+    assert outputs["CallbackUrlsServiceToken"].endswith(":function:cognito-automation-callback-urls")
+
+
+def test_the_stacks_own_url_was_added_to_its_app_client(local_stack, outputs):
+    # Given the deployed stack, whose custom resource adds the API's URL to the app client
+    client = local_stack.client("cognito-idp").describe_user_pool_client(
+        UserPoolId=outputs["UserPoolId"], ClientId=outputs["AppClientId"]
+    )["UserPoolClient"]
+    # Then the client has the development URL and the API's, as the output reports
+    expected = ["http://localhost:3000/callback", f"{outputs['AppUrl']}callback"]
+    assert client["CallbackURLs"] == expected
+    assert outputs["AppClientCallbackURLs"] == ",".join(expected)

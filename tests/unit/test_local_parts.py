@@ -1,0 +1,193 @@
+"""The local stack's pure parts: token edits, URL rules, rate limits, batch failures, delete order and
+the SAM code mapping (no server)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.cognito import CognitoError, RateLimiter, apply_pre_token_response
+from local.moto_ext import CustomResourceBroker, _Pending, deletion_order
+from local.sam import rewrite_local_code
+from local.sqs_poller import failed_ids
+from local.stack import quotas_enabled, with_defaults
+from local.validation import url_problem
+
+ACCESS = {"sub": "u1", "scope": "openid email", "cognito:groups": ["a"], "token_use": "access"}
+ID = {"sub": "u1", "email": "x@example.com", "cognito:groups": ["a"], "token_use": "id"}
+
+
+def test_v2_response_edits_both_tokens_and_scopes():
+    # Given a V2 response that adds, suppresses and rescopes
+    response = {
+        "claimsAndScopeOverrideDetails": {
+            "idTokenGeneration": {"claimsToAddOrOverride": {"tenant": "t"}, "claimsToSuppress": ["email"]},
+            "accessTokenGeneration": {"scopesToAdd": ["api/read"], "scopesToSuppress": ["email"]},
+            "groupOverrideDetails": {"groupsToOverride": ["b"]},
+        }
+    }
+    # When it is applied
+    access, id_claims = apply_pre_token_response("V2_0", response, ACCESS, ID)
+    # Then the tokens show exactly those changes
+    assert id_claims == {"sub": "u1", "tenant": "t", "cognito:groups": ["b"], "token_use": "id"}
+    assert access["scope"] == "openid api/read"
+    assert access["cognito:groups"] == ["b"]
+
+
+def test_protected_claims_keep_cognitos_values():
+    # Given a response that tries to change sub and token_use
+    response = {"claimsOverrideDetails": {"claimsToAddOrOverride": {"sub": "x", "token_use": "access"}}}
+    # When it is applied to a V1 ID token
+    _, id_claims = apply_pre_token_response("V1_0", response, ACCESS, ID)
+    # Then they are unchanged
+    assert id_claims == ID
+
+
+def test_v1_response_leaves_the_access_token_claims_alone():
+    # Given a V1 response adding a claim
+    response = {"claimsOverrideDetails": {"claimsToAddOrOverride": {"tenant": "t"}}}
+    # When it is applied
+    access, id_claims = apply_pre_token_response("V1_0", response, ACCESS, ID)
+    # Then only the ID token has it
+    assert access == ACCESS
+    assert id_claims is not None and id_claims["tenant"] == "t"
+
+
+@pytest.mark.parametrize(
+    ("url", "accepted"),
+    [
+        ("https://app.example.com/callback", True),
+        ("http://localhost:3000/", True),
+        ("myapp://callback", True),
+        ("http://app.example.com/", False),
+        ("https://app.example.com/#x", False),
+        ("/relative", False),
+        ("", False),
+    ],
+)
+def test_url_rules_follow_cognito(url, accepted):
+    assert (url_problem(url) is None) is accepted
+
+
+def test_rate_limiter_allows_the_quota_per_second_then_throttles():
+    # Given Cognito's UserUpdate quota of 25 per second
+    limiter = RateLimiter()
+    for i in range(25):
+        limiter.check("AdminAddUserToGroup", now=100.0 + i / 100)
+    # When the 26th call comes within the same second  # Then it is throttled
+    with pytest.raises(CognitoError, match="UserUpdate"):
+        limiter.check("AdminDisableUser", now=100.5)
+    # And a second later calls pass again
+    limiter.check("AdminDisableUser", now=101.5)
+
+
+def test_unlimited_operations_are_never_throttled():
+    limiter = RateLimiter()
+    for _ in range(1000):
+        limiter.check("DescribeUserPool", now=1.0)
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        (b'{"batchItemFailures": [{"itemIdentifier": "m2"}]}', {"m2"}),
+        (b'{"batchItemFailures": []}', set()),
+        (b"null", set()),
+        (b'{"batchItemFailures": [{"itemIdentifier": "unknown"}]}', None),
+        (b'{"batchItemFailures": [{"itemIdentifier": ""}]}', None),
+        (b"not json", None),
+    ],
+)
+def test_batch_item_failures_are_read_as_lambda_does(payload, expected):
+    assert failed_ids(payload, ["m1", "m2"]) == expected
+
+
+def test_dependents_are_deleted_before_what_they_use():
+    # Given a custom resource that uses a function and a table, and a function that uses a role
+    resources = {
+        "Role": {"Type": "AWS::IAM::Role"},
+        "Function": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {"Role": {"Fn::GetAtt": ["Role", "Arn"]}},
+        },
+        "Table": {"Type": "AWS::DynamoDB::Table"},
+        "Custom": {
+            "Type": "Custom::X",
+            "Properties": {"ServiceToken": {"Fn::GetAtt": "Function.Arn"}, "T": {"Fn::Sub": "${Table}"}},
+        },
+    }
+    # When the deletion order is computed
+    order = deletion_order(resources)
+    # Then each resource goes before what it depends on
+    assert order.index("Custom") < order.index("Function") < order.index("Role")
+    assert order.index("Custom") < order.index("Table")
+
+
+def test_local_code_paths_become_s3_uris_and_are_remembered(tmp_path: Path):
+    # Given a function and a layer with local paths
+    (tmp_path / "fn").mkdir()
+    (tmp_path / "layer").mkdir()
+    template: dict[str, Any] = {
+        "Resources": {
+            "Fn": {"Type": "AWS::Serverless::Function", "Properties": {"CodeUri": "fn/"}},
+            "Layer": {"Type": "AWS::Serverless::LayerVersion", "Properties": {"ContentUri": "layer/"}},
+        }
+    }
+    # When they are rewritten
+    result = rewrite_local_code(template, tmp_path)
+    # Then both point to the artifact bucket, and the keys lead back to the directories
+    uri = result.template["Resources"]["Fn"]["Properties"]["CodeUri"]
+    assert uri.startswith("s3://local-stack-artifacts/Fn/")
+    assert sorted(result.artifacts.values()) == [tmp_path / "fn", tmp_path / "layer"]
+    assert template["Resources"]["Fn"]["Properties"]["CodeUri"] == "fn/"
+
+
+def test_a_missing_code_directory_is_reported_with_its_resource(tmp_path: Path):
+    template = {
+        "Resources": {"Fn": {"Type": "AWS::Serverless::Function", "Properties": {"CodeUri": "nope/"}}}
+    }
+    with pytest.raises(FileNotFoundError, match="Fn: CodeUri 'nope/'"):
+        rewrite_local_code(template, tmp_path)
+
+
+def test_parameters_left_at_their_default_are_passed_explicitly():
+    # Given a template with a list parameter and a string parameter, one of them given
+    template = {
+        "Parameters": {
+            "Groups": {"Type": "CommaDelimitedList", "Default": "users,analysts"},
+            "Name": {"Type": "String", "Default": "x"},
+            "Required": {"Type": "String"},
+        }
+    }
+    # When the values are completed
+    values = with_defaults(template, {"Name": "given"})
+    # Then the defaults are there as CloudFormation has them, and the given value wins
+    assert values == {"Name": "given", "Groups": "users,analysts"}
+
+
+def test_a_custom_resource_answer_over_4096_bytes_fails_the_resource():
+    # Given an open request
+    broker = CustomResourceBroker()
+    pending = _Pending(stack_id="s", logical_id="R", request_type="Create")
+    request_id = broker.open(pending)
+    body = {"Status": "SUCCESS", "RequestId": request_id, "LogicalResourceId": "R", "Data": {"x": "y" * 5000}}
+    # When the function answers with a body over CloudFormation's limit
+    status, _ = broker.answer(request_id, json.dumps(body).encode())
+    # Then the answer is taken, as a failure
+    assert status == 200
+    assert pending.response == {"Status": "FAILED", "Reason": "Response object is too long."}
+
+
+def test_a_second_answer_to_the_same_request_is_refused():
+    broker = CustomResourceBroker()
+    request_id = broker.open(_Pending(stack_id="s", logical_id="R", request_type="Delete"))
+    broker.answer(request_id, b'{"Status": "SUCCESS"}')
+    assert broker.answer(request_id, b'{"Status": "SUCCESS"}')[0] == 404
+
+
+@pytest.mark.parametrize(("value", "enabled"), [("1", True), ("true", True), ("0", False), ("", False)])
+def test_local_cognito_quotas_switches_rate_limits_on(value, enabled):
+    assert quotas_enabled({"LOCAL_COGNITO_QUOTAS": value}) is enabled
