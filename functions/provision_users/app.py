@@ -9,6 +9,7 @@ import functools
 import os
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +62,7 @@ logger = Logger()
 metrics = Metrics()
 copy_config_to_registered_loggers(source_logger=logger, include={"cognito_automation"})
 SETTINGS = load_settings(os.environ)
+POOL = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="provision")
 
 
 @functools.cache
@@ -95,7 +97,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return worker.handle(record, deadline)
 
     response = process_partial_response(
-        event=event, record_handler=record_handler, processor=ThreadedBatchProcessor(WORKERS), context=context
+        event=event, record_handler=record_handler, processor=ThreadedBatchProcessor(POOL), context=context
     )
     for name, value in worker.tally.snapshot().items():
         if value > before.get(name, 0):

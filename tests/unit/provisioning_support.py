@@ -364,3 +364,33 @@ def user_state(cognito: Any, pool_id: str, username: str) -> UserState:
         attributes={a["Name"]: a["Value"] for a in user["UserAttributes"]},
         groups={g["GroupName"] for g in groups},
     )
+
+
+def all_user_states(cognito: Any, pool_id: str) -> dict[str, UserState]:
+    """Every user of the pool with attributes, enabled flag and groups, in few calls (list, not get)."""
+    states: dict[str, UserState] = {}
+    for page in cognito.get_paginator("list_users").paginate(UserPoolId=pool_id):
+        for user in page["Users"]:
+            states[user["Username"]] = UserState(
+                exists=True,
+                enabled=user["Enabled"],
+                attributes={a["Name"]: a["Value"] for a in user["Attributes"]},
+            )
+    for group_page in cognito.get_paginator("list_groups").paginate(UserPoolId=pool_id):
+        for group in group_page["Groups"]:
+            members = cognito.get_paginator("list_users_in_group").paginate(
+                UserPoolId=pool_id, GroupName=group["GroupName"]
+            )
+            for page in members:
+                for user in page["Users"]:
+                    states[user["Username"]].groups.add(group["GroupName"])
+    return states
+
+
+def all_records(dynamodb: Any, table: str) -> dict[str, dict[str, Any]]:
+    """Every item of the users table by username (a scan: tests only)."""
+    items: dict[str, dict[str, Any]] = {}
+    for page in dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
+        for item in page["Items"]:
+            items[item["username"]["S"]] = item
+    return items

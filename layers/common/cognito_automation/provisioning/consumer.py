@@ -35,21 +35,22 @@ _LOCK_STRIPES = 64
 
 
 class ThreadedBatchProcessor(BatchProcessor):
-    """Powertools' SQS batch processor, working the records of a batch on up to `workers` threads.
+    """Powertools' SQS batch processor, working the records of a batch on a thread pool.
 
-    Success and failure bookkeeping stays Powertools' own (its lists are only appended to).
+    The pool is the caller's, kept for the life of the process (threads are not restarted for every
+    batch); its size bounds the concurrency. Success and failure bookkeeping stays Powertools' own (its
+    lists are only appended to).
     """
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, pool: ThreadPoolExecutor) -> None:
         super().__init__(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-        self.workers = max(1, workers)
+        self.pool = pool
 
     def process(self) -> list[tuple[Any, ...]]:
         records = list(self.records)
-        if len(records) <= 1 or self.workers == 1:
+        if len(records) <= 1:
             return super().process()
-        with ThreadPoolExecutor(max_workers=min(self.workers, len(records))) as pool:
-            return list(pool.map(self._process_record, records))
+        return list(self.pool.map(self._process_record, records))
 
 
 @dataclass
