@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from jsonschema import Draft7Validator
+from jsonschema import Draft7Validator  # type: ignore[import-untyped]  # no jsonschema stubs are pinned
 
 from cognito_automation.provisioning.messages import (
     Allowlist,
