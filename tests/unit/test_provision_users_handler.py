@@ -273,6 +273,21 @@ def test_resend_invitation_is_sent_once_per_distinct_message(
     assert len(resends) == 1
 
 
+def test_resend_message_that_created_the_user_does_not_resend_on_replay(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given a RESEND message that creates the user (the invitation goes out with the creation)
+    recorder = _recording(app)
+    message = _upsert("jane", invitation="RESEND")
+    # When it is delivered twice
+    for message_id in ("r1", "r2"):
+        assert _invoke(app, lambda_context, _record(message, message_id)) == {"batchItemFailures": []}
+    # Then one invitation in all
+    creates = recorder.succeeded("AdminCreateUser")
+    assert [c.params.get("MessageAction") for c in creates] == [None]
+    assert creates[0].params["DesiredDeliveryMediums"] == ["EMAIL"]
+
+
 @pytest.mark.parametrize("name", peer_events("sqs"))
 def test_peer_sqs_events_are_dead_lettered_not_crashing(
     app: ModuleType, stack: Stack, lambda_context: Any, name: str

@@ -2,7 +2,8 @@
 
 Cognito's quotas are per account and region, per category of operations (UserCreation 50/s, UserUpdate
 25/s, ...), and not adjustable for updates. Each consumer instance takes its share (quota divided by the
-most concurrent instances) through one token bucket per category shared by its threads. A throttling
+most concurrent instances) through one token bucket per category shared by its threads; a burst of a few
+permits lets an instance catch up on the pause between two batches without exceeding its share over time. A throttling
 answer pushes the whole category back (everyone in the process waits), then the call is retried with
 jittered exponential backoff. botocore's own retries are switched off for this client (max_attempts=1),
 so every attempt goes through the bucket and nothing retries behind the pacer's back.
@@ -169,6 +170,7 @@ class PacedClient:
         *,
         instances: int,
         quotas: Mapping[str, float] = QUOTAS,
+        burst: float = 3.0,
         max_attempts: int = 6,
         base_backoff: float = 0.25,
         max_backoff: float = 4.0,
@@ -180,7 +182,8 @@ class PacedClient:
             raise ValueError("instances must be at least 1")
         self.client = client
         self.buckets = {
-            name: TokenBucket(rate / instances, clock=clock, sleep=sleep) for name, rate in quotas.items()
+            name: TokenBucket(rate / instances, burst, clock=clock, sleep=sleep)
+            for name, rate in quotas.items()
         }
         self.max_attempts = max_attempts
         self.base_backoff = base_backoff

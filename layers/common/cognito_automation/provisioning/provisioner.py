@@ -157,6 +157,9 @@ class Provisioner:
             if created is not None:
                 changes.append("created")
                 invited = message.invitation != "SUPPRESS"
+                if message.invitation == "RESEND":
+                    # this message's invitation went out with the creation: a replay must not resend it
+                    self._invitation_claim("SET invitation_request_id = :rid", None, message, request_id)
                 user = _User(attributes=created, enabled=True, status="FORCE_CHANGE_PASSWORD", groups=set())
             else:
                 user = self._get_user(message, deadline)
@@ -203,16 +206,12 @@ class Provisioner:
     def _resend(self, message: ProvisioningMessage, deadline: float | None, request_id: str) -> bool:
         """Resend the invitation once per distinct message: the claim in the user record makes a replay
         of the same message (same request id) a no-op."""
-        key = {"user_pool_id": {"S": self.target.user_pool_id}, "username": {"S": message.username}}
         try:
-            self.dynamodb.update_item(
-                TableName=self.target.users_table,
-                Key=key,
-                UpdateExpression="SET invitation_request_id = :rid",
-                ConditionExpression=(
-                    "attribute_not_exists(invitation_request_id) OR invitation_request_id <> :rid"
-                ),
-                ExpressionAttributeValues={":rid": {"S": request_id}},
+            self._invitation_claim(
+                "SET invitation_request_id = :rid",
+                "attribute_not_exists(invitation_request_id) OR invitation_request_id <> :rid",
+                message,
+                request_id,
             )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
@@ -229,15 +228,25 @@ class Provisioner:
             )
         except BaseException:
             # give the claim back so that the retry of this message can resend
-            self.dynamodb.update_item(
-                TableName=self.target.users_table,
-                Key=key,
-                UpdateExpression="REMOVE invitation_request_id",
-                ConditionExpression="invitation_request_id = :rid",
-                ExpressionAttributeValues={":rid": {"S": request_id}},
+            self._invitation_claim(
+                "REMOVE invitation_request_id", "invitation_request_id = :rid", message, request_id
             )
             raise
         return True
+
+    def _invitation_claim(
+        self, update: str, condition: str | None, message: ProvisioningMessage, request_id: str
+    ) -> None:
+        params: dict[str, Any] = {
+            "TableName": self.target.users_table,
+            "Key": {"user_pool_id": {"S": self.target.user_pool_id}, "username": {"S": message.username}},
+            "UpdateExpression": update,
+        }
+        if condition is not None:
+            params["ConditionExpression"] = condition
+        if ":rid" in update or (condition and ":rid" in condition):
+            params["ExpressionAttributeValues"] = {":rid": {"S": request_id}}
+        self.dynamodb.update_item(**params)
 
     def _converge_groups(
         self, message: ProvisioningMessage, user: _User, deadline: float | None
