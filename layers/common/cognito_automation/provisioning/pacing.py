@@ -3,10 +3,11 @@
 Cognito's quotas are per account and region, per category of operations (UserCreation 50/s, UserUpdate
 25/s, ...), and not adjustable for updates. Each consumer instance takes its share (quota divided by the
 most concurrent instances) through one token bucket per category shared by its threads; a burst of a few
-permits lets an instance catch up on the pause between two batches without exceeding its share over time. A throttling
-answer pushes the whole category back (everyone in the process waits), then the call is retried with
-jittered exponential backoff. botocore's own retries are switched off for this client (max_attempts=1),
-so every attempt goes through the bucket and nothing retries behind the pacer's back.
+permits lets an instance catch up on the pause between two batches without exceeding its share over
+time. A throttling answer pushes the whole category back (everyone in the process waits), then the call
+is retried with jittered exponential backoff. botocore's own retries are switched off for this client
+(retries max_attempts=0), so every attempt goes through the bucket and nothing retries behind the
+pacer's back.
 """
 
 from __future__ import annotations
