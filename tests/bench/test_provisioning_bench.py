@@ -5,7 +5,8 @@ The Cognito here enforces UserCreation 50/s and UserUpdate 25/s per account (tok
 second of quota; a call past them is answered TooManyRequestsException) and answers every call after
 30-80 ms. Each new user costs AdminGetUser, AdminCreateUser and AdminAddUserToGroup, so the limit-bound
 rate is 25 users/s (one UserUpdate each). Figures are printed; run with `make bench`.
-BENCH_USERS (default 3000, about two minutes at the limit) and BENCH_SEQUENTIAL_USERS (default 300) size it.
+BENCH_USERS (default 3000, about two minutes at the limit) and BENCH_SEQUENTIAL_USERS (default 300) size it;
+a second run shares the account with another client (BENCH_NEIGHBOUR_USERS, default 600).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ CATEGORY = {
 INSTANCES = 2
 USERS = int(os.environ.get("BENCH_USERS", "3000"))
 SEQUENTIAL_USERS = int(os.environ.get("BENCH_SEQUENTIAL_USERS", "300"))
+NEIGHBOUR_USERS = int(os.environ.get("BENCH_NEIGHBOUR_USERS", "600"))
+NEIGHBOUR_RATE = 8.0
 TIME_BUDGET_S = 150.0
 LIMIT_BOUND_USERS_PER_S = LIMITS["UserUpdate"]  # one group add per user
 
@@ -183,14 +186,37 @@ class Run:
     seconds: float
     batch_failures: int
     cognito: QuotaCognito
+    neighbour: Counter[str]
+
+    @property
+    def throttled(self) -> int:
+        """Throttling answers to the consumer (not to the other client)."""
+        return sum(self.cognito.throttled.values()) - self.neighbour["throttled"]
+
+    @property
+    def calls(self) -> int:
+        return sum(self.cognito.calls.values()) - self.neighbour["calls"]
 
     @property
     def rate(self) -> float:
         return self.users / self.seconds
 
 
-def _run_consumer(users: int) -> Run:
+def _neighbour(cognito: QuotaCognito, rate: float, stop: threading.Event, seen: Counter[str]) -> None:
+    """Another client of the same account: group updates at `rate` per second, whatever happens."""
+    due = time.monotonic()
+    while not stop.wait(max(0.0, due - time.monotonic())):
+        due += 1 / rate
+        seen["calls"] += 1
+        try:
+            cognito.admin_add_user_to_group(UserPoolId=POOL, Username=f"other{seen['calls']}", GroupName="x")
+        except ClientError:
+            seen["throttled"] += 1
+
+
+def _run_consumer(users: int, neighbour_rate: float = 0.0) -> Run:
     cognito = QuotaCognito()
+    neighbour: Counter[str] = Counter()
     table = RecordTable()
     queue: deque[tuple[str, str, int]] = deque((f"m{i}", _body(i), 1) for i in range(users))
     queue_lock = threading.Lock()
@@ -229,6 +255,10 @@ def _run_consumer(users: int) -> Run:
                     failures["batch_item_failures"] += len(failed)
                     queue.extend((mid, body, n + 1) for mid, body, n in batch if mid in failed)
 
+    stop = threading.Event()
+    if neighbour_rate:
+        args = (cognito, neighbour_rate, stop, neighbour)
+        threading.Thread(target=_neighbour, args=args, daemon=True).start()
     start = time.monotonic()
     threads = [threading.Thread(target=instance) for _ in range(INSTANCES)]
     for t in threads:
@@ -236,8 +266,9 @@ def _run_consumer(users: int) -> Run:
     for t in threads:
         t.join(timeout=TIME_BUDGET_S + 60)
     elapsed = time.monotonic() - start
-    done = sum(1 for members in cognito.groups.values() for _ in members)
-    return Run(done, elapsed, failures["batch_item_failures"], cognito)
+    stop.set()
+    done = len(cognito.groups.get("users", ()))
+    return Run(done, elapsed, failures["batch_item_failures"], cognito, neighbour)
 
 
 def _run_sequential(users: int) -> Run:
@@ -249,7 +280,7 @@ def _run_sequential(users: int) -> Run:
         attributes = [{"Name": "email", "Value": f"{username}@example.com"}]
         cognito.admin_create_user(UserPoolId=POOL, Username=username, UserAttributes=attributes)
         cognito.admin_add_user_to_group(UserPoolId=POOL, Username=username, GroupName="users")
-    return Run(users, time.monotonic() - start, 0, cognito)
+    return Run(users, time.monotonic() - start, 0, cognito, Counter())
 
 
 @pytest.mark.bench
@@ -258,8 +289,7 @@ def test_consumer_provisions_close_to_the_quota_bound_rate() -> None:
     paced = _run_consumer(USERS)
     sequential = _run_sequential(SEQUENTIAL_USERS)
     # Then (figures for the report)
-    throttled = sum(paced.cognito.throttled.values())
-    calls = sum(paced.cognito.calls.values())
+    throttled, calls = paced.throttled, paced.calls
     print(
         "\nprovisioning benchmark (Cognito quotas UserCreation 50/s, UserUpdate 25/s; 30-80 ms per call)\n"
         f"  consumer, {INSTANCES} instances x 10 threads, paced: {paced.users} users in {paced.seconds:.1f} s"
@@ -274,3 +304,22 @@ def test_consumer_provisions_close_to_the_quota_bound_rate() -> None:
     assert paced.rate >= 0.8 * LIMIT_BOUND_USERS_PER_S
     assert throttled <= 0.02 * calls
     assert paced.rate > sequential.rate
+
+
+@pytest.mark.bench
+def test_consumer_backs_off_when_another_client_shares_the_quota() -> None:
+    # Given another client of the account makes 8 group updates per second throughout
+    # When
+    run = _run_consumer(NEIGHBOUR_USERS, neighbour_rate=NEIGHBOUR_RATE)
+    # Then (figures for the report)
+    # the other client's calls fall within the same window as ours
+    other = (run.neighbour["calls"] - run.neighbour["throttled"]) / run.seconds
+    left = LIMIT_BOUND_USERS_PER_S - other
+    print(
+        f"\nsharing the account with a client making {NEIGHBOUR_RATE:.0f} UserUpdate calls/s:\n"
+        f"  consumer: {run.users} users in {run.seconds:.1f} s = {run.rate:.1f} users/s"
+        f" ({run.rate / left:.0%} of the {left:.1f} users/s the other client's {other:.1f}/s leave);"
+        f" throttled {run.throttled} of {run.calls} calls, {run.batch_failures} batch item failures\n"
+        f"  the other client: throttled {run.neighbour['throttled']} of {run.neighbour['calls']} calls"
+    )
+    assert run.users == NEIGHBOUR_USERS

@@ -4,7 +4,8 @@ Cognito's quotas are per account and region, per category of operations (UserCre
 25/s, ...), and not adjustable for updates. Each consumer instance takes its share (quota divided by the
 most concurrent instances) through one token bucket per category shared by its threads; a burst of a few
 permits lets an instance catch up on the pause between two batches without exceeding its share over
-time. A throttling answer pushes the whole category back (everyone in the process waits), then the call
+time. A throttling answer pushes the whole category back (everyone in the process waits) and lowers its
+rate, which climbs back with every success (additive increase, multiplicative decrease), then the call
 is retried with jittered exponential backoff. botocore's own retries are switched off for this client
 (retries max_attempts=0), so every attempt goes through the bucket and nothing retries behind the
 pacer's back.
@@ -111,6 +112,7 @@ class TokenBucket:
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
+        self.base_rate = rate
         self.rate = rate
         self.interval = 1.0 / rate
         self.burst = max(burst, 1.0)
@@ -137,9 +139,21 @@ class TokenBucket:
             self._sleep(wait)
 
     def pause(self, seconds: float) -> None:
-        """Nobody gets a permit for `seconds` (after a throttling answer)."""
+        """Nobody gets a permit for `seconds`, and the rate drops by a quarter (after a throttling answer:
+        someone else is using the account's quota too). It never drops below a tenth of the share."""
         with self._lock:
             self._next = max(self._next, self._clock() + seconds)
+            self._set_rate(max(self.base_rate / 10, self.rate * 0.75))
+
+    def recover(self) -> None:
+        """After a success, the rate climbs back towards the share, by 0.5% of it per call."""
+        if self.rate < self.base_rate:
+            with self._lock:
+                self._set_rate(min(self.base_rate, self.rate + self.base_rate / 200))
+
+    def _set_rate(self, rate: float) -> None:
+        self.rate = rate
+        self.interval = 1.0 / rate
 
 
 @dataclass
@@ -240,5 +254,7 @@ class PacedClient:
                 self._sleep(delay)
             else:
                 self.stats.count(operation)
+                if bucket is not None:
+                    bucket.recover()
                 return response
         raise AssertionError("unreachable")  # pragma: no cover
