@@ -40,7 +40,9 @@ def stack(aws: None) -> Stack:
 
 @pytest.fixture
 def app(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
-    yield _import_app(monkeypatch, handler_env(stack))
+    module = _import_app(monkeypatch, handler_env(stack))
+    yield module
+    module.POOL.shutdown(wait=False)
     aws.client.cache_clear()
 
 

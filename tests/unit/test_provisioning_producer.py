@@ -159,3 +159,30 @@ def test_redrive_moves_dead_lettered_messages_back_without_failure_attributes(st
     moved = drain(stack.sqs, stack.queue_url)
     assert len(moved) == 13
     assert all(set(m.get("MessageAttributes", {})) == {"batch"} for m in moved)
+
+
+def test_producer_reaches_an_endpoint_given_by_aws_endpoint_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a moto server on loopback standing for the local stack, and AWS_ENDPOINT_URL pointing at it
+    from moto.server import ThreadedMotoServer
+
+    from cognito_automation import aws
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
+        aws.client.cache_clear()
+        sqs = aws.client("sqs")
+        queue_url = sqs.create_queue(QueueName="local-provisioning")["QueueUrl"]
+        path = _csv(tmp_path, [_row(1), _row(2)])
+        # When the command builds its own client
+        code = main(["send", str(path), "--queue-url", queue_url], stdout=io.StringIO(), stderr=io.StringIO())
+        # Then the messages are on the local queue
+        assert code == EXIT_OK
+        assert len(drain(sqs, queue_url)) == 2
+    finally:
+        aws.client.cache_clear()
+        server.stop()
