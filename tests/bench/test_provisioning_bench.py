@@ -129,6 +129,10 @@ class QuotaCognito:
         with self.lock:
             return {"Groups": [{"GroupName": g} for g, members in self.groups.items() if Username in members]}
 
+    def get_group(self, *, UserPoolId: str, GroupName: str) -> dict[str, Any]:  # noqa: N803
+        self._serve("GetGroup")
+        return {"Group": {"GroupName": GroupName}}
+
     def admin_add_user_to_group(self, *, UserPoolId: str, Username: str, GroupName: str) -> dict[str, Any]:  # noqa: N803
         self._serve("AdminAddUserToGroup")
         with self.lock:

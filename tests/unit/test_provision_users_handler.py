@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import io
 import json
 from collections.abc import Iterator
 from types import ModuleType
@@ -12,6 +13,7 @@ import pytest
 
 from cognito_automation import aws
 from cognito_automation.config import ConfigError
+from cognito_automation.provisioning.producer import main as producer_main
 from cognito_automation.users import get_user_record
 from tests.conftest import load_event, load_peer_event, peer_events
 from tests.unit.provisioning_support import (
@@ -20,6 +22,8 @@ from tests.unit.provisioning_support import (
     build_stack,
     drain,
     handler_env,
+    run_sqs_loop,
+    send_bodies,
     user_attributes,
     user_state,
 )
@@ -206,6 +210,8 @@ def test_allowlisted_group_that_does_not_exist_is_dead_lettered_when_creation_is
     assert "'auditors' does not exist" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
     groups = stack.cognito.list_groups(UserPoolId=stack.pool_id)["Groups"]
     assert "auditors" not in {g["GroupName"] for g in groups}
+    # and no half-provisioned user is left behind
+    assert user_state(stack.cognito, stack.pool_id, "erin").exists is False
 
 
 def test_allowlisted_missing_group_is_created_when_configured(
@@ -320,3 +326,59 @@ def test_cognito_client_has_botocore_retries_off_so_pacing_owns_every_attempt(ap
     client = app.consumer().provisioner.cognito.client
     assert client.meta.config.retries["total_max_attempts"] == 1
     assert client.meta.config.read_timeout == 5.0
+
+
+def test_transient_failures_reach_the_dead_letter_queue_only_after_the_redrive_limit(
+    aws: None, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
+) -> None:
+    # Given a queue that allows 3 receives, and Cognito throttling every call
+    stack = build_stack(max_receive_count=3)
+    app = _import_app(monkeypatch, handler_env(stack))
+    _recording(app, always_fail=lambda operation: True)
+    app.consumer().provisioner.cognito.max_attempts = 1
+    send_bodies(stack.sqs, stack.queue_url, [json.dumps(_upsert("kim"))])
+    # When the event source mapping keeps delivering it
+    loop = run_sqs_loop(stack.sqs, stack.queue_url, app.lambda_handler, lambda_context)
+    # Then it was tried three times, then SQS moved it, untouched, to the dead-letter queue
+    assert (loop.invocations, loop.reported_failures) == (3, 3)
+    (dead,) = drain(stack.sqs, stack.dlq_url)
+    assert json.loads(dead["Body"])["username"] == "kim"
+
+
+def test_rows_sent_by_the_producer_are_provisioned_and_redrive_finishes_them_once_fixed(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, lambda_context: Any, tmp_path: Any
+) -> None:
+    # Given "auditors" is allowlisted but does not exist yet, and a file asks for it on one row
+    app = _import_app(monkeypatch, handler_env(stack, ALLOWED_GROUPS="users,analysts,auditors"))
+    users = tmp_path / "users.jsonl"
+    users.write_text(
+        "\n".join(
+            json.dumps(_upsert(name, groups=groups))
+            for name, groups in (("lee", ["users"]), ("max", ["analysts"]), ("ned", ["auditors"]))
+        )
+    )
+    # When the producer sends it and the consumer works the queue
+    code = producer_main(
+        ["send", str(users), "--queue-url", stack.queue_url],
+        sqs=stack.sqs,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    run_sqs_loop(stack.sqs, stack.queue_url, app.lambda_handler, lambda_context)
+    # Then two users are provisioned and the third waits in the dead-letter queue
+    assert code == 0
+    assert user_state(stack.cognito, stack.pool_id, "lee").groups == {"users"}
+    assert user_state(stack.cognito, stack.pool_id, "max").groups == {"analysts"}
+    assert user_state(stack.cognito, stack.pool_id, "ned").exists is False
+    # When the group is created and the dead-letter queue redriven
+    stack.cognito.create_group(UserPoolId=stack.pool_id, GroupName="auditors")
+    producer_main(
+        ["redrive", "--dlq-url", stack.dlq_url, "--queue-url", stack.queue_url],
+        sqs=stack.sqs,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    run_sqs_loop(stack.sqs, stack.queue_url, app.lambda_handler, lambda_context)
+    # Then
+    assert user_state(stack.cognito, stack.pool_id, "ned").groups == {"auditors"}
+    assert drain(stack.sqs, stack.dlq_url) == []

@@ -9,6 +9,7 @@ and converged like any existing user.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,6 +69,9 @@ class Provisioner:
         self.cognito = cognito
         self.dynamodb = dynamodb
         self.target = target
+        # groups seen to exist; the allowlist is short, so each is looked up once per process
+        self._known_groups: set[str] = set()
+        self._groups_lock = threading.Lock()
 
     # --- Cognito calls ------------------------------------------------------------------------------
     def _call(
@@ -148,9 +152,36 @@ class Provisioner:
             return message.invitation
         return "EMAIL" if "email" in message.attributes else "SMS"
 
+    def _ensure_groups(self, message: ProvisioningMessage, deadline: float | None) -> None:
+        """Every group to join exists (or is created, when allowed) before the user is touched, so that a
+        message refused for a missing group leaves no half-provisioned user behind."""
+        for group in message.groups:
+            with self._groups_lock:
+                if group in self._known_groups:
+                    continue
+            try:
+                self._call("GetGroup", message, deadline, GroupName=group)
+            except ClientError as exc:
+                if error_code(exc) != "ResourceNotFoundException":
+                    raise PermanentError(f"GetGroup: {error_code(exc)}") from None
+                self._create_group(message, group, deadline)
+            with self._groups_lock:
+                self._known_groups.add(group)
+
+    def _create_group(self, message: ProvisioningMessage, group: str, deadline: float | None) -> None:
+        if not self.target.create_missing_groups:
+            raise PermanentError(f"group {group!r} does not exist and creating missing groups is off")
+        try:
+            self._call("CreateGroup", message, deadline, GroupName=group)
+            logger.info("group created", extra={"group": group})
+        except ClientError as exc:
+            if error_code(exc) != "GroupExistsException":
+                raise PermanentError(f"CreateGroup: {error_code(exc)}") from None
+
     def _upsert(self, message: ProvisioningMessage, deadline: float | None, request_id: str) -> Outcome:
         changes: list[str] = []
         invited = False
+        self._ensure_groups(message, deadline)
         user = self._get_user(message, deadline)
         if user is None:
             created = self._create(message, deadline)
@@ -274,14 +305,10 @@ class Provisioner:
         except ClientError as exc:
             if error_code(exc) != "ResourceNotFoundException":
                 raise PermanentError(f"AdminAddUserToGroup: {error_code(exc)}") from None
-        if not self.target.create_missing_groups:
-            raise PermanentError(f"group {group!r} does not exist and creating missing groups is off")
-        try:
-            self._call("CreateGroup", message, deadline, GroupName=group)
-            logger.info("group created", extra={"group": group})
-        except ClientError as exc:
-            if error_code(exc) != "GroupExistsException":
-                raise PermanentError(f"CreateGroup: {error_code(exc)}") from None
+        # the group went away since it was seen
+        with self._groups_lock:
+            self._known_groups.discard(group)
+        self._create_group(message, group, deadline)
         try:
             self._call("AdminAddUserToGroup", message, deadline, Username=message.username, GroupName=group)
         except ClientError as exc:
