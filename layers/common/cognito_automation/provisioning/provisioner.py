@@ -27,6 +27,11 @@ from cognito_automation.users import (
 
 logger = logging.getLogger(__name__)
 
+# Answers that are part of converging (the user or group is absent, or already there): the caller decides.
+_EXPECTED_CODES = frozenset(
+    {"UserNotFoundException", "UsernameExistsException", "ResourceNotFoundException", "GroupExistsException"}
+)
+
 
 @dataclass(frozen=True)
 class Target:
@@ -71,6 +76,7 @@ class Provisioner:
         self.target = target
         # groups seen to exist; the allowlist is short, so each is looked up once per process
         self._known_groups: set[str] = set()
+        self._group_locks: dict[str, threading.Lock] = {}
         self._groups_lock = threading.Lock()
 
     # --- Cognito calls ------------------------------------------------------------------------------
@@ -80,12 +86,7 @@ class Provisioner:
         try:
             return self.cognito.call(operation, deadline, UserPoolId=self.target.user_pool_id, **params)
         except ClientError as exc:
-            if error_code(exc) in {
-                "UserNotFoundException",
-                "UsernameExistsException",
-                "ResourceNotFoundException",
-                "GroupExistsException",
-            }:
+            if error_code(exc) in _EXPECTED_CODES:
                 raise
             detail = str(exc.response.get("Error", {}).get("Message", ""))
             reason = f"{operation} rejected the message: {error_code(exc)}: {detail}".rstrip(": ")
@@ -159,14 +160,19 @@ class Provisioner:
             with self._groups_lock:
                 if group in self._known_groups:
                     continue
-            try:
-                self._call("GetGroup", message, deadline, GroupName=group)
-            except ClientError as exc:
-                if error_code(exc) != "ResourceNotFoundException":
-                    raise PermanentError(f"GetGroup: {error_code(exc)}") from None
-                self._create_group(message, group, deadline)
-            with self._groups_lock:
-                self._known_groups.add(group)
+                lock = self._group_locks.setdefault(group, threading.Lock())
+            # one lookup per group: the other threads wait for it instead of spending the 5/s quota
+            with lock:
+                if group in self._known_groups:
+                    continue
+                try:
+                    self._call("GetGroup", message, deadline, GroupName=group)
+                except ClientError as exc:
+                    if error_code(exc) != "ResourceNotFoundException":
+                        raise PermanentError(f"GetGroup: {error_code(exc)}") from None
+                    self._create_group(message, group, deadline)
+                with self._groups_lock:
+                    self._known_groups.add(group)
 
     def _create_group(self, message: ProvisioningMessage, group: str, deadline: float | None) -> None:
         if not self.target.create_missing_groups:
