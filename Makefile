@@ -15,7 +15,7 @@ export AWS_REGION ?= us-east-1
 export AWS_DEFAULT_REGION ?= $(AWS_REGION)
 export SAM_CLI_TELEMETRY ?= 0
 
-.PHONY: help venv format lint check-rules unit test bench build validate deploy local demo redrive clean freeze
+.PHONY: help venv format lint check-rules unit test bench build validate deploy local demo provision redrive clean freeze
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -69,6 +69,16 @@ deploy: check-rules build ## sam deploy to AWS (ENV=dev|prod picks the samconfig
 
 local: $(STAMP) ## the whole system on this machine (moto on 127.0.0.1:$PORT, template.yaml deployed); Ctrl-C stops it
 	$(BIN)/python -m local --port $(PORT)
+
+PRODUCER := PYTHONPATH=layers/common $(BIN)/python -m cognito_automation.provisioning.producer
+
+provision: $(STAMP) ## send users to the queue: make provision FILE=users.csv QUEUE_URL=... [JSON=1]
+	@test -n "$(FILE)" -a -n "$(QUEUE_URL)" || { echo "usage: make provision FILE=users.csv|users.jsonl QUEUE_URL=<ProvisioningQueueUrl> [JSON=1]" >&2; exit 2; }
+	$(PRODUCER) send "$(FILE)" --queue-url "$(QUEUE_URL)" $(if $(JSON),--json)
+
+redrive: $(STAMP) ## move dead-lettered messages back: make redrive DLQ_URL=... QUEUE_URL=...
+	@test -n "$(DLQ_URL)" -a -n "$(QUEUE_URL)" || { echo "usage: make redrive DLQ_URL=<ProvisioningDeadLetterQueueUrl> QUEUE_URL=<ProvisioningQueueUrl> [JSON=1]" >&2; exit 2; }
+	$(PRODUCER) redrive --dlq-url "$(DLQ_URL)" --queue-url "$(QUEUE_URL)" $(if $(JSON),--json)
 
 clean: ## remove build output and the local stack's state
 	rm -rf .aws-sam .local

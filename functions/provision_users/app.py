@@ -1,7 +1,108 @@
-"""Entry point of the provision_users function (filled in by its own issue)."""
+"""SQS consumer that provisions Cognito users: upsert, disable, enable or delete, one user per message.
 
+Thin: settings at cold start, clients on first use, the work in `cognito_automation.provisioning`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    raise NotImplementedError("provision_users is not built yet")
+from cognito_automation import aws, config
+from cognito_automation.provisioning.consumer import Consumer, ThreadedBatchProcessor
+from cognito_automation.provisioning.messages import Allowlist
+from cognito_automation.provisioning.pacing import PacedClient
+from cognito_automation.provisioning.provisioner import Provisioner, Target
+
+# Threads per batch: a batch holds at most 10 messages, and pacing, not threads, bounds the call rate.
+WORKERS = 10
+# Time kept back from the invocation's timeout: messages still waiting then are left to SQS.
+SAFETY_MARGIN_S = 5.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    user_pool_id: str
+    users_table: str
+    dead_letter_queue_url: str
+    allowed_groups: frozenset[str]
+    allowed_attributes: frozenset[str]
+    create_missing_groups: bool
+    max_concurrency: int
+    max_receive_count: int | None
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    max_receive = config.integer(env, "MAX_RECEIVE_COUNT", 0, 0, 1000)
+    return Settings(
+        user_pool_id=config.user_pool_id(env, "USER_POOL_ID"),
+        users_table=config.required(env, "USERS_TABLE"),
+        dead_letter_queue_url=config.required(env, "DEAD_LETTER_QUEUE_URL"),
+        allowed_groups=frozenset(config.string_list(env, "ALLOWED_GROUPS")),
+        allowed_attributes=frozenset(config.string_list(env, "ALLOWED_ATTRIBUTES")),
+        create_missing_groups=config.boolean(env, "CREATE_MISSING_GROUPS", default=False),
+        max_concurrency=config.integer(env, "MAX_CONCURRENCY", 2, 1, 1000),
+        max_receive_count=max_receive or None,
+    )
+
+
+logger = Logger()
+metrics = Metrics()
+copy_config_to_registered_loggers(source_logger=logger, include={"cognito_automation"})
+SETTINGS = load_settings(os.environ)
+POOL = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="provision")
+
+
+@functools.cache
+def consumer() -> Consumer:
+    # No botocore retries for Cognito (its max_attempts counts retries, hence 0): the pacer owns every
+    # attempt, so retries neither hide throttling nor multiply the request rate. Short timeouts: a slow
+    # call is retried by the pacer within the invocation.
+    cognito = aws.client("cognito-idp", connect_timeout=2.0, read_timeout=5.0, max_attempts=0)
+    target = Target(
+        user_pool_id=SETTINGS.user_pool_id,
+        users_table=SETTINGS.users_table,
+        allowlist=Allowlist(SETTINGS.allowed_groups, SETTINGS.allowed_attributes),
+        create_missing_groups=SETTINGS.create_missing_groups,
+    )
+    provisioner = Provisioner(
+        PacedClient(cognito, instances=SETTINGS.max_concurrency), aws.client("dynamodb"), target
+    )
+    return Consumer(
+        provisioner, aws.client("sqs"), SETTINGS.dead_letter_queue_url, SETTINGS.max_receive_count
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    worker = consumer()
+    deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN_S
+    before = worker.tally.snapshot()
+    throttled_before = worker.provisioner.cognito.stats.throttled
+
+    def record_handler(record: SQSRecord) -> Any:
+        return worker.handle(record, deadline)
+
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=ThreadedBatchProcessor(POOL), context=context
+    )
+    for name, value in worker.tally.snapshot().items():
+        if value > before.get(name, 0):
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value - before.get(name, 0))
+    throttled = worker.provisioner.cognito.stats.throttled - throttled_before
+    if throttled:
+        metrics.add_metric(name="cognito_throttled", unit=MetricUnit.Count, value=throttled)
+    return dict(response)

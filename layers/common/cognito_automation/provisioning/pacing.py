@@ -1,0 +1,260 @@
+"""Pacing Cognito calls under the account's request-rate quotas, and retrying the transient failures.
+
+Cognito's quotas are per account and region, per category of operations (UserCreation 50/s, UserUpdate
+25/s, ...), and not adjustable for updates. Each consumer instance takes its share (quota divided by the
+most concurrent instances) through one token bucket per category shared by its threads; a burst of a few
+permits lets an instance catch up on the pause between two batches without exceeding its share over
+time. A throttling answer pushes the whole category back (everyone in the process waits) and lowers its
+rate, which climbs back with every success (additive increase, multiplicative decrease), then the call
+is retried with jittered exponential backoff. botocore's own retries are switched off for this client
+(retries max_attempts=0), so every attempt goes through the bucket and nothing retries behind the
+pacer's back.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError, ReadTimeoutError
+
+logger = logging.getLogger(__name__)
+
+# Default request-rate quotas (requests per second, per account and region) and the category of every
+# operation the consumer calls. Reads have their own, higher quotas; group reads/writes on the pool are
+# also limited to 5/s per pool and operation.
+QUOTAS: Mapping[str, float] = {
+    "UserCreation": 50.0,
+    "UserUpdate": 25.0,
+    "UserRead": 120.0,
+    "UserResourceRead": 50.0,
+    "UserPoolResourceRead": 5.0,
+    "UserPoolResourceUpdate": 5.0,
+}
+CATEGORIES: Mapping[str, str] = {
+    "AdminCreateUser": "UserCreation",
+    "AdminUpdateUserAttributes": "UserUpdate",
+    "AdminAddUserToGroup": "UserUpdate",
+    "AdminRemoveUserFromGroup": "UserUpdate",
+    "AdminDisableUser": "UserUpdate",
+    "AdminEnableUser": "UserUpdate",
+    "AdminDeleteUser": "UserUpdate",
+    "AdminGetUser": "UserRead",
+    "AdminListGroupsForUser": "UserResourceRead",
+    "GetGroup": "UserPoolResourceRead",
+    "CreateGroup": "UserPoolResourceUpdate",
+}
+THROTTLING_CODES = frozenset(
+    {"TooManyRequestsException", "ThrottlingException", "Throttling", "RequestLimitExceeded"}
+)
+# Server-side and credential problems that a later attempt (or a fixed deployment) can get past.
+TRANSIENT_CODES = frozenset(
+    {
+        "InternalErrorException",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "ExpiredTokenException",
+        "UnrecognizedClientException",
+        "AccessDeniedException",
+    }
+)
+
+
+class TransientError(Exception):
+    """Worth retrying later: SQS redelivers the message (and dead-letters it after the redrive limit)."""
+
+
+class DeadlineReachedError(TransientError):
+    """The invocation is about to time out; the message is left for SQS to redeliver."""
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, ClientError):
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        code = error_code(exc)
+        return code in THROTTLING_CODES or code in TRANSIENT_CODES or status >= 500 or status == 429
+    # timeouts and connection failures (ReadTimeoutError and ConnectTimeoutError are among these)
+    return isinstance(exc, ConnectionError | HTTPClientError | ReadTimeoutError)
+
+
+def is_throttling(exc: BaseException) -> bool:
+    if not isinstance(exc, ClientError):
+        return False
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+    return error_code(exc) in THROTTLING_CODES or status == 429
+
+
+class TokenBucket:
+    """Evenly spaced permits at `rate` per second with a small burst, shared by threads.
+
+    Each caller reserves the next free slot under the lock and sleeps outside it, so waiting threads
+    are served in order and never busy-wait.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        burst: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.base_rate = rate
+        self.rate = rate
+        self.interval = 1.0 / rate
+        self.burst = max(burst, 1.0)
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next = clock()
+
+    def reserve(self) -> float:
+        """Reserve a permit; the seconds to wait before using it."""
+        with self._lock:
+            now = self._clock()
+            # unused capacity accumulates up to `burst` permits, no more
+            earliest = now - (self.burst - 1.0) * self.interval
+            slot = max(self._next, earliest)
+            self._next = slot + self.interval
+            return max(0.0, slot - now)
+
+    def acquire(self, deadline: float | None = None) -> None:
+        wait = self.reserve()
+        if deadline is not None and self._clock() + wait > deadline:
+            raise DeadlineReachedError("no permit before the invocation's deadline")
+        if wait > 0:
+            self._sleep(wait)
+
+    def pause(self, seconds: float) -> None:
+        """Nobody gets a permit for `seconds`, and the rate drops by a quarter (after a throttling answer:
+        someone else is using the account's quota too). It never drops below a tenth of the share."""
+        with self._lock:
+            self._next = max(self._next, self._clock() + seconds)
+            self._set_rate(max(self.base_rate / 10, self.rate * 0.75))
+
+    def recover(self) -> None:
+        """After a success, the rate climbs back towards the share, by 0.5% of it per call."""
+        if self.rate < self.base_rate:
+            with self._lock:
+                self._set_rate(min(self.base_rate, self.rate + self.base_rate / 200))
+
+    def _set_rate(self, rate: float) -> None:
+        self.rate = rate
+        self.interval = 1.0 / rate
+
+
+@dataclass
+class CallStats:
+    """Counters for metrics and logs (thread-safe)."""
+
+    calls: dict[str, int] = field(default_factory=dict)
+    throttled: int = 0
+    retried: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, operation: str, *, throttled: bool = False, retried: bool = False) -> None:
+        with self._lock:
+            self.calls[operation] = self.calls.get(operation, 0) + 1
+            self.throttled += int(throttled)
+            self.retried += int(retried)
+
+
+class PacedClient:
+    """Calls Cognito operations through per-category token buckets, retrying transient failures.
+
+    `call("AdminCreateUser", **params)` returns the response, or raises the ClientError of a permanent
+    failure, or `TransientError` when the attempts or the invocation's time run out.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        instances: int,
+        quotas: Mapping[str, float] = QUOTAS,
+        burst: float = 3.0,
+        max_attempts: int = 6,
+        base_backoff: float = 0.25,
+        max_backoff: float = 4.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        if instances < 1:
+            raise ValueError("instances must be at least 1")
+        self.client = client
+        self.buckets = {
+            name: TokenBucket(rate / instances, burst, clock=clock, sleep=sleep)
+            for name, rate in quotas.items()
+        }
+        self.max_attempts = max_attempts
+        self.base_backoff = base_backoff
+        self.max_backoff = max_backoff
+        self.stats = CallStats()
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self._method_names: dict[str, str] = {}
+
+    def _method(self, operation: str) -> Callable[..., Any]:
+        name = self._method_names.get(operation)
+        if name is None:
+            name = "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_")
+            self._method_names[operation] = name
+        method: Callable[..., Any] = getattr(self.client, name)
+        return method
+
+    def _backoff(self, attempt: int) -> float:
+        # full jitter: spreads the retries of all threads and instances
+        return self._rng.uniform(0, min(self.max_backoff, self.base_backoff * 2**attempt))
+
+    def call(self, operation: str, deadline: float | None = None, **params: Any) -> Any:
+        bucket = self.buckets.get(CATEGORIES.get(operation, ""))
+        method = self._method(operation)
+        for attempt in range(self.max_attempts):
+            if bucket is not None:
+                bucket.acquire(deadline)
+            try:
+                response = method(**params)
+            except Exception as exc:
+                if not is_transient(exc):
+                    self.stats.count(operation)
+                    raise
+                throttled = is_throttling(exc)
+                self.stats.count(operation, throttled=throttled, retried=True)
+                delay = self._backoff(attempt)
+                if throttled and bucket is not None:
+                    bucket.pause(delay)
+                code = error_code(exc) if isinstance(exc, ClientError) else type(exc).__name__
+                if attempt + 1 == self.max_attempts:
+                    raise TransientError(
+                        f"{operation} failed {self.max_attempts} times, last: {code}"
+                    ) from exc
+                if deadline is not None and self._clock() + delay > deadline:
+                    raise DeadlineReachedError(
+                        f"{operation} failed ({code}) and the deadline is near"
+                    ) from exc
+                logger.debug(
+                    "transient failure, retrying",
+                    extra={"operation": operation, "error": code, "attempt": attempt + 1, "delay": delay},
+                )
+                self._sleep(delay)
+            else:
+                self.stats.count(operation)
+                if bucket is not None:
+                    bucket.recover()
+                return response
+        raise AssertionError("unreachable")  # pragma: no cover

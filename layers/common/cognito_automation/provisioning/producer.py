@@ -1,0 +1,424 @@
+"""The producer command: validate a file of users, then send one provisioning message per row.
+
+    python -m cognito_automation.provisioning.producer send users.csv --queue-url URL [--json]
+    python -m cognito_automation.provisioning.producer redrive --dlq-url URL --queue-url URL [--json]
+
+`send` reads CSV (a header row; columns action, username, groups, remove_groups, invitation,
+temporary_password, and any other column is a user attribute; list cells separated by `;`) or JSON Lines
+(one message per line, as in the schema). Every row is validated first; one bad row and nothing is sent.
+Then rows go out in batches of 10 with a progress bar on stderr, and each row's result is printed.
+`redrive` moves dead-lettered messages back to the queue, without their failure attributes.
+Both reach AWS, or the local stack when AWS_ENDPOINT_URL is set (boto3 honours it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from cognito_automation.provisioning.consumer import FAILURE_ATTRIBUTES
+from cognito_automation.provisioning.messages import InvalidMessageError, ProvisioningMessage, validate_data
+
+BATCH = 10
+LIST_SEPARATOR = ";"
+_MESSAGE_FIELDS = ("action", "username", "groups", "remove_groups", "invitation", "temporary_password")
+_SEND_ATTEMPTS = 4
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_NOT_ALL_SENT = 2
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    message: ProvisioningMessage
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    error: str
+
+
+@dataclass
+class RowResult:
+    line: int
+    username: str
+    action: str
+    status: str  # "sent" or "failed"
+    message_id: str = ""
+    error: str = ""
+
+
+# --- reading and validating ---------------------------------------------------------------------------
+def _split(cell: str) -> list[str]:
+    return [item.strip() for item in cell.split(LIST_SEPARATOR) if item.strip()]
+
+
+def csv_record_to_data(record: dict[str, str | None]) -> dict[str, Any]:
+    """A CSV row as a message: known columns are fields, every other non-empty column an attribute."""
+    data: dict[str, Any] = {"action": "upsert"}
+    attributes: dict[str, str] = {}
+    for column, raw in record.items():
+        if column is None:
+            raise ValueError("the row has more cells than the header has columns")
+        value = (raw or "").strip()
+        name = column.strip()
+        if not value or not name:
+            continue
+        if name in ("groups", "remove_groups"):
+            data[name] = _split(value)
+        elif name in _MESSAGE_FIELDS:
+            data[name] = value
+        else:
+            attributes[name] = value
+    if attributes:
+        data["attributes"] = attributes
+    return data
+
+
+def _records(text: str, fmt: str) -> Iterable[tuple[int, Any]]:
+    """(line number, decoded row or an exception) for every non-blank row."""
+    if fmt == "csv":
+        reader = csv.DictReader(io.StringIO(text))  # extra cells land under the key None
+        start = 2
+        for record in reader:
+            try:
+                yield start, csv_record_to_data(record)
+            except ValueError as exc:
+                yield start, exc
+            start = reader.line_num + 1
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, ValueError(f"invalid JSON: {exc.msg} at column {exc.colno}")
+
+
+def detect_format(path: str, explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    suffix = Path(path).suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    raise ValueError(f"cannot tell the format of {path!r}: use --format csv or --format jsonl")
+
+
+def validate_rows(text: str, fmt: str) -> tuple[list[Row], list[RowError]]:
+    """Every row checked against the schema; a username on two rows is an error too (a standard queue
+    does not keep order, so two messages for one user could be applied in either order)."""
+    rows: list[Row] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for line, data in _records(text, fmt):
+        if isinstance(data, Exception):
+            errors.append(RowError(line, str(data)))
+            continue
+        try:
+            message = validate_data(data)
+        except InvalidMessageError as exc:
+            errors.append(RowError(line, exc.reason))
+            continue
+        key = message.username.lower()
+        if key in seen:
+            errors.append(RowError(line, f"username {message.username!r} is also on line {seen[key]}"))
+            continue
+        seen[key] = line
+        rows.append(Row(line, message))
+    if not rows and not errors:
+        errors.append(RowError(0, "the file has no rows"))
+    return rows, errors
+
+
+# --- progress -----------------------------------------------------------------------------------------
+class Progress:
+    """A one-line progress bar on a stream (stderr), redrawn at most every 0.1 s."""
+
+    def __init__(self, label: str, total: int | None, stream: TextIO, width: int = 30) -> None:
+        self.label = label
+        self.total = total
+        self.stream = stream
+        self.width = width
+        self.done = 0
+        self._drawn = 0.0
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        now = time.monotonic()
+        if now - self._drawn >= 0.1 or (self.total is not None and self.done >= self.total):
+            self._drawn = now
+            self._draw()
+
+    def _draw(self) -> None:
+        if self.total:
+            filled = int(self.width * min(self.done, self.total) / self.total)
+            bar = "#" * filled + "-" * (self.width - filled)
+            self.stream.write(f"\r{self.label} [{bar}] {self.done}/{self.total}")
+        else:
+            self.stream.write(f"\r{self.label} {self.done}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self._draw()
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+# --- sending ------------------------------------------------------------------------------------------
+def _send_batch(
+    sqs: Any, queue_url: str, entries: dict[str, dict[str, Any]], sleep: Callable[[float], None]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Send entries (by id), retrying the ones SQS failed for its own reasons; (sent ids, failed ids)."""
+    sent: dict[str, str] = {}
+    failed: dict[str, str] = {}
+    pending = dict(entries)
+    for attempt in range(_SEND_ATTEMPTS):
+        if not pending:
+            break
+        response = sqs.send_message_batch(QueueUrl=queue_url, Entries=list(pending.values()))
+        for ok in response.get("Successful", []):
+            sent[ok["Id"]] = ok["MessageId"]
+            pending.pop(ok["Id"], None)
+        retry: dict[str, dict[str, Any]] = {}
+        for bad in response.get("Failed", []):
+            entry = pending.pop(bad["Id"], None)
+            if entry is None:
+                continue
+            if bad.get("SenderFault"):
+                failed[bad["Id"]] = f"{bad.get('Code', '')}: {bad.get('Message', '')}".strip(": ")
+            else:
+                retry[bad["Id"]] = entry
+                failed[bad["Id"]] = f"{bad.get('Code', '')} after {attempt + 1} attempts"
+        pending = retry
+        if pending:
+            sleep(0.2 * 2**attempt)
+    for entry_id in sent:
+        failed.pop(entry_id, None)
+    return sent, failed
+
+
+def send_rows(
+    sqs: Any,
+    queue_url: str,
+    rows: Sequence[Row],
+    progress: Progress,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[RowResult]:
+    results: list[RowResult] = []
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start : start + BATCH]
+        entries = {
+            str(row.line): {
+                "Id": str(row.line),
+                "MessageBody": json.dumps(row.message.to_body(), separators=(",", ":")),
+            }
+            for row in chunk
+        }
+        try:
+            sent, failed = _send_batch(sqs, queue_url, entries, sleep)
+        except Exception as exc:  # noqa: BLE001 - a failed batch is reported per row; the rest still go
+            sent, failed = {}, {key: type(exc).__name__ + ": " + str(exc) for key in entries}
+        for row in chunk:
+            key = str(row.line)
+            if key in sent:
+                results.append(
+                    RowResult(row.line, row.message.username, row.message.action, "sent", sent[key])
+                )
+            else:
+                error = failed.get(key, "not sent")
+                results.append(
+                    RowResult(row.line, row.message.username, row.message.action, "failed", error=error)
+                )
+        progress.advance(len(chunk))
+    return results
+
+
+# --- redrive ------------------------------------------------------------------------------------------
+@dataclass
+class RedriveResult:
+    moved: int = 0
+    failed: int = 0
+
+
+def redrive(
+    sqs: Any,
+    dead_letter_queue_url: str,
+    queue_url: str,
+    progress: Progress,
+    *,
+    max_messages: int | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RedriveResult:
+    """Move messages from the dead-letter queue back to the queue (each deleted only once it is sent)."""
+    result = RedriveResult()
+    empty = 0
+    while max_messages is None or result.moved + result.failed < max_messages:
+        want = BATCH if max_messages is None else min(BATCH, max_messages - result.moved - result.failed)
+        messages = sqs.receive_message(
+            QueueUrl=dead_letter_queue_url,
+            MaxNumberOfMessages=want,
+            MessageAttributeNames=["All"],
+            WaitTimeSeconds=1,
+            VisibilityTimeout=60,
+        ).get("Messages", [])
+        if not messages:
+            empty += 1
+            if empty >= 2:
+                break
+            continue
+        empty = 0
+        entries = {}
+        for index, message in enumerate(messages):
+            entry: dict[str, Any] = {"Id": str(index), "MessageBody": message["Body"]}
+            kept = {
+                name: value
+                for name, value in message.get("MessageAttributes", {}).items()
+                if name not in FAILURE_ATTRIBUTES
+            }
+            if kept:
+                entry["MessageAttributes"] = {
+                    name: {k: v for k, v in value.items() if k in ("DataType", "StringValue", "BinaryValue")}
+                    for name, value in kept.items()
+                }
+            entries[str(index)] = entry
+        sent, failed = _send_batch(sqs, queue_url, entries, sleep)
+        done = [messages[int(key)] for key in sent]
+        if done:
+            sqs.delete_message_batch(
+                QueueUrl=dead_letter_queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
+        result.moved += len(done)
+        result.failed += len(failed)
+        progress.advance(len(messages))
+    return result
+
+
+# --- the command --------------------------------------------------------------------------------------
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m cognito_automation.provisioning.producer",
+        description="Send users to the provisioning queue, or move dead-lettered messages back.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    send = sub.add_parser("send", help="validate a CSV or JSON Lines file, then send one message per row")
+    send.add_argument("file", help="users file (.csv, .jsonl); '-' reads stdin (give --format)")
+    send.add_argument("--queue-url", required=True)
+    send.add_argument("--format", choices=("csv", "jsonl"))
+    send.add_argument("--dry-run", action="store_true", help="validate only")
+    send.add_argument("--json", action="store_true", help="print results as JSON")
+    move = sub.add_parser("redrive", help="move dead-lettered messages back to the queue")
+    move.add_argument("--dlq-url", required=True)
+    move.add_argument("--queue-url", required=True)
+    move.add_argument("--max", type=int, default=None, help="move at most this many messages")
+    move.add_argument("--json", action="store_true", help="print the result as JSON")
+    return parser
+
+
+def _print_results(results: list[RowResult], out: TextIO, as_json: bool) -> None:
+    sent = sum(r.status == "sent" for r in results)
+    if as_json:
+        out.write(
+            json.dumps({"sent": sent, "failed": len(results) - sent, "rows": [asdict(r) for r in results]})
+            + "\n"
+        )
+        return
+    for r in results:
+        detail = r.message_id if r.status == "sent" else r.error
+        out.write(f"line {r.line}\t{r.action}\t{r.username}\t{r.status}\t{detail}\n")
+    out.write(f"{sent} sent, {len(results) - sent} failed\n")
+
+
+def _print_errors(errors: list[RowError], out: TextIO, as_json: bool) -> None:
+    if as_json:
+        out.write(json.dumps({"sent": 0, "errors": [asdict(e) for e in errors]}) + "\n")
+        return
+    for e in errors:
+        out.write(f"line {e.line}: {e.error}\n")
+    out.write(f"{len(errors)} invalid row(s); nothing was sent\n")
+
+
+def _sqs_client(err: TextIO) -> Any:
+    """boto3's SQS client (standard retries), or None with the reason on stderr."""
+    from botocore.exceptions import BotoCoreError  # noqa: PLC0415 - boto3 only once the input is fine
+
+    from cognito_automation import aws  # noqa: PLC0415
+
+    try:
+        return aws.client("sqs", read_timeout=30.0, max_attempts=4)
+    except BotoCoreError as exc:
+        err.write(f"error: {exc} (set AWS_REGION, and AWS_ENDPOINT_URL for the local stack)\n")
+        return None
+
+
+def _redrive_command(args: argparse.Namespace, sqs: Any, out: TextIO, err: TextIO) -> int:
+    sqs = sqs or _sqs_client(err)
+    if sqs is None:
+        return EXIT_INVALID
+    progress = Progress("redriving", None, err)
+    moved = redrive(sqs, args.dlq_url, args.queue_url, progress, max_messages=args.max)
+    progress.close()
+    if args.json:
+        out.write(json.dumps(asdict(moved)) + "\n")
+    else:
+        out.write(f"{moved.moved} moved back, {moved.failed} failed\n")
+    return EXIT_OK if moved.failed == 0 else EXIT_NOT_ALL_SENT
+
+
+def _send_command(args: argparse.Namespace, sqs: Any, stdin: TextIO, out: TextIO, err: TextIO) -> int:
+    try:
+        fmt = detect_format(args.file, args.format)
+        text = stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    except (ValueError, OSError) as exc:
+        err.write(f"error: {exc}\n")
+        return EXIT_INVALID
+    rows, errors = validate_rows(text, fmt)
+    if errors:
+        _print_errors(errors, out, args.json)
+        return EXIT_INVALID
+    if args.dry_run:
+        out.write(json.dumps({"valid": len(rows)}) + "\n" if args.json else f"{len(rows)} valid row(s)\n")
+        return EXIT_OK
+    sqs = sqs or _sqs_client(err)
+    if sqs is None:
+        return EXIT_INVALID
+    progress = Progress("sending", len(rows), err)
+    results = send_rows(sqs, args.queue_url, rows, progress)
+    progress.close()
+    _print_results(results, out, args.json)
+    return EXIT_OK if all(r.status == "sent" for r in results) else EXIT_NOT_ALL_SENT
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    sqs: Any = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Exit status: 0 all done, 1 invalid input (nothing sent), 2 some rows or messages not sent."""
+    args = _parser().parse_args(argv)
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    if args.command == "redrive":
+        return _redrive_command(args, sqs, out, err)
+    return _send_command(args, sqs, stdin or sys.stdin, out, err)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,355 @@
+"""Converging one Cognito user (and the user record) to a provisioning message.
+
+Every step reads before it writes, so a replayed message makes no write call and never sends a second
+invitation: the user is created only when absent, only changed attributes are updated, only missing
+memberships are added. A create that timed out but happened is detected on the retry (the user exists)
+and converged like any existing user.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from cognito_automation.provisioning.messages import Allowlist, PermanentError, ProvisioningMessage, redact
+from cognito_automation.provisioning.pacing import PacedClient, error_code
+from cognito_automation.users import (
+    UserRecord,
+    delete_user_record,
+    put_user_record,
+    remove_groups_from_record,
+)
+
+logger = logging.getLogger(__name__)
+
+# Answers that are part of converging (the user or group is absent, or already there): the caller decides.
+_EXPECTED_CODES = frozenset(
+    {"UserNotFoundException", "UsernameExistsException", "ResourceNotFoundException", "GroupExistsException"}
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where and under which rules users are provisioned."""
+
+    user_pool_id: str
+    users_table: str
+    allowlist: Allowlist
+    create_missing_groups: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    action: str
+    username: str
+    changes: tuple[str, ...] = ()
+    invited: bool = False
+
+
+@dataclass
+class _User:
+    attributes: dict[str, str]
+    enabled: bool
+    status: str
+    groups: set[str] | None = field(default=None)
+
+
+def _attribute_list(items: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"Name": name, "Value": value} for name, value in items.items()]
+
+
+def _attributes(items: list[dict[str, str]] | None) -> dict[str, str]:
+    return {item["Name"]: item.get("Value", "") for item in items or ()}
+
+
+class Provisioner:
+    """Applies messages to one user pool; thread-safe as long as one user is handled by one thread."""
+
+    def __init__(self, cognito: PacedClient, dynamodb: Any, target: Target) -> None:
+        self.cognito = cognito
+        self.dynamodb = dynamodb
+        self.target = target
+        # groups seen to exist; the allowlist is short, so each is looked up once per process
+        self._known_groups: set[str] = set()
+        self._group_locks: dict[str, threading.Lock] = {}
+        self._groups_lock = threading.Lock()
+
+    # --- Cognito calls ------------------------------------------------------------------------------
+    def _call(
+        self, operation: str, message: ProvisioningMessage, deadline: float | None, **params: Any
+    ) -> Any:
+        try:
+            return self.cognito.call(operation, deadline, UserPoolId=self.target.user_pool_id, **params)
+        except ClientError as exc:
+            if error_code(exc) in _EXPECTED_CODES:
+                raise
+            detail = str(exc.response.get("Error", {}).get("Message", ""))
+            reason = f"{operation} rejected the message: {error_code(exc)}: {detail}".rstrip(": ")
+            raise PermanentError(redact(reason, {"temporary_password": message.temporary_password})) from None
+
+    def _get_user(self, message: ProvisioningMessage, deadline: float | None) -> _User | None:
+        try:
+            response = self._call("AdminGetUser", message, deadline, Username=message.username)
+        except ClientError as exc:
+            if error_code(exc) == "UserNotFoundException":
+                return None
+            raise PermanentError(f"AdminGetUser: {error_code(exc)}") from None
+        return _User(
+            attributes=_attributes(response.get("UserAttributes")),
+            enabled=bool(response.get("Enabled", True)),
+            status=str(response.get("UserStatus", "")),
+        )
+
+    def _list_groups(self, message: ProvisioningMessage, deadline: float | None) -> set[str]:
+        groups: set[str] = set()
+        params: dict[str, Any] = {"Username": message.username, "Limit": 60}
+        while True:
+            response = self._call("AdminListGroupsForUser", message, deadline, **params)
+            groups.update(group["GroupName"] for group in response.get("Groups", ()))
+            token = response.get("NextToken")
+            if not token:
+                return groups
+            params["NextToken"] = token
+
+    # --- actions ------------------------------------------------------------------------------------
+    def apply(
+        self, message: ProvisioningMessage, deadline: float | None = None, request_id: str = ""
+    ) -> Outcome:
+        """Converge the user; raises PermanentError (dead-letter it) or TransientError (retry later)."""
+        self.target.allowlist.check(message)
+        if message.action == "upsert":
+            return self._upsert(message, deadline, request_id)
+        if message.action == "delete":
+            return self._delete(message, deadline)
+        return self._set_enabled(message, deadline, enabled=message.action == "enable")
+
+    def _create(self, message: ProvisioningMessage, deadline: float | None) -> dict[str, str] | None:
+        params: dict[str, Any] = {
+            "Username": message.username,
+            "UserAttributes": _attribute_list(message.attributes),
+        }
+        if message.temporary_password is not None:
+            params["TemporaryPassword"] = message.temporary_password
+        if message.invitation == "SUPPRESS":
+            params["MessageAction"] = "SUPPRESS"
+        else:
+            params["DesiredDeliveryMediums"] = [self._medium(message)]
+        try:
+            response = self._call("AdminCreateUser", message, deadline, **params)
+        except ClientError as exc:
+            if error_code(exc) == "UsernameExistsException":
+                return None  # created meanwhile (or by an attempt that timed out): converge it instead
+            raise PermanentError(f"AdminCreateUser: {error_code(exc)}") from None
+        return _attributes(response.get("User", {}).get("Attributes"))
+
+    @staticmethod
+    def _medium(message: ProvisioningMessage) -> str:
+        if message.invitation in ("EMAIL", "SMS"):
+            return message.invitation
+        return "EMAIL" if "email" in message.attributes else "SMS"
+
+    def _ensure_groups(self, message: ProvisioningMessage, deadline: float | None) -> None:
+        """Every group to join exists (or is created, when allowed) before the user is touched, so that a
+        message refused for a missing group leaves no half-provisioned user behind."""
+        for group in message.groups:
+            with self._groups_lock:
+                if group in self._known_groups:
+                    continue
+                lock = self._group_locks.setdefault(group, threading.Lock())
+            # one lookup per group: the other threads wait for it instead of spending the 5/s quota
+            with lock:
+                if group in self._known_groups:
+                    continue
+                try:
+                    self._call("GetGroup", message, deadline, GroupName=group)
+                except ClientError as exc:
+                    if error_code(exc) != "ResourceNotFoundException":
+                        raise PermanentError(f"GetGroup: {error_code(exc)}") from None
+                    self._create_group(message, group, deadline)
+                with self._groups_lock:
+                    self._known_groups.add(group)
+
+    def _create_group(self, message: ProvisioningMessage, group: str, deadline: float | None) -> None:
+        if not self.target.create_missing_groups:
+            raise PermanentError(f"group {group!r} does not exist and creating missing groups is off")
+        try:
+            self._call("CreateGroup", message, deadline, GroupName=group)
+            logger.info("group created", extra={"group": group})
+        except ClientError as exc:
+            if error_code(exc) != "GroupExistsException":
+                raise PermanentError(f"CreateGroup: {error_code(exc)}") from None
+
+    def _upsert(self, message: ProvisioningMessage, deadline: float | None, request_id: str) -> Outcome:
+        changes: list[str] = []
+        invited = False
+        self._ensure_groups(message, deadline)
+        user = self._get_user(message, deadline)
+        if user is None:
+            created = self._create(message, deadline)
+            if created is not None:
+                changes.append("created")
+                invited = message.invitation != "SUPPRESS"
+                if message.invitation == "RESEND":
+                    # this message's invitation went out with the creation: a replay must not resend it
+                    self._invitation_claim("SET invitation_request_id = :rid", None, message, request_id)
+                user = _User(attributes=created, enabled=True, status="FORCE_CHANGE_PASSWORD", groups=set())
+            else:
+                user = self._get_user(message, deadline)
+                if user is None:
+                    raise PermanentError("AdminCreateUser: user exists but cannot be read")
+        if "created" not in changes:
+            changed = {k: v for k, v in message.attributes.items() if user.attributes.get(k) != v}
+            if changed:
+                self._call(
+                    "AdminUpdateUserAttributes",
+                    message,
+                    deadline,
+                    Username=message.username,
+                    UserAttributes=_attribute_list(changed),
+                )
+                user.attributes.update(changed)
+                changes.append("attributes:" + ",".join(sorted(changed)))
+            if message.invitation == "RESEND" and user.status == "FORCE_CHANGE_PASSWORD":
+                invited = self._resend(message, deadline, request_id)
+                if invited:
+                    changes.append("invitation resent")
+        changes += self._converge_groups(message, user, deadline)
+        put_user_record(
+            self.dynamodb,
+            self.target.users_table,
+            UserRecord.from_cognito(
+                self.target.user_pool_id,
+                message.username,
+                "provisioning",
+                user.attributes,
+                groups=message.groups,
+                enabled=user.enabled,
+            ),
+        )
+        remove_groups_from_record(
+            self.dynamodb,
+            self.target.users_table,
+            self.target.user_pool_id,
+            message.username,
+            message.remove_groups,
+        )
+        return Outcome("upsert", message.username, tuple(changes), invited)
+
+    def _resend(self, message: ProvisioningMessage, deadline: float | None, request_id: str) -> bool:
+        """Resend the invitation once per distinct message: the claim in the user record makes a replay
+        of the same message (same request id) a no-op."""
+        try:
+            self._invitation_claim(
+                "SET invitation_request_id = :rid",
+                "attribute_not_exists(invitation_request_id) OR invitation_request_id <> :rid",
+                message,
+                request_id,
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        try:
+            self._call(
+                "AdminCreateUser",
+                message,
+                deadline,
+                Username=message.username,
+                MessageAction="RESEND",
+                DesiredDeliveryMediums=[self._medium(message)],
+            )
+        except BaseException:
+            # give the claim back so that the retry of this message can resend
+            self._invitation_claim(
+                "REMOVE invitation_request_id", "invitation_request_id = :rid", message, request_id
+            )
+            raise
+        return True
+
+    def _invitation_claim(
+        self, update: str, condition: str | None, message: ProvisioningMessage, request_id: str
+    ) -> None:
+        params: dict[str, Any] = {
+            "TableName": self.target.users_table,
+            "Key": {"user_pool_id": {"S": self.target.user_pool_id}, "username": {"S": message.username}},
+            "UpdateExpression": update,
+        }
+        if condition is not None:
+            params["ConditionExpression"] = condition
+        if ":rid" in update or (condition and ":rid" in condition):
+            params["ExpressionAttributeValues"] = {":rid": {"S": request_id}}
+        self.dynamodb.update_item(**params)
+
+    def _converge_groups(
+        self, message: ProvisioningMessage, user: _User, deadline: float | None
+    ) -> list[str]:
+        if not message.groups and not message.remove_groups:
+            return []
+        current = user.groups if user.groups is not None else self._list_groups(message, deadline)
+        changes: list[str] = []
+        for group in message.groups:
+            if group not in current:
+                self._add_to_group(message, group, deadline)
+                changes.append(f"+{group}")
+        for group in message.remove_groups:
+            if group in current:
+                self._call(
+                    "AdminRemoveUserFromGroup", message, deadline, Username=message.username, GroupName=group
+                )
+                changes.append(f"-{group}")
+        return changes
+
+    def _add_to_group(self, message: ProvisioningMessage, group: str, deadline: float | None) -> None:
+        try:
+            self._call("AdminAddUserToGroup", message, deadline, Username=message.username, GroupName=group)
+            return
+        except ClientError as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise PermanentError(f"AdminAddUserToGroup: {error_code(exc)}") from None
+        # the group went away since it was seen
+        with self._groups_lock:
+            self._known_groups.discard(group)
+        self._create_group(message, group, deadline)
+        try:
+            self._call("AdminAddUserToGroup", message, deadline, Username=message.username, GroupName=group)
+        except ClientError as exc:
+            raise PermanentError(f"AdminAddUserToGroup: {error_code(exc)}") from None
+
+    def _set_enabled(self, message: ProvisioningMessage, deadline: float | None, *, enabled: bool) -> Outcome:
+        user = self._get_user(message, deadline)
+        if user is None:
+            raise PermanentError(f"cannot {message.action} user {message.username!r}: no such user")
+        changes: tuple[str, ...] = ()
+        if user.enabled != enabled:
+            operation = "AdminEnableUser" if enabled else "AdminDisableUser"
+            try:
+                self._call(operation, message, deadline, Username=message.username)
+            except ClientError as exc:
+                raise PermanentError(f"{operation}: {error_code(exc)}") from None
+            changes = (message.action + "d",)
+        put_user_record(
+            self.dynamodb,
+            self.target.users_table,
+            UserRecord.from_cognito(
+                self.target.user_pool_id, message.username, "provisioning", user.attributes, enabled=enabled
+            ),
+        )
+        return Outcome(message.action, message.username, changes)
+
+    def _delete(self, message: ProvisioningMessage, deadline: float | None) -> Outcome:
+        user = self._get_user(message, deadline)
+        changes: tuple[str, ...] = ()
+        if user is not None:
+            try:
+                self._call("AdminDeleteUser", message, deadline, Username=message.username)
+                changes = ("deleted",)
+            except ClientError as exc:
+                if error_code(exc) != "UserNotFoundException":
+                    raise PermanentError(f"AdminDeleteUser: {error_code(exc)}") from None
+        delete_user_record(self.dynamodb, self.target.users_table, self.target.user_pool_id, message.username)
+        return Outcome("delete", message.username, changes)

@@ -1,0 +1,384 @@
+"""The provision_users handler end to end on moto: convergence, idempotency, allowlists, dead-lettering."""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from cognito_automation import aws
+from cognito_automation.config import ConfigError
+from cognito_automation.provisioning.producer import main as producer_main
+from cognito_automation.users import get_user_record
+from tests.conftest import load_event, load_peer_event, peer_events
+from tests.unit.provisioning_support import (
+    RecordingClient,
+    Stack,
+    build_stack,
+    drain,
+    handler_env,
+    run_sqs_loop,
+    send_bodies,
+    user_attributes,
+    user_state,
+)
+
+
+def _import_app(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> ModuleType:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    aws.client.cache_clear()
+    module = importlib.import_module("functions.provision_users.app")
+    return importlib.reload(module)
+
+
+@pytest.fixture
+def stack(aws: None) -> Stack:
+    return build_stack()
+
+
+@pytest.fixture
+def app(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    module = _import_app(monkeypatch, handler_env(stack))
+    yield module
+    module.POOL.shutdown(wait=False)
+    aws.client.cache_clear()
+
+
+def _record(body: dict[str, Any] | str, message_id: str = "m-1", receive_count: int = 1) -> dict[str, Any]:
+    event = load_event("provision_users/upsert.json")
+    record = dict(event["Records"][0])
+    record["messageId"] = message_id
+    record["body"] = body if isinstance(body, str) else json.dumps(body)
+    record["attributes"] = {**record["attributes"], "ApproximateReceiveCount": str(receive_count)}
+    return record
+
+
+def _invoke(app: ModuleType, lambda_context: Any, *records: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = app.lambda_handler({"Records": list(records)}, lambda_context)
+    return result
+
+
+def _upsert(username: str, **fields: Any) -> dict[str, Any]:
+    return {"action": "upsert", "username": username, "attributes": user_attributes(username), **fields}
+
+
+def _recording(app: ModuleType, **faults: Any) -> RecordingClient:
+    worker = app.consumer()
+    recorder = RecordingClient(worker.provisioner.cognito.client, **faults)
+    worker.provisioner.cognito.client = recorder
+    return recorder
+
+
+def test_upsert_event_creates_users_with_attributes_groups_and_records(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given the sample upsert event
+    event = load_event("provision_users/upsert.json")
+    # When
+    result = app.lambda_handler(event, lambda_context)
+    # Then
+    assert result == {"batchItemFailures": []}
+    alice = user_state(stack.cognito, stack.pool_id, "alice")
+    assert alice.exists and alice.enabled
+    assert alice.attributes["email"] == "alice@example.com"
+    assert alice.groups == {"analysts"}
+    assert user_state(stack.cognito, stack.pool_id, "bob").groups == {"users"}
+    record = get_user_record(stack.dynamodb, stack.table, stack.pool_id, "alice")
+    assert record is not None
+    assert record["last_source"] == {"S": "provisioning"}
+    assert record["groups"] == {"SS": ["analysts"]}
+    assert record["user_attributes"]["M"]["email"] == {"S": "alice@example.com"}
+
+
+def test_replayed_upsert_makes_no_write_and_sends_no_second_invitation(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given a user created with an email invitation
+    message = _upsert("carol", groups=["users"], invitation="EMAIL")
+    recorder = _recording(app)
+    _invoke(app, lambda_context, _record(message, "first"))
+    writes_after_first = len(recorder.writes())
+    # When the same message is delivered again
+    result = _invoke(app, lambda_context, _record(message, "again"))
+    # Then
+    assert result == {"batchItemFailures": []}
+    assert len(recorder.writes()) == writes_after_first
+    invitations = [c for c in recorder.succeeded("AdminCreateUser") if "MessageAction" not in c.params]
+    assert len(invitations) == 1
+
+
+def test_upsert_of_existing_user_updates_only_changed_attributes_and_memberships(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given an existing user in "users"
+    _invoke(app, lambda_context, _record(_upsert("dan", groups=["users"])))
+    recorder = _recording(app)
+    # When the name changes and the user moves from users to analysts
+    attributes = user_attributes("dan", name="Daniel")
+    message = _upsert("dan", groups=["analysts"], remove_groups=["users"]) | {"attributes": attributes}
+    _invoke(app, lambda_context, _record(message))
+    # Then
+    updates = recorder.succeeded("AdminUpdateUserAttributes")
+    assert [c.params["UserAttributes"] for c in updates] == [[{"Name": "name", "Value": "Daniel"}]]
+    assert recorder.succeeded("AdminCreateUser") == []
+    state = user_state(stack.cognito, stack.pool_id, "dan")
+    assert state.attributes["name"] == "Daniel"
+    assert state.groups == {"analysts"}
+    record = get_user_record(stack.dynamodb, stack.table, stack.pool_id, "dan")
+    assert record is not None
+    assert record["groups"] == {"SS": ["analysts"]}
+
+
+def test_disable_enable_and_delete_events_converge_user_and_record(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given alice exists
+    app.lambda_handler(load_event("provision_users/upsert.json"), lambda_context)
+    # When disabled
+    app.lambda_handler(load_event("provision_users/disable.json"), lambda_context)
+    # Then
+    assert user_state(stack.cognito, stack.pool_id, "alice").enabled is False
+    record = get_user_record(stack.dynamodb, stack.table, stack.pool_id, "alice")
+    assert record is not None and record["enabled"] == {"BOOL": False}
+    # When enabled again
+    app.lambda_handler(load_event("provision_users/enable.json"), lambda_context)
+    assert user_state(stack.cognito, stack.pool_id, "alice").enabled is True
+    # When deleted, twice (a replay)
+    for _ in range(2):
+        assert app.lambda_handler(load_event("provision_users/delete.json"), lambda_context) == {
+            "batchItemFailures": []
+        }
+    # Then
+    assert user_state(stack.cognito, stack.pool_id, "alice").exists is False
+    assert get_user_record(stack.dynamodb, stack.table, stack.pool_id, "alice") is None
+
+
+def test_invalid_event_dead_letters_every_message_with_its_reason(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given invalid JSON, a forbidden group, an unknown action and fields on a disable
+    event = load_event("provision_users/invalid.json")
+    # When
+    result = app.lambda_handler(event, lambda_context)
+    # Then none is retried, all are in the dead-letter queue, with reasons
+    assert result == {"batchItemFailures": []}
+    dead = drain(stack.sqs, stack.dlq_url)
+    reasons = {
+        m["MessageAttributes"]["source_message_id"]["StringValue"]: m["MessageAttributes"]["failure_reason"][
+            "StringValue"
+        ]
+        for m in dead
+    }
+    ids = [r["messageId"] for r in event["Records"]]
+    assert set(reasons) == set(ids)
+    assert reasons[ids[0]].startswith("invalid JSON")
+    assert "forbidden group(s) ['admins']" in reasons[ids[1]]
+    assert "data.action must be one of" in reasons[ids[2]]
+    assert "only allowed with action upsert" in reasons[ids[3]]
+    assert all(m["MessageAttributes"]["failure_kind"]["StringValue"] == "permanent" for m in dead)
+    assert {m["Body"] for m in dead} == {r["body"] for r in event["Records"]}
+
+
+def test_forbidden_group_is_never_joined_nor_created(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given a message that asks for the admins group and a group that does not exist
+    recorder = _recording(app)
+    _invoke(app, lambda_context, _record(_upsert("mallory", groups=["admins"]), "a"))
+    _invoke(app, lambda_context, _record(_upsert("mallory", groups=["root"]), "b"))
+    # Then Cognito was not even asked
+    assert recorder.calls == []
+    assert user_state(stack.cognito, stack.pool_id, "mallory").exists is False
+
+
+def test_allowlisted_group_that_does_not_exist_is_dead_lettered_when_creation_is_off(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
+) -> None:
+    # Given "auditors" is allowlisted but absent, and creating groups is off
+    app = _import_app(monkeypatch, handler_env(stack, ALLOWED_GROUPS="users,auditors"))
+    # When
+    result = _invoke(app, lambda_context, _record(_upsert("erin", groups=["auditors"])))
+    # Then
+    assert result == {"batchItemFailures": []}
+    (dead,) = drain(stack.sqs, stack.dlq_url)
+    assert "'auditors' does not exist" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
+    groups = stack.cognito.list_groups(UserPoolId=stack.pool_id)["Groups"]
+    assert "auditors" not in {g["GroupName"] for g in groups}
+    # and no half-provisioned user is left behind
+    assert user_state(stack.cognito, stack.pool_id, "erin").exists is False
+
+
+def test_allowlisted_missing_group_is_created_when_configured(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
+) -> None:
+    # Given creating missing groups is on
+    env = handler_env(stack, ALLOWED_GROUPS="users,auditors", CREATE_MISSING_GROUPS="true")
+    app = _import_app(monkeypatch, env)
+    # When
+    result = _invoke(app, lambda_context, _record(_upsert("erin", groups=["auditors"])))
+    # Then
+    assert result == {"batchItemFailures": []}
+    assert user_state(stack.cognito, stack.pool_id, "erin").groups == {"auditors"}
+
+
+def test_forbidden_attribute_is_dead_lettered(app: ModuleType, stack: Stack, lambda_context: Any) -> None:
+    message = _upsert("frank")
+    message["attributes"]["custom:role"] = "admin"
+    _invoke(app, lambda_context, _record(message))
+    (dead,) = drain(stack.sqs, stack.dlq_url)
+    assert (
+        "forbidden attribute(s) ['custom:role']" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
+    )
+
+
+def test_throttled_message_is_reported_as_batch_item_failure(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given Cognito throttles every call
+    _recording(app, always_fail=lambda operation: True)
+    app.consumer().provisioner.cognito.max_attempts = 2
+    # When
+    result = _invoke(app, lambda_context, _record(_upsert("gina"), "throttled"))
+    # Then SQS retries it, it is not dead-lettered yet
+    assert result == {"batchItemFailures": [{"itemIdentifier": "throttled"}]}
+    assert drain(stack.sqs, stack.dlq_url) == []
+
+
+def test_transient_failure_on_the_last_allowed_receive_is_dead_lettered_with_reason(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
+) -> None:
+    # Given the redrive limit is known to the function and Cognito keeps throttling
+    app = _import_app(monkeypatch, handler_env(stack, MAX_RECEIVE_COUNT="3"))
+    _recording(app, always_fail=lambda operation: True)
+    app.consumer().provisioner.cognito.max_attempts = 2
+    # When the message arrives for the third time
+    result = _invoke(app, lambda_context, _record(_upsert("hank"), "last", receive_count=3))
+    # Then
+    assert result == {"batchItemFailures": []}
+    (dead,) = drain(stack.sqs, stack.dlq_url)
+    attributes = dead["MessageAttributes"]
+    assert attributes["failure_kind"]["StringValue"] == "transient"
+    assert "TooManyRequestsException" in attributes["failure_reason"]["StringValue"]
+
+
+def test_resend_invitation_is_sent_once_per_distinct_message(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given a user created without an invitation, who has not signed in yet
+    _invoke(app, lambda_context, _record(_upsert("ivy")))
+    recorder = _recording(app)
+    # When a RESEND message arrives twice
+    for message_id in ("r1", "r2"):
+        _invoke(app, lambda_context, _record(_upsert("ivy", invitation="RESEND"), message_id))
+    # Then one invitation was resent
+    resends = [c for c in recorder.succeeded("AdminCreateUser") if c.params.get("MessageAction") == "RESEND"]
+    assert len(resends) == 1
+
+
+def test_resend_message_that_created_the_user_does_not_resend_on_replay(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given a RESEND message that creates the user (the invitation goes out with the creation)
+    recorder = _recording(app)
+    message = _upsert("jane", invitation="RESEND")
+    # When it is delivered twice
+    for message_id in ("r1", "r2"):
+        assert _invoke(app, lambda_context, _record(message, message_id)) == {"batchItemFailures": []}
+    # Then one invitation in all
+    creates = recorder.succeeded("AdminCreateUser")
+    assert [c.params.get("MessageAction") for c in creates] == [None]
+    assert creates[0].params["DesiredDeliveryMediums"] == ["EMAIL"]
+
+
+@pytest.mark.parametrize("name", peer_events("sqs"))
+def test_peer_sqs_events_are_dead_lettered_not_crashing(
+    app: ModuleType, stack: Stack, lambda_context: Any, name: str
+) -> None:
+    # Given SQS events written outside the project (bodies that are not provisioning messages)
+    event = load_peer_event(name)
+    # When
+    result = app.lambda_handler(event, lambda_context)
+    # Then each is handled: dead-lettered with a reason, never retried
+    assert result == {"batchItemFailures": []}
+    dead = drain(stack.sqs, stack.dlq_url)
+    assert len(dead) == len(event["Records"])
+    assert all(m["MessageAttributes"]["failure_reason"]["StringValue"] for m in dead)
+
+
+@pytest.mark.parametrize("missing", ["USER_POOL_ID", "USERS_TABLE", "DEAD_LETTER_QUEUE_URL"])
+def test_missing_setting_fails_the_cold_start_naming_it(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, missing: str
+) -> None:
+    env = handler_env(stack)
+    del env[missing]
+    monkeypatch.delenv(missing, raising=False)
+    with pytest.raises(ConfigError, match=missing):
+        _import_app(monkeypatch, env)
+
+
+def test_cognito_client_has_botocore_retries_off_so_pacing_owns_every_attempt(app: ModuleType) -> None:
+    client = app.consumer().provisioner.cognito.client
+    assert client.meta.config.retries["total_max_attempts"] == 1
+    assert client.meta.config.read_timeout == 5.0
+
+
+def test_transient_failures_reach_the_dead_letter_queue_only_after_the_redrive_limit(
+    aws: None, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
+) -> None:
+    # Given a queue that allows 3 receives, and Cognito throttling every call
+    stack = build_stack(max_receive_count=3)
+    app = _import_app(monkeypatch, handler_env(stack))
+    _recording(app, always_fail=lambda operation: True)
+    app.consumer().provisioner.cognito.max_attempts = 1
+    send_bodies(stack.sqs, stack.queue_url, [json.dumps(_upsert("kim"))])
+    # When the event source mapping keeps delivering it
+    loop = run_sqs_loop(stack.sqs, stack.queue_url, app.lambda_handler, lambda_context)
+    # Then it was tried three times, then SQS moved it, untouched, to the dead-letter queue
+    assert (loop.invocations, loop.reported_failures) == (3, 3)
+    (dead,) = drain(stack.sqs, stack.dlq_url)
+    assert json.loads(dead["Body"])["username"] == "kim"
+
+
+def test_rows_sent_by_the_producer_are_provisioned_and_redrive_finishes_them_once_fixed(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, lambda_context: Any, tmp_path: Any
+) -> None:
+    # Given "auditors" is allowlisted but does not exist yet, and a file asks for it on one row
+    app = _import_app(monkeypatch, handler_env(stack, ALLOWED_GROUPS="users,analysts,auditors"))
+    users = tmp_path / "users.jsonl"
+    users.write_text(
+        "\n".join(
+            json.dumps(_upsert(name, groups=groups))
+            for name, groups in (("lee", ["users"]), ("max", ["analysts"]), ("ned", ["auditors"]))
+        )
+    )
+    # When the producer sends it and the consumer works the queue
+    code = producer_main(
+        ["send", str(users), "--queue-url", stack.queue_url],
+        sqs=stack.sqs,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    run_sqs_loop(stack.sqs, stack.queue_url, app.lambda_handler, lambda_context)
+    # Then two users are provisioned and the third waits in the dead-letter queue
+    assert code == 0
+    assert user_state(stack.cognito, stack.pool_id, "lee").groups == {"users"}
+    assert user_state(stack.cognito, stack.pool_id, "max").groups == {"analysts"}
+    assert user_state(stack.cognito, stack.pool_id, "ned").exists is False
+    # When the group is created and the dead-letter queue redriven
+    stack.cognito.create_group(UserPoolId=stack.pool_id, GroupName="auditors")
+    producer_main(
+        ["redrive", "--dlq-url", stack.dlq_url, "--queue-url", stack.queue_url],
+        sqs=stack.sqs,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    run_sqs_loop(stack.sqs, stack.queue_url, app.lambda_handler, lambda_context)
+    # Then
+    assert user_state(stack.cognito, stack.pool_id, "ned").groups == {"auditors"}
+    assert drain(stack.sqs, stack.dlq_url) == []

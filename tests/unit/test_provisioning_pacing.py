@@ -1,0 +1,202 @@
+"""Pacing under Cognito's quotas: token buckets, the per-instance share, retries that respect the pace."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from botocore.exceptions import ReadTimeoutError
+
+from cognito_automation.provisioning.pacing import (
+    CATEGORIES,
+    DeadlineReachedError,
+    PacedClient,
+    TokenBucket,
+    TransientError,
+    is_transient,
+)
+from tests.unit.provisioning_support import client_error, server_error, throttling_error
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class ScriptedCognito:
+    """Answers admin_add_user_to_group from a script of exceptions, then succeeds."""
+
+    def __init__(self, clock: FakeClock, *errors: Exception) -> None:
+        self.clock = clock
+        self.errors = list(errors)
+        self.call_times: list[float] = []
+
+    def admin_add_user_to_group(self, **params: Any) -> dict[str, Any]:
+        self.call_times.append(self.clock.now)
+        if self.errors:
+            raise self.errors.pop(0)
+        return {}
+
+
+def _paced(clock: FakeClock, cognito: Any, **kwargs: Any) -> PacedClient:
+    return PacedClient(cognito, instances=1, clock=clock, sleep=clock.sleep, base_backoff=0.5, **kwargs)
+
+
+def test_bucket_spaces_permits_evenly_at_its_rate() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(25.0, clock=clock, sleep=clock.sleep)
+    times = []
+    for _ in range(5):
+        bucket.acquire()
+        times.append(round(clock.now - 100.0, 6))
+    assert times == [0.0, 0.04, 0.08, 0.12, 0.16]
+
+
+def test_bucket_does_not_save_up_permits_while_idle_beyond_its_burst() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(10.0, burst=2, clock=clock, sleep=clock.sleep)
+    clock.now += 60
+    start = clock.now
+    for _ in range(4):
+        bucket.acquire()
+    # two at once (the burst), then one every 0.1 s
+    assert round(clock.now - start, 6) == 0.2
+
+
+def test_paused_bucket_gives_no_permit_until_the_pause_ends() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(50.0, clock=clock, sleep=clock.sleep)
+    bucket.pause(1.5)
+    bucket.acquire()
+    assert clock.now == pytest.approx(101.5)
+
+
+def test_each_instance_takes_its_share_of_the_account_quota() -> None:
+    paced = PacedClient(object(), instances=4)
+    assert paced.buckets["UserCreation"].rate == 12.5
+    assert paced.buckets["UserUpdate"].rate == 6.25
+    assert CATEGORIES["AdminAddUserToGroup"] == "UserUpdate"
+    assert CATEGORIES["AdminCreateUser"] == "UserCreation"
+
+
+def test_throttled_call_is_retried_after_backoff_and_pauses_its_category() -> None:
+    # Given Cognito throttles twice
+    clock = FakeClock()
+    cognito = ScriptedCognito(clock, throttling_error("AdminAddUserToGroup"), throttling_error("X"))
+    paced = _paced(clock, cognito)
+    # When
+    response = paced.call("AdminAddUserToGroup", UserPoolId="p", Username="u", GroupName="g")
+    # Then it succeeded on the third attempt, each one later than the previous by at least the pace
+    assert response == {}
+    assert len(cognito.call_times) == 3
+    gaps = [b - a for a, b in zip(cognito.call_times, cognito.call_times[1:], strict=False)]
+    assert all(gap >= 1 / 25 - 1e-9 for gap in gaps)
+    assert paced.stats.throttled == 2
+
+
+def test_permanent_error_is_raised_after_one_attempt() -> None:
+    clock = FakeClock()
+    cognito = ScriptedCognito(
+        clock, client_error("AdminAddUserToGroup", "InvalidParameterException", "bad", 400)
+    )
+    paced = _paced(clock, cognito)
+    with pytest.raises(Exception, match="InvalidParameterException"):
+        paced.call("AdminAddUserToGroup", UserPoolId="p")
+    assert len(cognito.call_times) == 1
+
+
+def test_transient_errors_past_the_attempts_raise_transient_error_naming_the_last() -> None:
+    clock = FakeClock()
+    errors = [server_error("AdminAddUserToGroup") for _ in range(3)]
+    paced = _paced(clock, ScriptedCognito(clock, *errors), max_attempts=3)
+    with pytest.raises(TransientError, match="failed 3 times, last: InternalErrorException"):
+        paced.call("AdminAddUserToGroup", UserPoolId="p")
+
+
+def test_retry_that_would_pass_the_deadline_is_left_to_sqs() -> None:
+    clock = FakeClock()
+    paced = _paced(clock, ScriptedCognito(clock, *[throttling_error("X") for _ in range(5)]))
+    with pytest.raises(DeadlineReachedError):
+        paced.call("AdminAddUserToGroup", deadline=clock.now + 0.3, UserPoolId="p")
+    assert clock.now <= 100.3
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (throttling_error("X"), True),
+        (server_error("X"), True),
+        (client_error("X", "ServiceUnavailable", "", 503), True),
+        (ReadTimeoutError(endpoint_url="https://cognito-idp.us-east-1.amazonaws.com/"), True),
+        (client_error("X", "InvalidParameterException", "", 400), False),
+        (client_error("X", "UserNotFoundException", "", 400), False),
+        (ValueError("bug"), False),
+    ],
+)
+def test_errors_are_classified_as_transient_or_not(error: Exception, transient: bool) -> None:
+    assert is_transient(error) is transient
+
+
+class _Instant:
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.lock = threading.Lock()
+
+    def admin_add_user_to_group(self, **params: Any) -> dict[str, Any]:
+        with self.lock:
+            self.times.append(time.monotonic())
+        return {}
+
+
+def test_threads_sharing_a_client_together_stay_under_the_rate() -> None:
+    # Given ten threads sharing one paced client allowed 100 updates per second (scaled up for speed)
+    cognito = _Instant()
+    paced = PacedClient(cognito, instances=1, quotas={"UserUpdate": 100.0}, burst=3)
+
+    def work() -> None:
+        for _ in range(12):
+            paced.call("AdminAddUserToGroup", UserPoolId="p")
+
+    threads = [threading.Thread(target=work) for _ in range(10)]
+    # When
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    # Then 120 calls took at least the 117 intervals after the burst of 3, and no half second saw more
+    # than its 50 permits plus the burst (plus a little for threads that woke late on a busy machine)
+    times = sorted(cognito.times)
+    assert len(times) == 120
+    assert times[-1] - times[0] >= 117 / 100 - 0.01
+    assert max(sum(1 for t in times if start <= t < start + 0.5) for start in times) <= 56
+
+
+def test_throttling_lowers_the_rate_and_successes_bring_it_back_to_the_share() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(20.0, clock=clock, sleep=clock.sleep)
+    # When throttled twice
+    bucket.pause(0.1)
+    bucket.pause(0.1)
+    # Then the rate dropped multiplicatively
+    assert bucket.rate == pytest.approx(20.0 * 0.75 * 0.75)
+    # When calls succeed, it climbs back, never above the share
+    for _ in range(200):
+        bucket.recover()
+    assert bucket.rate == 20.0
+
+
+def test_rate_never_drops_below_a_tenth_of_the_share() -> None:
+    bucket = TokenBucket(20.0)
+    for _ in range(50):
+        bucket.pause(0.0)
+    assert bucket.rate == pytest.approx(2.0)

@@ -1,0 +1,188 @@
+"""The producer command: validation by line, batches of 10, per-row results, redrive."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cognito_automation.provisioning.messages import parse_message
+from cognito_automation.provisioning.producer import EXIT_INVALID, EXIT_OK, main
+from tests.unit.provisioning_support import RecordingClient, Stack, build_stack, drain
+
+HEADER = "username,email,name,preferred_username,groups,remove_groups,invitation,temporary_password\n"
+
+
+@pytest.fixture
+def stack(aws: None) -> Stack:
+    return build_stack()
+
+
+def _csv(tmp_path: Path, rows: list[str]) -> Path:
+    path = tmp_path / "users.csv"
+    path.write_text(HEADER + "".join(row + "\n" for row in rows))
+    return path
+
+
+def _row(i: int, groups: str = "users", password: str = "") -> str:
+    return f"user{i},user{i}@example.com,User {i},user{i},{groups},,SUPPRESS,{password}"
+
+
+def _run(argv: list[str], sqs: Any, stdin: str = "") -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, sqs=sqs, stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_csv_rows_are_sent_in_batches_of_ten_with_a_result_per_row(stack: Stack, tmp_path: Path) -> None:
+    # Given 25 valid rows
+    path = _csv(tmp_path, [_row(i, groups="users;analysts") for i in range(25)])
+    sqs = RecordingClient(stack.sqs)
+    # When
+    code, out, err = _run(["send", str(path), "--queue-url", stack.queue_url, "--json"], sqs)
+    # Then
+    assert code == EXIT_OK
+    batches = [c for c in sqs.calls if c.operation == "SendMessageBatch"]
+    assert [len(c.params["Entries"]) for c in batches] == [10, 10, 5]
+    result = json.loads(out)
+    assert result["sent"] == 25 and result["failed"] == 0
+    assert [r["line"] for r in result["rows"]] == list(range(2, 27))
+    assert all(r["status"] == "sent" and r["message_id"] for r in result["rows"])
+    assert "25/25" in err
+    messages = [parse_message(m["Body"]) for m in drain(stack.sqs, stack.queue_url)]
+    assert sorted(m.username for m in messages) == sorted(f"user{i}" for i in range(25))
+    assert all(m.groups == ("users", "analysts") for m in messages)
+    assert messages[0].attributes["email"].endswith("@example.com")
+
+
+def test_invalid_rows_are_reported_by_line_number_and_nothing_is_sent(stack: Stack, tmp_path: Path) -> None:
+    # Given a file with a bad group name, a repeated user and a bad invitation among good rows
+    rows = [_row(1), _row(2, groups="a b"), _row(3), _row(1), _row(4).replace("SUPPRESS", "LOUD")]
+    path = _csv(tmp_path, rows)
+    sqs = RecordingClient(stack.sqs)
+    # When
+    code, out, _ = _run(["send", str(path), "--queue-url", stack.queue_url], sqs)
+    # Then
+    assert code == EXIT_INVALID
+    assert sqs.calls == []
+    lines = out.splitlines()
+    assert lines[0].startswith("line 3: schema violation: data.groups[0]")
+    assert lines[1] == "line 5: username 'user1' is also on line 2"
+    assert lines[2].startswith("line 6: schema violation: data.invitation")
+    assert lines[-1] == "3 invalid row(s); nothing was sent"
+
+
+def test_json_lines_are_read_with_their_own_line_numbers(stack: Stack, tmp_path: Path) -> None:
+    path = tmp_path / "users.jsonl"
+    path.write_text(
+        '{"action": "disable", "username": "a"}\n\n{"action": "delete", "username": "b"}\n{"action": 1}\n'
+    )
+    code, out, _ = _run(["send", str(path), "--queue-url", stack.queue_url, "--json"], stack.sqs)
+    assert code == EXIT_INVALID
+    assert [e["line"] for e in json.loads(out)["errors"]] == [4]
+
+
+def test_stdin_is_read_in_the_given_format(stack: Stack) -> None:
+    code, out, _ = _run(
+        ["send", "-", "--format", "jsonl", "--queue-url", stack.queue_url],
+        stack.sqs,
+        stdin='{"action": "enable", "username": "a"}\n',
+    )
+    assert code == EXIT_OK
+    assert out.splitlines()[-1] == "1 sent, 0 failed"
+
+
+def test_temporary_passwords_are_sent_but_never_printed(stack: Stack, tmp_path: Path) -> None:
+    path = _csv(tmp_path, [_row(1, password="Very-Secret-Passw0rd")])
+    code, out, err = _run(["send", str(path), "--queue-url", stack.queue_url], stack.sqs)
+    assert code == EXIT_OK
+    assert "Very-Secret-Passw0rd" not in out + err
+    (message,) = drain(stack.sqs, stack.queue_url)
+    assert json.loads(message["Body"])["temporary_password"] == "Very-Secret-Passw0rd"
+
+
+class _FlakyBatches:
+    """SQS that fails one entry of the first batch on its own side (SenderFault false)."""
+
+    def __init__(self, sqs: Any) -> None:
+        self.sqs = sqs
+        self.calls = 0
+
+    def send_message_batch(self, **params: Any) -> Any:
+        self.calls += 1
+        if self.calls == 1:
+            entries = params["Entries"]
+            response = self.sqs.send_message_batch(QueueUrl=params["QueueUrl"], Entries=entries[1:])
+            response["Failed"] = [
+                {
+                    "Id": entries[0]["Id"],
+                    "SenderFault": False,
+                    "Code": "InternalError",
+                    "Message": "try again",
+                }
+            ]
+            return response
+        return self.sqs.send_message_batch(**params)
+
+
+def test_entries_sqs_failed_on_its_side_are_sent_again(stack: Stack, tmp_path: Path) -> None:
+    path = _csv(tmp_path, [_row(i) for i in range(3)])
+    code, out, _ = _run(["send", str(path), "--queue-url", stack.queue_url], _FlakyBatches(stack.sqs))
+    assert code == EXIT_OK
+    assert len(drain(stack.sqs, stack.queue_url)) == 3
+    assert out.splitlines()[-1] == "3 sent, 0 failed"
+
+
+def test_redrive_moves_dead_lettered_messages_back_without_failure_attributes(stack: Stack) -> None:
+    # Given 13 dead-lettered messages with their reasons and a sender attribute
+    for i in range(13):
+        stack.sqs.send_message(
+            QueueUrl=stack.dlq_url,
+            MessageBody=json.dumps({"action": "disable", "username": f"u{i}"}),
+            MessageAttributes={
+                "failure_reason": {"DataType": "String", "StringValue": "group 'x' does not exist"},
+                "failure_kind": {"DataType": "String", "StringValue": "permanent"},
+                "batch": {"DataType": "String", "StringValue": "2026-11"},
+            },
+        )
+    # When
+    code, out, _ = _run(
+        ["redrive", "--dlq-url", stack.dlq_url, "--queue-url", stack.queue_url, "--json"], stack.sqs
+    )
+    # Then
+    assert code == EXIT_OK
+    assert json.loads(out) == {"moved": 13, "failed": 0}
+    assert drain(stack.sqs, stack.dlq_url) == []
+    moved = drain(stack.sqs, stack.queue_url)
+    assert len(moved) == 13
+    assert all(set(m.get("MessageAttributes", {})) == {"batch"} for m in moved)
+
+
+def test_producer_reaches_an_endpoint_given_by_aws_endpoint_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a moto server on loopback standing for the local stack, and AWS_ENDPOINT_URL pointing at it
+    from moto.server import ThreadedMotoServer
+
+    from cognito_automation import aws
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
+        aws.client.cache_clear()
+        sqs = aws.client("sqs")
+        queue_url = sqs.create_queue(QueueName="local-provisioning")["QueueUrl"]
+        path = _csv(tmp_path, [_row(1), _row(2)])
+        # When the command builds its own client
+        code = main(["send", str(path), "--queue-url", queue_url], stdout=io.StringIO(), stderr=io.StringIO())
+        # Then the messages are on the local queue
+        assert code == EXIT_OK
+        assert len(drain(sqs, queue_url)) == 2
+    finally:
+        aws.client.cache_clear()
+        server.stop()
