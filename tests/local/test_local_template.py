@@ -32,3 +32,10 @@ def test_the_stacks_own_url_was_added_to_its_app_client(local_stack, outputs):
     expected = ["http://localhost:3000/callback", f"{outputs['AppUrl']}callback"]
     assert client["CallbackURLs"] == expected
     assert outputs["AppClientCallbackURLs"] == ",".join(expected)
+
+
+def test_oidc_outputs_are_the_pools_issuer_and_discovery_urls(outputs):
+    # Given the deployed stack  # Then the issuer is what relying parties expect: https, region, pool id
+    issuer = f"https://cognito-idp.us-east-1.amazonaws.com/{outputs['UserPoolId']}"
+    assert outputs["IssuerUrl"] == issuer
+    assert outputs["OpenIdConfigurationUrl"] == f"{issuer}/.well-known/openid-configuration"
