@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ENV ?= default
 PORT ?= 4566
-TEMPLATES := template.yaml $(wildcard examples/*/template.yaml)
+TEMPLATES := template.yaml $(wildcard examples/*/template.yaml) local/demo_files/app-stack.yaml
 
 export AWS_REGION ?= us-east-1
 export AWS_DEFAULT_REGION ?= $(AWS_REGION)
@@ -69,6 +69,9 @@ deploy: check-rules build ## sam deploy to AWS (ENV=dev|prod picks the samconfig
 
 local: $(STAMP) ## the whole system on this machine (moto on 127.0.0.1:$PORT, template.yaml deployed); Ctrl-C stops it
 	$(BIN)/python -m local --port $(PORT)
+
+demo: $(STAMP) ## the scripted scenario on a fresh local stack: deploy, URLs, provisioning, sign-up, sign-in, clean-up
+	PYTHONPATH=layers/common $(BIN)/python -m local.demo
 
 PRODUCER := PYTHONPATH=layers/common $(BIN)/python -m cognito_automation.provisioning.producer
 
