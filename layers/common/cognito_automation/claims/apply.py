@@ -17,23 +17,11 @@ import copy
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cognito_automation.claims.rules import CLIENT_CREDENTIALS, USER_TRIGGER_SOURCES
 
-if TYPE_CHECKING:
-    from cognito_automation.claims.rules import RuleSet
-
 EditFn = Callable[[Any], "str | None"]
-
-
-def edit_event(rules: RuleSet, event: Any) -> str | None:
-    """Write the rules' edits into `event["response"]`.
-
-    Returns None when the event was handled (edited, or no rule applied), otherwise the reason it is left
-    exactly as it came. Never raises for any JSON input; the response is written last, in one assignment.
-    """
-    return rules.apply(event)
 
 
 # --- Helpers the generated code calls -----------------------------------------------------------------
@@ -341,7 +329,12 @@ class _Writer:
 
 
 def compile_rules(rules: Sequence[Mapping[str, Any]]) -> EditFn:
-    """Translate checked rules (the `rules` list of a valid document) into the function `edit_event` runs."""
+    """Translate checked rules (the `rules` list of a valid document) into one function of the event.
+
+    The function writes the rules' edits into `event["response"]` and returns None when the event was
+    handled (edited, or no rule applied), otherwise the reason it is left exactly as it came. It never
+    raises for any JSON input; the response is written last, in one assignment.
+    """
     writer = _Writer()
     writer.lines.extend(_PRELUDE.splitlines())
     if any(

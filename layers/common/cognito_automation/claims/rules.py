@@ -88,8 +88,6 @@ class RuleSet:
     event_version: EventVersion
     names: tuple[str, ...]
     apply: Callable[[Any], str | None]
-    # No rule kind calls AWS today; the handler keeps boto3 off its path while this stays False.
-    needs_aws: bool = False
 
 
 # --- Loading -----------------------------------------------------------------------------------------
