@@ -45,7 +45,8 @@ def test_v1_claims_are_strings_and_lists_are_comma_separated() -> None:
         {
             "name": "g",
             "id_token": {"claims": {"groups": {"groups": True}, "n": {"value": 3}, "b": {"value": True}}},
-        }
+        },
+        version="V1_0",
     )
     rules.apply(event)
     assert event["response"] == {
@@ -248,20 +249,88 @@ def test_v1_group_override_goes_in_claims_override_details() -> None:
     }
 
 
-def test_access_token_edits_are_not_written_into_a_v1_response() -> None:
+def test_without_a_configured_version_access_token_edits_are_not_written_into_a_v1_event() -> None:
     event = load_event("pre_token/v1_authentication.json")
     original = copy.deepcopy(event)
-    rules = rule_set({"name": "a", "access_token": {"claims": {"x": {"value": "1"}}, "scopes_add": ["a/b"]}})
-    assert rules.apply(event) is None
+    rule = {"name": "a", "access_token": {"claims": {"x": {"value": "1"}}, "scopes_add": ["a/b"]}}
+    assert compile_rules([rule], None)(event) is None
     assert event == original
 
 
-def test_an_event_with_scopes_gets_the_v2_shape_even_when_its_version_says_1() -> None:
+def test_without_a_configured_version_an_event_with_scopes_gets_the_v2_shape_though_it_says_1() -> None:
     event = load_event("pre_token/v1_authentication.json")
     event["request"]["scopes"] = ["aws.cognito.signin.user.admin"]
-    rules = rule_set({"name": "g", "id_token": {"claims": {"groups": {"groups": True}}}})
-    rules.apply(event)
+    compile_rules([{"name": "g", "id_token": {"claims": {"groups": {"groups": True}}}}], None)(event)
     assert list(event["response"]) == ["claimsAndScopeOverrideDetails"]
+
+
+def test_under_v1_an_event_with_scopes_gets_the_v1_shape_that_a_v1_trigger_reads() -> None:
+    # Given rules for V1_0 and an event that carries scopes (as a published sample saying "1" does)
+    event = load_event("pre_token/v1_authentication.json")
+    event["request"]["scopes"] = ["aws.cognito.signin.user.admin"]
+    rules = rule_set({"name": "g", "id_token": {"claims": {"groups": {"groups": True}}}}, version="V1_0")
+    # When they are applied
+    rules.apply(event)
+    # Then the claims are where a V1_0 trigger's response is read
+    assert event["response"] == {
+        "claimsOverrideDetails": {"claimsToAddOrOverride": {"groups": "analysts,users"}}
+    }
+
+
+@pytest.mark.parametrize("version", ["V2_0", "V3_0"])
+def test_under_v2_and_v3_an_event_that_says_version_1_gets_the_v2_shape(version: str) -> None:
+    event = load_event("pre_token/v1_authentication.json")
+    rules = rule_set({"name": "g", "id_token": {"claims": {"groups": {"groups": True}}}}, version=version)
+    rules.apply(event)
+    assert event["response"] == {
+        "claimsAndScopeOverrideDetails": {
+            "idTokenGeneration": {"claimsToAddOrOverride": {"groups": ["analysts", "users"]}}
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("version", "name", "has_scopes"),
+    [("V1_0", "v2_authentication.json", True), ("V2_0", "v1_authentication.json", False)],
+)
+def test_an_event_that_implies_the_other_shape_is_reported_once(
+    version: str, name: str, has_scopes: bool
+) -> None:
+    # Given rules compiled for one version with a mismatch callback
+    heard: list[dict[str, Any]] = []
+    rules = load_rules(
+        {"rules": [{"name": "g", "id_token": {"claims": {"groups": {"groups": True}}}}]},
+        version,  # type: ignore[arg-type]  # plain strings in tests
+        on_mismatch=heard.append,
+    )
+    event = load_event(f"pre_token/{name}")
+    # When two such events arrive
+    rules.apply(copy.deepcopy(event))
+    rules.apply(copy.deepcopy(event))
+    # Then the callback heard once of both the configured version and what the event says
+    assert heard == [
+        {
+            "configured_version": version,
+            "configured_shape": "claimsOverrideDetails"
+            if version == "V1_0"
+            else "claimsAndScopeOverrideDetails",
+            "event_version": event["version"],
+            "event_has_scopes": has_scopes,
+            "trigger_source": "TokenGeneration_Authentication",
+        }
+    ]
+
+
+def test_an_event_that_matches_the_configured_version_is_not_reported() -> None:
+    heard: list[dict[str, Any]] = []
+    rules = load_rules(
+        {"rules": [{"name": "g", "id_token": {"claims": {"groups": {"groups": True}}}}]},
+        "V2_0",
+        on_mismatch=heard.append,
+    )
+    rules.apply(load_event("pre_token/v2_authentication.json"))
+    rules.apply(load_event("pre_token/v3_authentication.json"))
+    assert heard == []
 
 
 def test_no_matching_rule_leaves_the_event_as_it_came() -> None:
@@ -484,7 +553,7 @@ EVERY_FEATURE = [
 def test_compile_rules_applies_every_schema_feature() -> None:
     # Given a valid rule set that uses every condition, source, token edit, scope edit and hide_groups
     load_rules({"rules": EVERY_FEATURE}, "V3_0")
-    apply = compile_rules(EVERY_FEATURE)
+    apply = compile_rules(EVERY_FEATURE, None)
     # When the compiled function edits a V2 event for alice (analysts, users; tenant acme; no name)
     event = load_event("pre_token/v2_authentication.json")
     assert apply(event) is None
