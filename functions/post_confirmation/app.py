@@ -1,15 +1,22 @@
 """Cognito post confirmation trigger: on PostConfirmation_ConfirmSignUp the user joins the default groups
 and gets a user record; PostConfirmation_ConfirmForgotPassword needs nothing. The event always comes back.
 
-Time budget. Cognito gives the trigger 5 seconds in all (the function's Timeout is 5 s too) and retries a
-failed trigger, so the SDK does not retry on its own: every AWS call gets one attempt of at most
-CONNECT_TIMEOUT + READ_TIMEOUT = 1.5 s. With the default single group that is two calls, 3 s, plus about
-1 s of cold start (boto3 import), under 5 s. Before each call the handler checks that the call still fits
-in the remaining time with a margin; if not, it fails fast and Cognito's retry (idempotent) finishes.
+Time budget. Cognito gives the trigger 5 seconds in all, cold start included (Lambda's own clock, and
+so the context's remaining time, starts after the init), and retries a failed trigger, so the SDK does not
+retry on its own: every AWS call gets one attempt of at most CONNECT_TIMEOUT + READ_TIMEOUT = 0.75 s.
+A confirmation makes at most len(DEFAULT_GROUPS) + 2 calls (record, groups, groups into the record), so
+COLD_START_ALLOWANCE (1 s, mostly the boto3 import) + that many calls + RETURN_MARGIN (0.25 s) fits 5 s
+for up to MAX_DEFAULT_GROUPS = 3 groups; more fail the cold start. Before each call the handler checks that
+the call and the margin still fit in the remaining time (less the allowance on a cold start); if not, it
+fails fast and Cognito's retry (idempotent) finishes.
+
+A confirmation that fails is logged as an error naming the user with "alert": "post_confirmation_incomplete"
+(the template counts these with a metric filter and alarms), and re-raised so that Cognito retries.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Mapping
@@ -24,10 +31,17 @@ from cognito_automation.confirmation import confirm_sign_up
 
 logger = Logger()
 
-CONNECT_TIMEOUT = 0.5
-READ_TIMEOUT = 1.0
+COGNITO_TIMEOUT_MS = 5000  # what Cognito allows a trigger, cold start included
+COLD_START_ALLOWANCE_MS = 1000  # init before Lambda's clock starts: Python, Powertools, boto3
+CONNECT_TIMEOUT = 0.25
+READ_TIMEOUT = 0.5
 RETRIES = 0  # botocore's retries "max_attempts" counts retries after the first attempt
-CALL_BUDGET_MS = int((CONNECT_TIMEOUT + READ_TIMEOUT) * 1000) + 250  # one call plus a margin to return
+CALL_MS = int((CONNECT_TIMEOUT + READ_TIMEOUT) * 1000)  # the longest one AWS call may take
+RETURN_MARGIN_MS = 250  # to return the event after the last call
+CALL_BUDGET_MS = CALL_MS + RETURN_MARGIN_MS  # what must remain before a call is started
+# calls per confirmation: one per group, plus writing the record before and the groups into it after
+MAX_DEFAULT_GROUPS = (COGNITO_TIMEOUT_MS - COLD_START_ALLOWANCE_MS - RETURN_MARGIN_MS) // CALL_MS - 2
+ALERT = "post_confirmation_incomplete"  # counted by PostConfirmationIncompleteMetricFilter (template.yaml)
 
 CONFIRM_SIGN_UP = "PostConfirmation_ConfirmSignUp"
 CONFIRM_FORGOT_PASSWORD = "PostConfirmation_ConfirmForgotPassword"  # noqa: S105 - a trigger source name
@@ -45,13 +59,17 @@ class Settings:
 
 
 def read_settings(env: Mapping[str, str]) -> Settings:
-    return Settings(
-        users_table=config.required(env, "USERS_TABLE"),
-        default_groups=config.string_list(env, "DEFAULT_GROUPS"),
-    )
+    default_groups = config.string_list(env, "DEFAULT_GROUPS")
+    if len(default_groups) > MAX_DEFAULT_GROUPS:
+        raise config.ConfigError(
+            f"environment variable DEFAULT_GROUPS names {len(default_groups)} groups; at most "
+            f"{MAX_DEFAULT_GROUPS} fit in Cognito's {COGNITO_TIMEOUT_MS // 1000} s with a cold start"
+        )
+    return Settings(users_table=config.required(env, "USERS_TABLE"), default_groups=default_groups)
 
 
 SETTINGS = read_settings(os.environ)
+_invocations = itertools.count()  # the first invocation of this process is the cold one
 
 
 def _client(service: str) -> Any:
@@ -76,6 +94,7 @@ def malformed(event: Any) -> str | None:
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    cold = next(_invocations) == 0
     source = event.get("triggerSource") if isinstance(event, dict) else None
     if source == CONFIRM_FORGOT_PASSWORD:
         return event
@@ -90,22 +109,33 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.error("malformed confirm sign-up event passed through unchanged", extra={"reason": reason})
         return event
 
+    # Cognito's clock started before the init that Lambda's remaining time does not count
+    allowance = COLD_START_ALLOWANCE_MS if cold else 0
+
     def before_call() -> None:
-        remaining = context.get_remaining_time_in_millis()
+        remaining = context.get_remaining_time_in_millis() - allowance
         if remaining < CALL_BUDGET_MS:
             raise OutOfTimeError(f"{remaining} ms left, an AWS call may take {CALL_BUDGET_MS} ms")
 
     confirmed = PostConfirmationTriggerEvent(event)
-    result = confirm_sign_up(
-        cognito=_client("cognito-idp"),
-        dynamodb=_client("dynamodb"),
-        table_name=SETTINGS.users_table,
-        user_pool_id=confirmed.user_pool_id,
-        username=confirmed.user_name,
-        attributes=confirmed.request.user_attributes,
-        default_groups=SETTINGS.default_groups,
-        before_call=before_call,
-    )
+    try:
+        result = confirm_sign_up(
+            cognito=_client("cognito-idp"),
+            dynamodb=_client("dynamodb"),
+            table_name=SETTINGS.users_table,
+            user_pool_id=confirmed.user_pool_id,
+            username=confirmed.user_name,
+            attributes=confirmed.request.user_attributes,
+            default_groups=SETTINGS.default_groups,
+            before_call=before_call,
+        )
+    except Exception:
+        # Cognito retries; if every attempt fails the user stays confirmed without groups or record
+        logger.exception(
+            "confirm sign-up failed; Cognito retries, else the user lacks default groups or record",
+            extra={"alert": ALERT, "username": confirmed.user_name, "user_pool_id": confirmed.user_pool_id},
+        )
+        raise
     if result.missing_groups:
         logger.error(
             "default groups do not exist; the user was confirmed without them",

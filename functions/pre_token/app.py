@@ -4,7 +4,9 @@ scopes as the deployed claim rules say.
 The rules are read and checked once, at cold start; an invalid set fails the init (Cognito then issues
 no token at all rather than one with wrong claims) after logging the same message `make check-rules`
 prints. The warm path is pure and makes no network call: no boto3, no tracer, and no per-invocation
-logging unless an event passes through unchanged, in which case the reason is logged. The event is read
+logging unless an event passes through unchanged, in which case the reason is logged, or the first event
+of a cold start that looks like another event version than PRE_TOKEN_EVENT_VERSION (the response keeps
+the configured version's shape, which is the one Cognito reads). The event is read
 by the code generated from the rules rather than through Powertools' event data classes, whose wrappers
 would cost more per invocation than the edits themselves.
 """
@@ -54,9 +56,17 @@ def read_settings(env: Mapping[str, str]) -> Settings:
     )
 
 
+def _warn_mismatch(details: dict[str, Any]) -> None:
+    # once per cold start: the response keeps the configured shape, which is what Cognito reads
+    logger.warning(
+        "the event does not look like PRE_TOKEN_EVENT_VERSION; answering in the configured version's shape",
+        extra=details,
+    )
+
+
 def load(settings: Settings) -> RuleSet:
     try:
-        rules = load_rules_file(settings.rules_file, settings.event_version)
+        rules = load_rules_file(settings.rules_file, settings.event_version, _warn_mismatch)
     except RuleSetError as exc:
         logger.exception(
             "claim rules are invalid; no token is issued until they are fixed",

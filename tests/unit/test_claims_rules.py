@@ -191,7 +191,6 @@ def test_a_missing_file_is_rejected(tmp_path: Path) -> None:
 def test_the_shipped_rule_sets_are_valid_for_their_event_versions(name: str, version: str) -> None:
     rule_set = load_rules_file(ROOT / "functions" / "pre_token" / name, version)  # type: ignore[arg-type]
     assert len(rule_set.names) >= 4
-    assert rule_set.needs_aws is False
 
 
 def test_the_schema_is_a_valid_draft_07_schema() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from cognito_automation.config import ConfigError
@@ -198,33 +199,93 @@ def test_too_little_time_left_fails_fast_before_any_call(pool: Pool, lambda_cont
     assert pool.record("carol") is None
 
 
-def test_clients_fit_cognitos_five_seconds(pool: Pool) -> None:
+def test_the_worst_case_fits_cognitos_five_seconds_with_a_cold_start(pool: Pool) -> None:
     # one attempt per call (Cognito retries the whole trigger), each bounded by connect + read timeouts
+    app = pool.app
+    call_ms = 0.0
     for service in ("cognito-idp", "dynamodb"):
-        client_config = pool.app._client(service).meta.config
-        assert (client_config.connect_timeout, client_config.read_timeout) == (0.5, 1.0)
+        client_config = app._client(service).meta.config
         assert client_config.retries["total_max_attempts"] == 1
-    calls = len(pool.app.SETTINGS.default_groups) + 1
-    worst_case_s = calls * (pool.app.CONNECT_TIMEOUT + pool.app.READ_TIMEOUT)
-    assert worst_case_s <= 4.5
+        call_ms = max(call_ms, (client_config.connect_timeout + client_config.read_timeout) * 1000)
+    # the most groups the function accepts: the record, one call per group, the groups into the record
+    for groups in (len(app.SETTINGS.default_groups), app.MAX_DEFAULT_GROUPS):
+        calls = groups + 2
+        worst_case_ms = app.COLD_START_ALLOWANCE_MS + calls * call_ms + app.RETURN_MARGIN_MS
+        assert worst_case_ms <= 5000
 
 
-def test_a_throttled_call_propagates_so_cognito_retries_the_trigger() -> None:
+def test_more_default_groups_than_fit_the_budget_fail_the_cold_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigError, match="DEFAULT_GROUPS names 4 groups; at most 3 fit"):
+        load_function(monkeypatch, "post_confirmation", {"USERS_TABLE": TABLE, "DEFAULT_GROUPS": "a,b,c,d"})
+
+
+def test_a_cold_start_leaves_the_init_its_allowance_before_a_call(pool: Pool, lambda_context: Any) -> None:
+    # Given enough of Lambda's time for a call, but not once the init Cognito also counted is deducted
+    lambda_context.remaining_ms = pool.app.CALL_BUDGET_MS + pool.app.COLD_START_ALLOWANCE_MS - 1
+    # When the first (cold) invocation runs, Then it fails fast before any call
+    with pytest.raises(pool.app.OutOfTimeError):
+        pool.app.lambda_handler(pool.event(), lambda_context)
+    assert pool.record("carol") is None
+    # And a warm invocation with the same time left goes ahead
+    pool.app.lambda_handler(pool.event(), lambda_context)
+    assert pool.groups_of("carol") == ["analysts", "users"]
+
+
+def test_the_record_is_written_before_the_groups_and_then_gets_them(pool: Pool) -> None:
+    calls: list[str] = []
+    for client in (pool.cognito, pool.dynamodb):
+        client.meta.events.register("before-call.*.*", lambda model, **_: calls.append(model.name))
+    confirm_sign_up(
+        pool.cognito,
+        pool.dynamodb,
+        table_name=TABLE,
+        user_pool_id=pool.pool_id,
+        username="carol",
+        attributes={"email": "carol@example.com"},
+        default_groups=("users", "analysts"),
+    )
+    assert calls == ["UpdateItem", "AdminAddUserToGroup", "AdminAddUserToGroup", "UpdateItem"]
+    record = pool.record("carol")
+    assert record is not None
+    assert sorted(record["groups"]["SS"]) == ["analysts", "users"]
+
+
+def test_a_throttled_group_propagates_so_cognito_retries_and_the_record_survives(pool: Pool) -> None:
+    # Given Cognito throttles adding the user to a group
     cognito = boto3.client("cognito-idp", region_name=REGION)
-    dynamodb = boto3.client("dynamodb", region_name=REGION)
-    with Stubber(cognito) as stub, Stubber(dynamodb) as ddb_stub:
+    with Stubber(cognito) as stub:
         stub.add_client_error("admin_add_user_to_group", service_error_code="TooManyRequestsException")
+        # When the confirmation runs, Then the error propagates (Cognito retries the trigger)
         with pytest.raises(cognito.exceptions.TooManyRequestsException):
             confirm_sign_up(
                 cognito,
-                dynamodb,
+                pool.dynamodb,
                 table_name=TABLE,
-                user_pool_id="us-east-1_Example1",
+                user_pool_id=pool.pool_id,
                 username="carol",
-                attributes={},
+                attributes={"email": "carol@example.com"},
                 default_groups=("users",),
             )
-        ddb_stub.assert_no_pending_responses()
+    # And the record written before the groups is there, without groups
+    record = pool.record("carol")
+    assert record is not None
+    assert record["user_attributes"]["M"]["email"] == {"S": "carol@example.com"}
+    assert "groups" not in record
+
+
+def test_a_failed_confirmation_is_logged_as_an_alert_naming_the_user_and_re_raised(
+    pool: Pool, lambda_context: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given the users table is gone, so the record cannot be written
+    pool.dynamodb.delete_table(TableName=TABLE)
+    # When carol confirms, Then the error reaches Cognito, which retries
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        pool.app.lambda_handler(pool.event(), lambda_context)
+    # And one error log carries the alert key the metric filter counts, the user and the pool
+    errors = [extra for level, _, extra in log_records(caplog) if level == "ERROR"]
+    assert len(errors) == 1
+    assert errors[0]["alert"] == "post_confirmation_incomplete"
+    assert (errors[0]["username"], errors[0]["user_pool_id"]) == ("carol", pool.pool_id)
 
 
 def test_a_missing_users_table_setting_fails_the_cold_start(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -121,38 +121,56 @@ def test_a_user_without_groups_gets_empty_groups_and_roles_and_no_tenant(
     assert details["accessTokenGeneration"] == {"claimsToAddOrOverride": {"groups": [], "roles": []}}
 
 
-def test_the_peer_v1_event_gets_the_v1_shape(monkeypatch: pytest.MonkeyPatch, lambda_context: Any) -> None:
-    app = handler(monkeypatch, "V1_0")
-    result = app.lambda_handler(load_peer_event("cognitoPreTokenGenerationEvent.json"), lambda_context)
-    assert result["response"] == {
-        "claimsOverrideDetails": {"claimsToAddOrOverride": {"name": "test@mail.com"}}
+# The shipped rules' answer to both peer events (testqq, no groups, email test@mail.com, no name, no tenant)
+PEER_V1_RESPONSE = {"claimsOverrideDetails": {"claimsToAddOrOverride": {"name": "test@mail.com"}}}
+PEER_V2_RESPONSE = {
+    "claimsAndScopeOverrideDetails": {
+        "idTokenGeneration": {"claimsToAddOrOverride": {"groups": [], "roles": [], "name": "test@mail.com"}},
+        "accessTokenGeneration": {"claimsToAddOrOverride": {"groups": [], "roles": []}},
     }
-
-
-def test_the_peer_v2_event_that_says_version_1_gets_the_v2_shape_because_it_carries_scopes(
-    monkeypatch: pytest.MonkeyPatch, lambda_context: Any
-) -> None:
-    app = handler(monkeypatch, "V2_0")
-    result = app.lambda_handler(load_peer_event("cognitoPreTokenV2GenerationEvent.json"), lambda_context)
-    assert result["response"] == {
-        "claimsAndScopeOverrideDetails": {
-            "idTokenGeneration": {
-                "claimsToAddOrOverride": {"groups": [], "roles": [], "name": "test@mail.com"}
-            },
-            "accessTokenGeneration": {"claimsToAddOrOverride": {"groups": [], "roles": []}},
-        }
-    }
+}
 
 
 @pytest.mark.parametrize("name", peer_events("cognitoPreToken"))
-@pytest.mark.parametrize("version", ["V1_0", "V2_0", "V3_0"])
-def test_every_peer_pre_token_event_is_handled_under_every_version(
-    monkeypatch: pytest.MonkeyPatch, lambda_context: Any, name: str, version: str
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [("V1_0", PEER_V1_RESPONSE), ("V2_0", PEER_V2_RESPONSE), ("V3_0", PEER_V2_RESPONSE)],
+)
+def test_every_peer_pre_token_event_gets_the_configured_versions_response(
+    monkeypatch: pytest.MonkeyPatch, lambda_context: Any, name: str, version: str, expected: dict[str, Any]
 ) -> None:
+    # Given the shipped rules for the version (the V1 peer event says "1"; the V2 one says "1" with scopes)
     app = handler(monkeypatch, version)
+    # When Cognito invokes the trigger with a peer event
     result = app.lambda_handler(load_peer_event(name), lambda_context)
-    assert set(result["response"]) <= {"claimsOverrideDetails", "claimsAndScopeOverrideDetails"}
-    assert len(result["response"]) == 1
+    # Then the response has exactly the configured version's shape and the shipped rules' claims
+    assert result["response"] == expected
+
+
+def test_the_peer_v2_event_under_v1_gets_the_v1_shape_and_one_warning_names_both_versions(
+    monkeypatch: pytest.MonkeyPatch, lambda_context: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a V1_0 trigger and an event that carries scopes, which V1_0 events never do
+    app = handler(monkeypatch, "V1_0")
+    # When two such events arrive in one cold start
+    first = app.lambda_handler(load_peer_event("cognitoPreTokenV2GenerationEvent.json"), lambda_context)
+    app.lambda_handler(load_peer_event("cognitoPreTokenV2GenerationEvent.json"), lambda_context)
+    # Then both get the V1 shape a V1_0 trigger reads, and one warning says what was configured and sent
+    assert first["response"] == PEER_V1_RESPONSE
+    (line,) = log_lines(caplog)
+    assert line["level"] == "WARNING"
+    assert line["configured_version"] == "V1_0"
+    assert line["configured_shape"] == "claimsOverrideDetails"
+    assert (line["event_version"], line["event_has_scopes"]) == ("1", True)
+
+
+def test_an_event_that_matches_the_configured_version_logs_nothing(
+    monkeypatch: pytest.MonkeyPatch, lambda_context: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = handler(monkeypatch, "V2_0")
+    app.lambda_handler(load_peer_event("cognitoPreTokenV2GenerationEvent.json"), lambda_context)
+    app.lambda_handler(load_event("pre_token/v2_authentication.json"), lambda_context)
+    assert log_lines(caplog) == []
 
 
 @pytest.mark.parametrize(

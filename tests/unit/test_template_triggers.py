@@ -74,3 +74,19 @@ def test_the_main_stack_rules_map_only_groups_the_template_creates() -> None:
             mapped |= set(source.get("map_groups", {}))
     assert mapped
     assert mapped <= groups
+
+
+def test_failed_confirmations_are_counted_from_the_alert_the_function_logs_and_alarmed() -> None:
+    # the key and value the post confirmation handler logs on a failed attempt
+    source = (ROOT / POST_CONFIRMATION["CodeUri"] / "app.py").read_text(encoding="utf-8")
+    assert 'ALERT = "post_confirmation_incomplete"' in source
+    metric_filter = RESOURCES["PostConfirmationIncompleteMetricFilter"]["Properties"]
+    assert metric_filter["LogGroupName"] == {"Ref": "PostConfirmationLogGroup"}
+    assert metric_filter["FilterPattern"] == '{ $.alert = "post_confirmation_incomplete" }'
+    (transformation,) = metric_filter["MetricTransformations"]
+    alarm = RESOURCES["PostConfirmationIncompleteAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (
+        transformation["MetricNamespace"],
+        transformation["MetricName"],
+    )
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)

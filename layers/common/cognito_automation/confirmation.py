@@ -1,7 +1,8 @@
 """What happens when a user confirms sign-up: membership of the default groups and the user record.
 
-Both steps are idempotent (adding a member twice is a no-op in Cognito; the record is converged with
-UpdateItem), so Cognito's retries of a failed trigger neither fail nor duplicate anything.
+The record is written first, so it survives a failure to join a group. Every step is idempotent (adding a
+member twice is a no-op in Cognito; the record is converged with UpdateItem), so Cognito's retries of a
+failed trigger neither fail nor duplicate anything.
 """
 
 from __future__ import annotations
@@ -30,12 +31,18 @@ def confirm_sign_up(
     default_groups: tuple[str, ...],
     before_call: Callable[[], None] = lambda: None,
 ) -> Confirmation:
-    """Add the user to each default group, then write the record with the groups actually joined.
+    """Write the user record, add the user to each default group, then add the groups joined to the record.
 
-    A default group that does not exist is skipped and reported (the user is still confirmed); any other
-    error propagates, so Cognito retries the trigger. `before_call` runs before every AWS call (the
-    handler uses it to stop before Cognito's time limit).
+    The record comes first so that it survives a failure to join a group; it then lists only the groups
+    actually joined. A default group that does not exist is skipped and reported (the user is still
+    confirmed); any other error propagates, so Cognito retries the trigger. At most
+    `len(default_groups) + 2` AWS calls. `before_call` runs before every AWS call (the handler uses it to
+    stop before Cognito's time limit).
     """
+    before_call()
+    put_user_record(
+        dynamodb, table_name, UserRecord.from_cognito(user_pool_id, username, "post_confirmation", attributes)
+    )
     added: list[str] = []
     missing: list[str] = []
     for group in default_groups:
@@ -46,9 +53,10 @@ def confirm_sign_up(
             missing.append(group)
             continue
         added.append(group)
-    before_call()
-    record = UserRecord.from_cognito(
-        user_pool_id, username, "post_confirmation", attributes, groups=tuple(added)
-    )
-    put_user_record(dynamodb, table_name, record)
+    if added:
+        before_call()
+        record = UserRecord.from_cognito(
+            user_pool_id, username, "post_confirmation", attributes, groups=tuple(added)
+        )
+        put_user_record(dynamodb, table_name, record)
     return Confirmation(tuple(added), tuple(missing))

@@ -4,7 +4,6 @@ file), checked when loaded against what Cognito allows for the event version, an
 `python -m cognito_automation.claims check FILE... [--event-version V2_0]` checks documents before deploy.
 """
 
-from cognito_automation.claims.apply import edit_event
 from cognito_automation.claims.rules import (
     EVENT_VERSIONS,
     SCHEMA_PATH,
@@ -21,7 +20,6 @@ __all__ = [
     "EventVersion",
     "RuleSet",
     "RuleSetError",
-    "edit_event",
     "load_rules",
     "load_rules_file",
 ]

@@ -4,11 +4,12 @@ At load time a rule set is translated into one plain Python function (like a tem
 templates), so a warm invocation runs straight-line code: no rule objects are walked, no closures called.
 Every string from the rules document reaches that code as a bound constant, never as source text.
 
-The response shape follows the event: an event that carries `request.scopes`, says version "2" or "3",
-or comes from a client credentials grant gets the V2/V3 shape (`claimsAndScopeOverrideDetails`); any
-other gets the V1 shape (`claimsOverrideDetails`). Cognito sends scopes only in V2_0 and V3_0 events, so
-the event itself is the most direct evidence of the shape Cognito will read, even when its `version`
-field says "1" (as some published samples do).
+The response shape follows the configured event version (the trigger's LambdaVersion, which is what
+Cognito reads the response with): V1_0 answers `claimsOverrideDetails`, V2_0 and V3_0 answer
+`claimsAndScopeOverrideDetails`. The event's own content (`request.scopes`, a `version` of "2" or "3", a
+client credentials grant) decides only when no version is configured; when it is, an event whose content
+implies the other shape is reported once through `on_mismatch` (a published sample says version "1" yet
+carries scopes, so an event's content is evidence, not the contract).
 """
 
 from __future__ import annotations
@@ -17,23 +18,13 @@ import copy
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from cognito_automation.claims.rules import CLIENT_CREDENTIALS, USER_TRIGGER_SOURCES
-
-if TYPE_CHECKING:
-    from cognito_automation.claims.rules import RuleSet
+from cognito_automation.claims.rules import CLIENT_CREDENTIALS, USER_TRIGGER_SOURCES, EventVersion
 
 EditFn = Callable[[Any], "str | None"]
-
-
-def edit_event(rules: RuleSet, event: Any) -> str | None:
-    """Write the rules' edits into `event["response"]`.
-
-    Returns None when the event was handled (edited, or no rule applied), otherwise the reason it is left
-    exactly as it came. Never raises for any JSON input; the response is written last, in one assignment.
-    """
-    return rules.apply(event)
+MismatchFn = Callable[[dict[str, Any]], None]
+_EVENT_SHAPE = 'machine or "scopes" in request or event.get("version") in _V2_VERSION_VALUES'
 
 
 # --- Helpers the generated code calls -----------------------------------------------------------------
@@ -123,7 +114,6 @@ def apply(event):
     username = event.get("userName") or ""
     if type(client_id) is not str or type(username) is not str:
         return "callerContext.clientId or userName is not a string"
-    v2 = machine or "scopes" in request or event.get("version") in _V2_VERSION_VALUES
     id_claims = {}
     id_suppress = {}
     at_claims = {}
@@ -340,10 +330,24 @@ class _Writer:
         return " and ".join(tests) or "True"
 
 
-def compile_rules(rules: Sequence[Mapping[str, Any]]) -> EditFn:
-    """Translate checked rules (the `rules` list of a valid document) into the function `edit_event` runs."""
+def compile_rules(
+    rules: Sequence[Mapping[str, Any]],
+    event_version: EventVersion | None,
+    on_mismatch: MismatchFn | None = None,
+) -> EditFn:
+    """Translate checked rules (the `rules` list of a valid document) into one function of the event.
+
+    `event_version` decides the response shape; None lets each event's content decide. With a version,
+    `on_mismatch` (if given) is called once, with the configured version and what the event says, for the
+    first event whose content implies the other shape.
+
+    The function writes the rules' edits into `event["response"]` and returns None when the event was
+    handled (edited, or no rule applied), otherwise the reason it is left exactly as it came. It never
+    raises for any JSON input; the response is written last, in one assignment.
+    """
     writer = _Writer()
     writer.lines.extend(_PRELUDE.splitlines())
+    watch = _shape(writer, event_version, on_mismatch)
     if any(
         "map_groups" in _flat(rule) or "scopes_by_group" in rule.get("access_token", {}) for rule in rules
     ):
@@ -395,11 +399,49 @@ def compile_rules(rules: Sequence[Mapping[str, Any]]) -> EditFn:
         "_unknown_source": _unknown_source,
         **writer.constants,
     }
+    if watch is not None and event_version is not None:
+        namespace["_watching"] = True
+        namespace["_mismatch"] = _reporter(namespace, event_version, watch)
     source = "\n".join(writer.lines) + "\n"
     exec(compile(source, "<claim rules>", "exec"), namespace)  # noqa: S102 - our own generated code; rule values are bound constants
     apply: EditFn = namespace["apply"]
     apply.__doc__ = source  # the generated code, for anyone debugging a rule set
     return apply
+
+
+def _shape(
+    writer: _Writer, version: EventVersion | None, on_mismatch: MismatchFn | None
+) -> MismatchFn | None:
+    """Emit the line that chooses the response shape; the callback to report a mismatch, if one is due."""
+    if version is None:
+        writer.emit(1, f"v2 = {_EVENT_SHAPE}")
+        return None
+    writer.emit(1, f"v2 = {version != 'V1_0'}")
+    if on_mismatch is None:
+        return None
+    writer.emit(1, f"if _watching and ({_EVENT_SHAPE}) is not v2:")
+    writer.emit(2, "_mismatch(event, request)")
+    return on_mismatch
+
+
+def _reporter(
+    namespace: dict[str, Any], version: EventVersion, on_mismatch: MismatchFn
+) -> Callable[..., None]:
+    def report(event: dict[str, Any], request: dict[str, Any]) -> None:
+        namespace["_watching"] = False  # once per compiled rule set, that is once per cold start
+        on_mismatch(
+            {
+                "configured_version": version,
+                "configured_shape": "claimsOverrideDetails"
+                if version == "V1_0"
+                else "claimsAndScopeOverrideDetails",
+                "event_version": event.get("version"),
+                "event_has_scopes": "scopes" in request,
+                "trigger_source": event.get("triggerSource"),
+            }
+        )
+
+    return report
 
 
 @contextmanager

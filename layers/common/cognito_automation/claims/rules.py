@@ -88,8 +88,6 @@ class RuleSet:
     event_version: EventVersion
     names: tuple[str, ...]
     apply: Callable[[Any], str | None]
-    # No rule kind calls AWS today; the handler keeps boto3 off its path while this stays False.
-    needs_aws: bool = False
 
 
 # --- Loading -----------------------------------------------------------------------------------------
@@ -126,7 +124,9 @@ def _validator() -> Callable[[Any], Any]:
     return validate
 
 
-def load_rules_file(path: Path, event_version: EventVersion) -> RuleSet:
+def load_rules_file(
+    path: Path, event_version: EventVersion, on_mismatch: Callable[[dict[str, Any]], None] | None = None
+) -> RuleSet:
     origin = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -138,11 +138,20 @@ def load_rules_file(path: Path, event_version: EventVersion) -> RuleSet:
         raise RuleSetError(
             origin, [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]
         ) from None
-    return load_rules(document, event_version, origin)
+    return load_rules(document, event_version, origin, on_mismatch)
 
 
-def load_rules(document: Any, event_version: EventVersion, origin: str = "document") -> RuleSet:
-    """Check `document` for `event_version` and compile it; raise RuleSetError naming every problem."""
+def load_rules(
+    document: Any,
+    event_version: EventVersion,
+    origin: str = "document",
+    on_mismatch: Callable[[dict[str, Any]], None] | None = None,
+) -> RuleSet:
+    """Check `document` for `event_version` and compile it; raise RuleSetError naming every problem.
+
+    The compiled function answers in `event_version`'s shape; `on_mismatch` hears once of the first event
+    whose content implies the other version's shape (see `apply.compile_rules`).
+    """
     if event_version not in EVENT_VERSIONS:
         raise RuleSetError(origin, [f"unknown event version {event_version!r}; use one of {EVENT_VERSIONS}"])
     _check_schema(document, origin)
@@ -162,7 +171,7 @@ def load_rules(document: Any, event_version: EventVersion, origin: str = "docume
         origin=origin,
         event_version=event_version,
         names=tuple(raw["name"] for raw in document["rules"]),
-        apply=compile_rules(document["rules"]),
+        apply=compile_rules(document["rules"], event_version, on_mismatch),
     )
 
 
