@@ -11,7 +11,6 @@ in the remaining time with a margin; if not, it fails fast and Cognito's retry (
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +30,7 @@ CALL_BUDGET_MS = int((CONNECT_TIMEOUT + READ_TIMEOUT) * 1000) + 250  # one call 
 
 CONFIRM_SIGN_UP = "PostConfirmation_ConfirmSignUp"
 CONFIRM_FORGOT_PASSWORD = "PostConfirmation_ConfirmForgotPassword"  # noqa: S105 - a trigger source name
-_POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
+_POOL_ID = config.USER_POOL_ID
 
 
 class OutOfTimeError(Exception):
