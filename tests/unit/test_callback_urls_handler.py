@@ -317,5 +317,42 @@ def test_a_failed_import_is_still_answered_failed(monkeypatch: pytest.MonkeyPatc
     assert answer["PhysicalResourceId"] == event["PhysicalResourceId"]
 
 
+def test_after_a_failed_init_the_rollback_delete_of_the_failed_create_succeeds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a function that cannot initialise, whose Create was answered FAILED
+    monkeypatch.setenv("LEDGER_TABLE", "ledger")
+    monkeypatch.setitem(sys.modules, "aws_lambda_powertools", None)  # makes its import fail
+    app = load_app()
+    with ResponseServer() as server:
+        created = app.lambda_handler(
+            retarget(load_event("callback_urls/create.json"), server.url), FakeLambdaContext()
+        )
+        # When CloudFormation rolls back with a Delete of the id that FAILED carried
+        delete = retarget(load_event("callback_urls/delete.json"), server.url)
+        delete["PhysicalResourceId"] = created["PhysicalResourceId"]
+        deleted = app.lambda_handler(delete, FakeLambdaContext())
+    # Then the Delete succeeds (that id owns nothing), so the stack does not end in ROLLBACK_FAILED
+    assert created["Status"] == "FAILED"
+    assert server.bodies == [created, deleted]
+    assert deleted["Status"] == "SUCCESS"
+    assert deleted["PhysicalResourceId"] == created["PhysicalResourceId"]
+
+
+def test_after_a_failed_init_a_delete_of_an_issued_id_still_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a function that cannot initialise
+    monkeypatch.setenv("LEDGER_TABLE", "ledger")
+    monkeypatch.setitem(sys.modules, "aws_lambda_powertools", None)
+    app = load_app()
+    # When CloudFormation deletes an instance that may own URLs on a client
+    with ResponseServer() as server:
+        event = retarget(load_event("callback_urls/delete.json"), server.url)
+        answer = app.lambda_handler(event, FakeLambdaContext())
+    # Then it answers FAILED: claiming success would leave its URLs on the client
+    assert resource.parse_physical_id(event["PhysicalResourceId"]) is not None
+    assert answer["Status"] == "FAILED"
+    assert "failed to initialise" in answer["Reason"]
+
+
 def test_an_event_that_is_not_an_object_is_logged_and_dropped(stack: Stack) -> None:
     assert stack.app.lambda_handler(["not", "an", "event"], FakeLambdaContext()) is None
