@@ -18,7 +18,7 @@ import boto3
 import pytest
 
 from cognito_automation import aws
-from cognito_automation.callback_urls import resource
+from cognito_automation.callback_urls import client_settings, resource
 from tests.conftest import FakeLambdaContext, load_event, load_peer_event, peer_events
 from tests.unit.callback_urls_support import (
     ResponseServer,
@@ -138,6 +138,48 @@ def test_moving_to_another_pool_adds_there_and_the_old_id_delete_cleans_the_old_
     assert API in urls_of(stack.cognito, other_pool, other_client)[0]
     assert cleaned["Status"] == "SUCCESS"
     assert stack.urls() == ([BEFORE], [])
+
+
+def test_a_failed_move_to_another_client_leaves_no_claim_there(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an instance created on client A, and client B whose UpdateUserPoolClient fails
+    other_pool, other_client = create_client(stack.cognito, CallbackURLs=[BEFORE])
+    real_update = client_settings.update_client
+
+    def update_client(cognito: Any, described: Any, *urls: Any) -> None:
+        if described["ClientId"] == other_client:
+            raise RuntimeError("UpdateUserPoolClient failed")
+        real_update(cognito, described, *urls)
+
+    monkeypatch.setattr(client_settings, "update_client", update_client)
+    with ResponseServer() as server:
+        created = stack.invoke("create", server)
+        # When an Update moves the instance to B and fails there (FAILED carries A's id)...
+        move = retarget(load_event("callback_urls/update.json"), server.url, stack.pool, stack.client)
+        move["PhysicalResourceId"] = created["PhysicalResourceId"]
+        move["ResourceProperties"] |= {"UserPoolId": other_pool, "ClientId": other_client}
+        failed = stack.app.lambda_handler(move, FakeLambdaContext())
+        # ...CloudFormation rolls back with an Update of A's id to A's properties...
+        rollback = retarget(load_event("callback_urls/update.json"), server.url, stack.pool, stack.client)
+        rollback["PhysicalResourceId"] = created["PhysicalResourceId"]
+        rollback["OldResourceProperties"] = move["ResourceProperties"]
+        rollback["ResourceProperties"] = retarget(
+            load_event("callback_urls/create.json"), server.url, stack.pool, stack.client
+        )["ResourceProperties"]
+        rolled_back = stack.app.lambda_handler(rollback, FakeLambdaContext())
+        # ...and later another instance converges B
+        monkeypatch.setattr(client_settings, "update_client", real_update)
+        other = retarget(load_event("callback_urls/create.json"), server.url, other_pool, other_client)
+        other["LogicalResourceId"] = "OtherCallbacks"
+        other["ResourceProperties"] |= {"CallbackURLs": ["https://other.example.com/cb"], "LogoutURLs": []}
+        converged = stack.app.lambda_handler(other, FakeLambdaContext())
+    # Then B carries only what was there and the other instance's URL, not the failed update's URLs
+    assert failed["Status"] == "FAILED"
+    assert failed["PhysicalResourceId"] == created["PhysicalResourceId"]
+    assert rolled_back["Status"] == converged["Status"] == "SUCCESS"
+    assert urls_of(stack.cognito, other_pool, other_client) == ([BEFORE, "https://other.example.com/cb"], [])
+    assert stack.urls() == ([BEFORE, API], [API])
 
 
 def test_update_replaces_the_old_urls_with_the_new(stack: Stack) -> None:

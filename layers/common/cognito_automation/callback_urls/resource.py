@@ -8,6 +8,7 @@ Delete to find what the instance owns.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -18,6 +19,7 @@ from cognito_automation.callback_urls.ledger import Claim
 from cognito_automation.callback_urls.validation import check_urls
 
 ID_PREFIX = physical_ids.ID_PREFIX
+_logger = logging.getLogger(__name__)
 
 RequestType = Literal["Create", "Update", "Delete"]
 
@@ -140,20 +142,52 @@ def handle(request: Request, cognito: Any, dynamodb: Any, table: str, *, deadlin
         raise InvalidPropertiesError(f"unknown RequestType {request.request_type!r}")
     props = Properties.parse(request.properties)
     new_id = physical_id(request, props.user_pool_id, props.client_id)
-    result = operation.converge(
-        cognito,
-        dynamodb,
-        table,
-        props.user_pool_id,
-        props.client_id,
-        owner=new_id,
-        desired=props.urls,
-        deadline=deadline,
-    )
-    note = ""
-    if request.request_type == "Update" and request.physical_resource_id != new_id:
-        note = "new physical id (pool or client changed); CloudFormation deletes the old one"
-    return Outcome(new_id, attributes(cognito, props, result), result, note)
+    moving = request.request_type == "Update" and request.physical_resource_id != new_id
+    try:
+        result = operation.converge(
+            cognito,
+            dynamodb,
+            table,
+            props.user_pool_id,
+            props.client_id,
+            owner=new_id,
+            desired=props.urls,
+            deadline=deadline,
+        )
+        data = attributes(cognito, props, result)
+    except Exception:
+        if moving:
+            # FAILED carries the old id, so CloudFormation never deletes the new one: whatever the new id
+            # claimed (or added) on the new client would stay there, and come back whenever another
+            # instance converges that client. Release it now, then report the original failure.
+            _release(cognito, dynamodb, table, props, owner=new_id, deadline=deadline)
+        raise
+    note = "new physical id (pool or client changed); CloudFormation deletes the old one" if moving else ""
+    return Outcome(new_id, data, result, note)
+
+
+def _release(
+    cognito: Any, dynamodb: Any, table: str, props: Properties, *, owner: str, deadline: float
+) -> None:
+    """Best effort: remove `owner`'s claim and the URLs only it owns from the client."""
+    try:
+        operation.converge(
+            cognito,
+            dynamodb,
+            table,
+            props.user_pool_id,
+            props.client_id,
+            owner=owner,
+            desired=Claim(),
+            deadline=deadline,
+            delete=True,
+        )
+    except Exception:
+        _logger.warning(
+            "could not release the claim of a failed move to another client",
+            extra={"physical_resource_id": owner},
+            exc_info=True,
+        )
 
 
 def _delete(request: Request, cognito: Any, dynamodb: Any, table: str, deadline: float) -> Outcome:
