@@ -58,9 +58,21 @@ except Exception as exc:  # any init failure must still be answered, see lambda_
     logging.getLogger(__name__).exception("callback_urls failed to initialise")
 
 
+# Bounded so that one call with all its retries (ledger.worst_case_call_seconds: 70 s) ends well within
+# the lease, which is extended right before UpdateUserPoolClient; the standard retry mode still retries
+# Cognito's throttling (5 client updates per second per pool).
+COGNITO_CONNECT_TIMEOUT = 2.0
+COGNITO_READ_TIMEOUT = 5.0
+COGNITO_MAX_ATTEMPTS = 4  # retries after the first attempt (botocore's meaning)
+
+
 def _cognito() -> Any:
-    # standard retry mode retries Cognito's throttling (5 client updates per second per pool)
-    return aws.client("cognito-idp", connect_timeout=2.0, read_timeout=10.0, max_attempts=6)
+    return aws.client(
+        "cognito-idp",
+        connect_timeout=COGNITO_CONNECT_TIMEOUT,
+        read_timeout=COGNITO_READ_TIMEOUT,
+        max_attempts=COGNITO_MAX_ATTEMPTS,
+    )
 
 
 def _dynamodb() -> Any:
