@@ -18,7 +18,7 @@ import boto3
 import pytest
 
 from cognito_automation import aws
-from cognito_automation.callback_urls import client_settings, resource
+from cognito_automation.callback_urls import client_settings, operation, resource
 from tests.conftest import FakeLambdaContext, load_event, load_peer_event, peer_events
 from tests.unit.callback_urls_support import (
     ResponseServer,
@@ -180,6 +180,40 @@ def test_a_failed_move_to_another_client_leaves_no_claim_there(
     assert rolled_back["Status"] == converged["Status"] == "SUCCESS"
     assert urls_of(stack.cognito, other_pool, other_client) == ([BEFORE, "https://other.example.com/cb"], [])
     assert stack.urls() == ([BEFORE, API], [API])
+
+
+def test_a_failed_release_after_a_failed_move_still_reports_the_original_failure(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a move to client B whose write fails, and a release of the new id that fails too
+    other_pool, other_client = create_client(stack.cognito, CallbackURLs=[BEFORE])
+    real_converge = operation.converge
+    calls: list[str] = []
+
+    def converge(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs["owner"])
+        if len(calls) == 1:
+            raise RuntimeError("UpdateUserPoolClient failed")
+        if len(calls) == 2:
+            raise RuntimeError("ledger unavailable")
+        return real_converge(*args, **kwargs)
+
+    with ResponseServer() as server:
+        created = stack.invoke("create", server)
+        monkeypatch.setattr(operation, "converge", converge)
+        move = retarget(load_event("callback_urls/update.json"), server.url, stack.pool, stack.client)
+        move["PhysicalResourceId"] = created["PhysicalResourceId"]
+        move["ResourceProperties"] |= {"UserPoolId": other_pool, "ClientId": other_client}
+        # When the Update runs
+        failed = stack.app.lambda_handler(move, FakeLambdaContext())
+    # Then the release was tried for the new id, and CloudFormation hears of the first failure
+    new_id = resource.physical_id(
+        resource.Request("Update", move["StackId"], move["LogicalResourceId"], {}), other_pool, other_client
+    )
+    assert calls == [new_id, new_id]
+    assert failed["Status"] == "FAILED"
+    assert "UpdateUserPoolClient failed" in failed["Reason"]
+    assert failed["PhysicalResourceId"] == created["PhysicalResourceId"]
 
 
 def test_update_replaces_the_old_urls_with_the_new(stack: Stack) -> None:
