@@ -1,8 +1,9 @@
 """Custom::CognitoCallbackUrls: CloudFormation asks, the shared package converges the app client's URLs,
 and CloudFormation always gets an answer.
 
-Only the standard library and the stdlib-only responder are imported unguarded: when anything else fails
-at import (a missing package, a bad setting), every request is still answered FAILED with the cause.
+Only the standard library, the stdlib-only responder and the stdlib-only physical id parser are imported
+unguarded: when anything else fails at import (a missing package, a bad setting), every request is still
+answered (FAILED with the cause; SUCCESS for a Delete of an id this resource never issued).
 """
 
 # No `from __future__ import annotations` here: with it, @dataclass looks the module up in sys.modules,
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cognito_automation import cfn_response, config
+from cognito_automation.callback_urls import physical_ids
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,21 @@ except Exception as exc:  # any init failure must still be answered, see lambda_
     logging.getLogger(__name__).exception("callback_urls failed to initialise")
 
 
+# Bounded so that one call with all its retries (ledger.worst_case_call_seconds: 70 s) ends well within
+# the lease, which is extended right before UpdateUserPoolClient; the standard retry mode still retries
+# Cognito's throttling (5 client updates per second per pool).
+COGNITO_CONNECT_TIMEOUT = 2.0
+COGNITO_READ_TIMEOUT = 5.0
+COGNITO_MAX_ATTEMPTS = 4  # retries after the first attempt (botocore's meaning)
+
+
 def _cognito() -> Any:
-    # standard retry mode retries Cognito's throttling (5 client updates per second per pool)
-    return aws.client("cognito-idp", connect_timeout=2.0, read_timeout=10.0, max_attempts=6)
+    return aws.client(
+        "cognito-idp",
+        connect_timeout=COGNITO_CONNECT_TIMEOUT,
+        read_timeout=COGNITO_READ_TIMEOUT,
+        max_attempts=COGNITO_MAX_ATTEMPTS,
+    )
 
 
 def _dynamodb() -> Any:
@@ -131,7 +145,14 @@ if _INIT_ERROR is None:
 
 def _answer_init_failure(event: dict[str, Any], context: Any, error: Exception) -> dict[str, Any] | None:
     responder = cfn_response.Responder(event, remaining_ms=_remaining_ms(context))
-    physical_id = str(event.get("PhysicalResourceId") or "cognito-callback-urls:init-failed")
+    physical_id = str(event.get("PhysicalResourceId") or f"{physical_ids.ID_PREFIX}:init-failed")
+    if event.get("RequestType") == "Delete" and physical_ids.parse(physical_id) is None:
+        # An id this resource never issued (e.g. the init-failed id of a failed Create) owns nothing:
+        # failing its rollback Delete would leave the stack in ROLLBACK_FAILED.
+        responder.respond(
+            "SUCCESS", "nothing to remove: the physical id was not issued for a client's URLs", physical_id
+        )
+        return responder.answer
     responder.respond(
         "FAILED", f"the function failed to initialise: {type(error).__name__}: {error}", physical_id
     )

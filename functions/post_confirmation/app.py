@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +44,7 @@ ALERT = "post_confirmation_incomplete"  # counted by PostConfirmationIncompleteM
 
 CONFIRM_SIGN_UP = "PostConfirmation_ConfirmSignUp"
 CONFIRM_FORGOT_PASSWORD = "PostConfirmation_ConfirmForgotPassword"  # noqa: S105 - a trigger source name
-_POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
+_POOL_ID = config.USER_POOL_ID
 
 
 class OutOfTimeError(Exception):

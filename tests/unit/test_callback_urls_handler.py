@@ -18,7 +18,7 @@ import boto3
 import pytest
 
 from cognito_automation import aws
-from cognito_automation.callback_urls import resource
+from cognito_automation.callback_urls import client_settings, operation, resource
 from tests.conftest import FakeLambdaContext, load_event, load_peer_event, peer_events
 from tests.unit.callback_urls_support import (
     ResponseServer,
@@ -138,6 +138,82 @@ def test_moving_to_another_pool_adds_there_and_the_old_id_delete_cleans_the_old_
     assert API in urls_of(stack.cognito, other_pool, other_client)[0]
     assert cleaned["Status"] == "SUCCESS"
     assert stack.urls() == ([BEFORE], [])
+
+
+def test_a_failed_move_to_another_client_leaves_no_claim_there(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an instance created on client A, and client B whose UpdateUserPoolClient fails
+    other_pool, other_client = create_client(stack.cognito, CallbackURLs=[BEFORE])
+    real_update = client_settings.update_client
+
+    def update_client(cognito: Any, described: Any, *urls: Any) -> None:
+        if described["ClientId"] == other_client:
+            raise RuntimeError("UpdateUserPoolClient failed")
+        real_update(cognito, described, *urls)
+
+    monkeypatch.setattr(client_settings, "update_client", update_client)
+    with ResponseServer() as server:
+        created = stack.invoke("create", server)
+        # When an Update moves the instance to B and fails there (FAILED carries A's id)...
+        move = retarget(load_event("callback_urls/update.json"), server.url, stack.pool, stack.client)
+        move["PhysicalResourceId"] = created["PhysicalResourceId"]
+        move["ResourceProperties"] |= {"UserPoolId": other_pool, "ClientId": other_client}
+        failed = stack.app.lambda_handler(move, FakeLambdaContext())
+        # ...CloudFormation rolls back with an Update of A's id to A's properties...
+        rollback = retarget(load_event("callback_urls/update.json"), server.url, stack.pool, stack.client)
+        rollback["PhysicalResourceId"] = created["PhysicalResourceId"]
+        rollback["OldResourceProperties"] = move["ResourceProperties"]
+        rollback["ResourceProperties"] = retarget(
+            load_event("callback_urls/create.json"), server.url, stack.pool, stack.client
+        )["ResourceProperties"]
+        rolled_back = stack.app.lambda_handler(rollback, FakeLambdaContext())
+        # ...and later another instance converges B
+        monkeypatch.setattr(client_settings, "update_client", real_update)
+        other = retarget(load_event("callback_urls/create.json"), server.url, other_pool, other_client)
+        other["LogicalResourceId"] = "OtherCallbacks"
+        other["ResourceProperties"] |= {"CallbackURLs": ["https://other.example.com/cb"], "LogoutURLs": []}
+        converged = stack.app.lambda_handler(other, FakeLambdaContext())
+    # Then B carries only what was there and the other instance's URL, not the failed update's URLs
+    assert failed["Status"] == "FAILED"
+    assert failed["PhysicalResourceId"] == created["PhysicalResourceId"]
+    assert rolled_back["Status"] == converged["Status"] == "SUCCESS"
+    assert urls_of(stack.cognito, other_pool, other_client) == ([BEFORE, "https://other.example.com/cb"], [])
+    assert stack.urls() == ([BEFORE, API], [API])
+
+
+def test_a_failed_release_after_a_failed_move_still_reports_the_original_failure(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a move to client B whose write fails, and a release of the new id that fails too
+    other_pool, other_client = create_client(stack.cognito, CallbackURLs=[BEFORE])
+    real_converge = operation.converge
+    calls: list[str] = []
+
+    def converge(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs["owner"])
+        if len(calls) == 1:
+            raise RuntimeError("UpdateUserPoolClient failed")
+        if len(calls) == 2:
+            raise RuntimeError("ledger unavailable")
+        return real_converge(*args, **kwargs)
+
+    with ResponseServer() as server:
+        created = stack.invoke("create", server)
+        monkeypatch.setattr(operation, "converge", converge)
+        move = retarget(load_event("callback_urls/update.json"), server.url, stack.pool, stack.client)
+        move["PhysicalResourceId"] = created["PhysicalResourceId"]
+        move["ResourceProperties"] |= {"UserPoolId": other_pool, "ClientId": other_client}
+        # When the Update runs
+        failed = stack.app.lambda_handler(move, FakeLambdaContext())
+    # Then the release was tried for the new id, and CloudFormation hears of the first failure
+    new_id = resource.physical_id(
+        resource.Request("Update", move["StackId"], move["LogicalResourceId"], {}), other_pool, other_client
+    )
+    assert calls == [new_id, new_id]
+    assert failed["Status"] == "FAILED"
+    assert "UpdateUserPoolClient failed" in failed["Reason"]
+    assert failed["PhysicalResourceId"] == created["PhysicalResourceId"]
 
 
 def test_update_replaces_the_old_urls_with_the_new(stack: Stack) -> None:
@@ -315,6 +391,43 @@ def test_a_failed_import_is_still_answered_failed(monkeypatch: pytest.MonkeyPatc
     assert "failed to initialise" in answer["Reason"]
     assert "aws_lambda_powertools" in answer["Reason"]
     assert answer["PhysicalResourceId"] == event["PhysicalResourceId"]
+
+
+def test_after_a_failed_init_the_rollback_delete_of_the_failed_create_succeeds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a function that cannot initialise, whose Create was answered FAILED
+    monkeypatch.setenv("LEDGER_TABLE", "ledger")
+    monkeypatch.setitem(sys.modules, "aws_lambda_powertools", None)  # makes its import fail
+    app = load_app()
+    with ResponseServer() as server:
+        created = app.lambda_handler(
+            retarget(load_event("callback_urls/create.json"), server.url), FakeLambdaContext()
+        )
+        # When CloudFormation rolls back with a Delete of the id that FAILED carried
+        delete = retarget(load_event("callback_urls/delete.json"), server.url)
+        delete["PhysicalResourceId"] = created["PhysicalResourceId"]
+        deleted = app.lambda_handler(delete, FakeLambdaContext())
+    # Then the Delete succeeds (that id owns nothing), so the stack does not end in ROLLBACK_FAILED
+    assert created["Status"] == "FAILED"
+    assert server.bodies == [created, deleted]
+    assert deleted["Status"] == "SUCCESS"
+    assert deleted["PhysicalResourceId"] == created["PhysicalResourceId"]
+
+
+def test_after_a_failed_init_a_delete_of_an_issued_id_still_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a function that cannot initialise
+    monkeypatch.setenv("LEDGER_TABLE", "ledger")
+    monkeypatch.setitem(sys.modules, "aws_lambda_powertools", None)
+    app = load_app()
+    # When CloudFormation deletes an instance that may own URLs on a client
+    with ResponseServer() as server:
+        event = retarget(load_event("callback_urls/delete.json"), server.url)
+        answer = app.lambda_handler(event, FakeLambdaContext())
+    # Then it answers FAILED: claiming success would leave its URLs on the client
+    assert resource.parse_physical_id(event["PhysicalResourceId"]) is not None
+    assert answer["Status"] == "FAILED"
+    assert "failed to initialise" in answer["Reason"]
 
 
 def test_an_event_that_is_not_an_object_is_logged_and_dropped(stack: Stack) -> None:

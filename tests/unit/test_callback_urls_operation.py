@@ -221,6 +221,80 @@ def test_an_expired_lease_is_taken_over(env: Env) -> None:
     assert env.urls()[0] == [BEFORE, API]
 
 
+def _lease_item(env: Env) -> dict[str, Any]:
+    item: dict[str, Any] = env.dynamodb.get_item(
+        TableName=env.table,
+        Key={"pk": {"S": ledger.partition(env.pool, env.client)}, "sk": {"S": "lease"}},
+        ConsistentRead=True,
+    )["Item"]
+    return item
+
+
+def _set_lease(env: Env, holder: str, expires_at: int) -> None:
+    env.dynamodb.put_item(
+        TableName=env.table,
+        Item={
+            "pk": {"S": ledger.partition(env.pool, env.client)},
+            "sk": {"S": "lease"},
+            "holder": {"S": holder},
+            "expires_at": {"N": str(expires_at)},
+        },
+    )
+
+
+def test_the_lease_is_extended_right_before_the_client_is_written(env: Env) -> None:
+    # Given the lease is about to expire by the time the operation has read and planned
+    seen: list[tuple[str, int]] = []
+
+    def nearly_expired(**_: Any) -> None:
+        item = _lease_item(env)
+        _set_lease(env, item["holder"]["S"], int(time.time()) + 1)
+
+    def record(**_: Any) -> None:
+        item = _lease_item(env)
+        seen.append((item["holder"]["S"], int(item["expires_at"]["N"]) - int(time.time())))
+
+    env.cognito.meta.events.register_first("before-call.cognito-idp.DescribeUserPoolClient", nearly_expired)
+    env.cognito.meta.events.register("before-call.cognito-idp.UpdateUserPoolClient", record)
+    # When it writes the client
+    env.converge("a", (API,))
+    # Then at that moment the lease runs for a whole lease period again
+    assert len(seen) == 1
+    assert seen[0][1] >= ledger.LEASE_SECONDS - 2
+
+
+def test_a_lost_lease_is_never_used_to_write_the_client(env: Env) -> None:
+    # Given another operation takes the lease while this one plans (its lease expired)
+    def taken(**_: Any) -> None:
+        _set_lease(env, "someone-else", int(time.time()) + 300)
+
+    env.cognito.meta.events.register_first("before-call.cognito-idp.DescribeUserPoolClient", taken)
+    # When the operation goes on, Then it waits for the lease again instead of writing the client
+    with pytest.raises(ledger.LeaseTimeoutError):
+        operation.converge(
+            env.cognito,
+            env.dynamodb,
+            env.table,
+            env.pool,
+            env.client,
+            owner="a",
+            desired=Claim((API,)),
+            deadline=time.monotonic() + 0.5,
+        )
+    assert env.updates == 0
+    assert env.urls()[0] == [BEFORE]
+    assert _lease_item(env)["holder"]["S"] == "someone-else"
+
+
+def test_worst_case_call_time_counts_every_attempt_and_the_largest_backoff() -> None:
+    extra = ledger.RETRY_AFTER_MAX_SECONDS
+    # 5 attempts of (2 s connect + 5 s read), backoffs of at most 1, 2, 4 and 8 s (plus a retry-after)
+    assert ledger.worst_case_call_seconds(2.0, 5.0, 5) == 5 * 7.0 + 1 + 2 + 4 + 8 + 4 * extra
+    # one attempt: no backoff; backoffs are capped at 20 s
+    assert ledger.worst_case_call_seconds(1.0, 1.0, 1) == 2.0
+    assert ledger.worst_case_call_seconds(0.0, 0.0, 8) == 1 + 2 + 4 + 8 + 16 + 20 + 20 + 7 * extra
+
+
 def test_concurrent_change_outside_the_lease_is_detected_and_retried(
     env: Env, monkeypatch: pytest.MonkeyPatch
 ) -> None:

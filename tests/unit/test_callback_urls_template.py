@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from cognito_automation import aws as aws_clients
+from cognito_automation.callback_urls import ledger
 from tests.conftest import FakeLambdaContext, load_event
 from tests.unit.callback_urls_support import (
     TEMPLATE,
@@ -93,5 +94,26 @@ def test_the_service_token_is_exported_for_other_stacks() -> None:
     assert output["Export"]["Name"] == {"Fn::Sub": "${AWS::StackName}-CallbackUrlsServiceToken"}
 
 
-def test_the_function_timeout_leaves_room_for_the_lease_and_the_answer() -> None:
-    assert FUNCTION["Timeout"] >= 60
+def test_the_lease_outlives_any_run_of_the_function() -> None:
+    # Given the function's Timeout as template.yaml declares it
+    timeout = FUNCTION["Timeout"]
+    # Then the lease is derived from that same number plus a margin, so a holder cannot outlive its lease
+    assert timeout == ledger.FUNCTION_TIMEOUT_SECONDS
+    assert ledger.LEASE_MARGIN_SECONDS > 0
+    assert timeout + ledger.LEASE_MARGIN_SECONDS <= ledger.LEASE_SECONDS
+
+
+def test_a_cognito_call_with_every_retry_ends_within_the_lease_extended_before_it(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the Cognito client the handler uses
+    aws_clients.client.cache_clear()
+    monkeypatch.setenv("LEDGER_TABLE", "ledger")
+    config = load_app()._cognito().meta.config
+    # When every attempt of one call times out, with the longest backoff between them
+    worst = ledger.worst_case_call_seconds(
+        config.connect_timeout, config.read_timeout, config.retries["total_max_attempts"]
+    )
+    # Then the call is over, with the margin to spare, before the lease (just extended) can expire
+    assert worst + ledger.LEASE_MARGIN_SECONDS <= ledger.LEASE_SECONDS
+    assert worst < FUNCTION["Timeout"]

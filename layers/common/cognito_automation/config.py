@@ -62,12 +62,19 @@ def integer(env: Mapping[str, str], name: str, default: int, minimum: int, maxim
     return value
 
 
-_POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
+USER_POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+\Z")
+"""The shape of a Cognito user pool id (`<region>_<id>`, e.g. us-east-1_AbC123): the one definition that
+every check of a pool id (settings, custom resource properties, trigger events) uses."""
+
+
+def is_user_pool_id(value: object) -> bool:
+    """Whether `value` is a string shaped like a user pool id (the whole string, no trailing newline)."""
+    return isinstance(value, str) and USER_POOL_ID.fullmatch(value) is not None
 
 
 def user_pool_id(env: Mapping[str, str], name: str) -> str:
     value = required(env, name)
-    if not _POOL_ID.match(value):
+    if not is_user_pool_id(value):
         raise ConfigError(
             f"environment variable {name} must be a user pool id like us-east-1_AbC123, got {value!r}"
         )

@@ -4,7 +4,8 @@ For each app client, partition `client#<pool id>#<client id>` holds:
 - one claim per resource instance (`sk` = `owner#<physical resource id>`): the URLs that instance owns,
   in order;
 - the lease (`sk` = `lease`): whoever holds it may read and change the client and its claims. It expires
-  by itself (`expires_at`, epoch seconds), so a function that dies holding it blocks others only briefly.
+  by itself (`expires_at`, epoch seconds) after LEASE_SECONDS, longer than any run of the function, so a
+  holder never outlives it and one that dies holding it blocks others for at most that long.
 """
 
 from __future__ import annotations
@@ -18,11 +19,30 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-LEASE_SECONDS = 60
+# The lease outlives any run of the function: a holder can never still be working after its lease expired
+# (and another operation took it), however slowly its calls go. One place for both numbers.
+FUNCTION_TIMEOUT_SECONDS = 120  # CallbackUrlsFunction's Timeout in template.yaml (a test keeps them equal)
+LEASE_MARGIN_SECONDS = 30
+LEASE_SECONDS = FUNCTION_TIMEOUT_SECONDS + LEASE_MARGIN_SECONDS
 
 
 class LeaseTimeoutError(TimeoutError):
     """Another operation on the same app client held the lease until our deadline."""
+
+
+class LeaseLostError(RuntimeError):
+    """Our lease is gone (expired and taken by another operation): we may no longer write the client."""
+
+
+RETRY_AFTER_MAX_SECONDS = 5.0  # botocore's standard mode honours x-amz-retry-after up to 5 s more
+
+
+def worst_case_call_seconds(connect_timeout: float, read_timeout: float, total_attempts: int) -> float:
+    """The longest one AWS call can take with botocore's standard retry mode: every one of its
+    `total_attempts` (botocore's `total_max_attempts`: the first plus the retries) times out, with the
+    largest backoff before each retry (2**(n-1) seconds before retry n, at most 20, plus a retry-after)."""
+    backoff = sum(min(2.0 ** (n - 1), 20.0) + RETRY_AFTER_MAX_SECONDS for n in range(1, total_attempts))
+    return total_attempts * (connect_timeout + read_timeout) + backoff
 
 
 @dataclass(frozen=True)
@@ -90,6 +110,39 @@ def delete_claim(dynamodb: Any, table: str, user_pool_id: str, client_id: str, o
     )
 
 
+def _lease_key(user_pool_id: str, client_id: str) -> dict[str, Any]:
+    return {"pk": {"S": partition(user_pool_id, client_id)}, "sk": {"S": "lease"}}
+
+
+def renew(
+    dynamodb: Any,
+    table: str,
+    user_pool_id: str,
+    client_id: str,
+    holder: str,
+    *,
+    seconds: int = LEASE_SECONDS,
+) -> None:
+    """Check that `holder` still holds the client's lease and extend it by `seconds` from now (one
+    conditional write); raise `LeaseLostError` when another operation holds it (or nobody does)."""
+    now = int(time.time())
+    try:
+        dynamodb.put_item(
+            TableName=table,
+            Item={
+                **_lease_key(user_pool_id, client_id),
+                "holder": {"S": holder},
+                "expires_at": {"N": str(now + seconds)},
+            },
+            ConditionExpression="holder = :me",
+            ExpressionAttributeValues={":me": {"S": holder}},
+        )
+    except dynamodb.exceptions.ConditionalCheckFailedException:
+        raise LeaseLostError(
+            f"the lease on app client {client_id} of pool {user_pool_id} was taken by another operation"
+        ) from None
+
+
 @contextmanager
 def lease(
     dynamodb: Any,
@@ -105,7 +158,7 @@ def lease(
     """Hold the client's lease for the block; wait for it (with jittered backoff) until `deadline`
     (a `time.monotonic()` value), then raise `LeaseTimeoutError`."""
     holder = uuid.uuid4().hex
-    key = {"pk": {"S": partition(user_pool_id, client_id)}, "sk": {"S": "lease"}}
+    key = _lease_key(user_pool_id, client_id)
     delay = 0.02
     while True:
         now = int(time.time())

@@ -107,15 +107,27 @@ def converge(
 ) -> Result:
     """Make `owner`'s URLs on the client exactly `desired` (nothing, for `delete=True`)."""
     for _ in range(VERIFY_ATTEMPTS):
-        with ledger.lease(dynamodb, table, user_pool_id, client_id, deadline=deadline):
-            result = _converge_once(
-                cognito, dynamodb, table, user_pool_id, client_id, owner=owner, desired=desired, delete=delete
-            )
+        with ledger.lease(dynamodb, table, user_pool_id, client_id, deadline=deadline) as holder:
+            try:
+                result = _converge_once(
+                    cognito,
+                    dynamodb,
+                    table,
+                    user_pool_id,
+                    client_id,
+                    owner=owner,
+                    desired=desired,
+                    delete=delete,
+                    holder=holder,
+                )
+            except ledger.LeaseLostError:
+                result = None  # someone else works on the client now: wait for the lease and plan again
         if result is not None:
             return result
     raise ConcurrentChangeError(
-        f"the URL lists of app client {client_id} changed outside this resource while it wrote them "
-        f"({VERIFY_ATTEMPTS} attempts); is another tool or a CloudFormation update of the client running?"
+        f"the URL lists of app client {client_id} changed outside this resource (or its lease was lost) "
+        f"while it wrote them ({VERIFY_ATTEMPTS} attempts); is another tool or a CloudFormation update of "
+        "the client running?"
     )
 
 
@@ -129,6 +141,7 @@ def _converge_once(
     owner: str,
     desired: Claim,
     delete: bool,
+    holder: str,
 ) -> Result | None:
     """One read-plan-write-verify pass under the lease; None when the verification failed."""
     try:
@@ -170,6 +183,9 @@ def _converge_once(
 
     changed = (callback.new_list, logout.new_list) != (current_callback, current_logout)
     if changed:
+        # the lease must still be ours, and last longer than the write can take (see app.py's client
+        # settings): re-check and extend it right before the only write that matters
+        ledger.renew(dynamodb, table, user_pool_id, client_id, holder)
         client_settings.update_client(cognito, described, callback.new_list, logout.new_list)
         after_callback, after_logout = client_settings.url_lists(
             client_settings.describe_client(cognito, user_pool_id, client_id)

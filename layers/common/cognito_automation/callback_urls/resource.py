@@ -8,19 +8,18 @@ Delete to find what the instance owns.
 
 from __future__ import annotations
 
-import hashlib
-import re
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from cognito_automation.callback_urls import operation
+from cognito_automation import config
+from cognito_automation.callback_urls import operation, physical_ids
 from cognito_automation.callback_urls.ledger import Claim
 from cognito_automation.callback_urls.validation import check_urls
 
-ID_PREFIX = "cognito-callback-urls"
-_POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
-_CLIENT_ID = re.compile(r"^[\w+]{1,128}$")
+ID_PREFIX = physical_ids.ID_PREFIX
+_logger = logging.getLogger(__name__)
 
 RequestType = Literal["Create", "Update", "Delete"]
 
@@ -38,13 +37,13 @@ class Properties:
     @classmethod
     def parse(cls, props: Mapping[str, Any]) -> Properties:
         pool = props.get("UserPoolId")
-        if not isinstance(pool, str) or not _POOL_ID.match(pool):
+        if not isinstance(pool, str) or not config.is_user_pool_id(pool):
             raise InvalidPropertiesError(
                 "property UserPoolId is required and must be a user pool id like us-east-1_AbC123, "
                 f"got {pool!r}"
             )
         client = props.get("ClientId")
-        if not isinstance(client, str) or not _CLIENT_ID.match(client):
+        if not isinstance(client, str) or not physical_ids.is_client_id(client):
             raise InvalidPropertiesError(
                 "property ClientId is required and must be an app client id (letters, digits, +, _), "
                 f"got {client!r}"
@@ -76,23 +75,13 @@ class Outcome:
     note: str = ""
 
 
-def _digest(stack_id: str, logical_resource_id: str) -> str:
-    return hashlib.sha256(f"{stack_id}|{logical_resource_id}".encode()).hexdigest()[:20]
-
-
 def physical_id(request: Request, user_pool_id: str, client_id: str) -> str:
-    return f"{ID_PREFIX}:{user_pool_id}:{client_id}:{_digest(request.stack_id, request.logical_resource_id)}"
+    return physical_ids.issue(request.stack_id, request.logical_resource_id, user_pool_id, client_id)
 
 
 def parse_physical_id(value: str | None) -> tuple[str, str] | None:
     """(pool id, client id) of a physical id this resource issued; None for any other id."""
-    parts = (value or "").split(":")
-    if len(parts) != 4 or parts[0] != ID_PREFIX:
-        return None
-    pool, client = parts[1], parts[2]
-    if not _POOL_ID.match(pool) or not _CLIENT_ID.match(client):
-        return None
-    return pool, client
+    return physical_ids.parse(value)
 
 
 def failure_physical_id(request: Request) -> str:
@@ -107,7 +96,7 @@ def failure_physical_id(request: Request) -> str:
         and parse_physical_id(f"{ID_PREFIX}:{pool}:{client}:x")
     ):
         return physical_id(request, pool, client)
-    return f"{ID_PREFIX}:invalid:{_digest(request.stack_id, request.logical_resource_id)}"
+    return f"{ID_PREFIX}:invalid:{physical_ids.digest(request.stack_id, request.logical_resource_id)}"
 
 
 def region_of(user_pool_id: str) -> str:
@@ -153,20 +142,52 @@ def handle(request: Request, cognito: Any, dynamodb: Any, table: str, *, deadlin
         raise InvalidPropertiesError(f"unknown RequestType {request.request_type!r}")
     props = Properties.parse(request.properties)
     new_id = physical_id(request, props.user_pool_id, props.client_id)
-    result = operation.converge(
-        cognito,
-        dynamodb,
-        table,
-        props.user_pool_id,
-        props.client_id,
-        owner=new_id,
-        desired=props.urls,
-        deadline=deadline,
-    )
-    note = ""
-    if request.request_type == "Update" and request.physical_resource_id != new_id:
-        note = "new physical id (pool or client changed); CloudFormation deletes the old one"
-    return Outcome(new_id, attributes(cognito, props, result), result, note)
+    moving = request.request_type == "Update" and request.physical_resource_id != new_id
+    try:
+        result = operation.converge(
+            cognito,
+            dynamodb,
+            table,
+            props.user_pool_id,
+            props.client_id,
+            owner=new_id,
+            desired=props.urls,
+            deadline=deadline,
+        )
+        data = attributes(cognito, props, result)
+    except Exception:
+        if moving:
+            # FAILED carries the old id, so CloudFormation never deletes the new one: whatever the new id
+            # claimed (or added) on the new client would stay there, and come back whenever another
+            # instance converges that client. Release it now, then report the original failure.
+            _release(cognito, dynamodb, table, props, owner=new_id, deadline=deadline)
+        raise
+    note = "new physical id (pool or client changed); CloudFormation deletes the old one" if moving else ""
+    return Outcome(new_id, data, result, note)
+
+
+def _release(
+    cognito: Any, dynamodb: Any, table: str, props: Properties, *, owner: str, deadline: float
+) -> None:
+    """Best effort: remove `owner`'s claim and the URLs only it owns from the client."""
+    try:
+        operation.converge(
+            cognito,
+            dynamodb,
+            table,
+            props.user_pool_id,
+            props.client_id,
+            owner=owner,
+            desired=Claim(),
+            deadline=deadline,
+            delete=True,
+        )
+    except Exception:
+        _logger.warning(
+            "could not release the claim of a failed move to another client",
+            extra={"physical_resource_id": owner},
+            exc_info=True,
+        )
 
 
 def _delete(request: Request, cognito: Any, dynamodb: Any, table: str, deadline: float) -> Outcome:
