@@ -39,7 +39,10 @@ def client(
     max_attempts: int = 3,
     mode: Literal["standard", "adaptive", "legacy"] = "standard",
 ) -> Any:
-    """One client per service and settings for the life of the process (boto3 clients are thread-safe)."""
+    """One client per service and settings for the life of the process (boto3 clients are thread-safe).
+
+    `max_attempts` has botocore's meaning: retries after the first attempt (0 = one attempt only).
+    """
     import boto3  # noqa: PLC0415 - see client_config
 
     config = client_config(connect_timeout, read_timeout, max_attempts, mode)
