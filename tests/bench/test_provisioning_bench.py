@@ -5,7 +5,8 @@ The Cognito here enforces UserCreation 50/s and UserUpdate 25/s per account (tok
 second of quota; a call past them is answered TooManyRequestsException) and answers every call after
 30-80 ms. Each new user costs AdminGetUser, AdminCreateUser and AdminAddUserToGroup, so the limit-bound
 rate is 25 users/s (one UserUpdate each). Figures are printed; run with `make bench`.
-BENCH_USERS (default 3000, about two minutes at the limit) and BENCH_SEQUENTIAL_USERS (default 300) size it;
+BENCH_USERS (default 3000, about two minutes at the limit), BENCH_SECONDS (the time cap, default 150) and
+BENCH_SEQUENTIAL_USERS (default 300) size it;
 a second run shares the account with another client (BENCH_NEIGHBOUR_USERS, default 600).
 """
 
@@ -48,7 +49,7 @@ USERS = int(os.environ.get("BENCH_USERS", "3000"))
 SEQUENTIAL_USERS = int(os.environ.get("BENCH_SEQUENTIAL_USERS", "300"))
 NEIGHBOUR_USERS = int(os.environ.get("BENCH_NEIGHBOUR_USERS", "600"))
 NEIGHBOUR_RATE = 8.0
-TIME_BUDGET_S = 150.0
+TIME_BUDGET_S = float(os.environ.get("BENCH_SECONDS", "150"))
 LIMIT_BOUND_USERS_PER_S = LIMITS["UserUpdate"]  # one group add per user
 
 
