@@ -23,7 +23,7 @@ pytestmark = pytest.mark.local
 def test_python_m_local_deploys_prints_one_ready_line_and_stops_on_interrupt(tmp_path: Path):
     # Given the CLI started on a free port with the fixture template
     outputs_file = tmp_path / "outputs.json"
-    env = {**os.environ, "AWS_REGION": "us-east-1"}
+    env = {**os.environ, "AWS_REGION": "us-east-1", "PYTHONPATH": str(ROOT / "layers" / "common")}
     env.pop("AWS_ENDPOINT_URL", None)
     command = [sys.executable, "-m", "local", "--port", "0", "--template", str(FIXTURE_TEMPLATE)]
     command += ["--stack-name", "cli", "--outputs", str(outputs_file), "--parameter", "Greeting=from-cli"]
