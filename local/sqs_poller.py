@@ -19,6 +19,8 @@ from typing import Any
 from moto.awslambda.models import LambdaBackend, lambda_backends
 from moto.sqs.models import Message, Queue, SQSBackend, sqs_backends
 
+from local.threads import ThreadGroup
+
 log = logging.getLogger("local.sqs_poller")
 
 IDLE_WAIT_S = 0.1
@@ -89,7 +91,8 @@ class EventSourcePoller:
         self.account_id = account_id
         self.region = region
         self._stop = threading.Event()
-        self._workers: dict[str, list[threading.Thread]] = {}
+        self._threads = ThreadGroup()
+        self._workers: set[str] = set()  # the mappings that have their workers
         self._queue_locks: dict[str, threading.Lock] = {}
         self._supervisor: threading.Thread | None = None
 
@@ -105,18 +108,24 @@ class EventSourcePoller:
 
     def start(self) -> None:
         self._stop.clear()
+        self._threads = ThreadGroup()
+        self._workers.clear()
         self._supervisor = threading.Thread(target=self._supervise, name="esm-supervisor", daemon=True)
         self._supervisor.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        threads = [t for ts in self._workers.values() for t in ts]
-        if self._supervisor is not None:
-            threads.append(self._supervisor)
+    def stop(self, timeout: float = 10.0) -> list[str]:
+        """Stop polling and wait up to `timeout` for the workers (an invocation in progress finishes);
+        returns the names of the threads still running."""
         deadline = time.monotonic() + timeout
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        self._workers.clear()
+        self._stop.set()
+        # The supervisor first, then no new workers: every worker it started is in the group to join.
+        if self._supervisor is not None:
+            self._supervisor.join(timeout)
+        self._threads.close()
+        running = self._threads.join(max(0.0, deadline - time.monotonic()))
+        if self._supervisor is not None and self._supervisor.is_alive():
+            running.append(self._supervisor.name)
+        return running
 
     def _supervise(self) -> None:
         while not self._stop.wait(IDLE_WAIT_S):
@@ -128,14 +137,11 @@ class EventSourcePoller:
             for uuid, esm in mappings.items():
                 if uuid in self._workers or ":sqs:" not in esm.event_source_arn:
                     continue
+                self._workers.add(uuid)
                 concurrency = int((esm.scaling_config or {}).get("MaximumConcurrency") or 2)
-                threads = [
-                    threading.Thread(target=self._work, args=(uuid,), name=f"esm-{uuid[:8]}-{n}", daemon=True)
-                    for n in range(min(max(concurrency, 1), MAX_WORKERS))
-                ]
-                self._workers[uuid] = threads
-                for thread in threads:
-                    thread.start()
+                for n in range(min(max(concurrency, 1), MAX_WORKERS)):
+                    if not self._threads.start(f"esm-{uuid[:8]}-{n}", self._work, uuid):
+                        return  # stopping
 
     def _queue(self, arn: str) -> Queue | None:
         for queue in list(self._sqs.queues.values()):

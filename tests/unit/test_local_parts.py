@@ -4,6 +4,9 @@ the SAM code mapping (no server)."""
 from __future__ import annotations
 
 import json
+import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +14,12 @@ import pytest
 from moto.cognitoidp.exceptions import InvalidParameterException
 
 from local.cognito import CognitoError, RateLimiter, apply_pre_token_response
+from local.functions import FunctionCode, FunctionRuntime
 from local.moto_ext import CustomResourceBroker, _Pending, deletion_order
 from local.sam import rewrite_local_code
 from local.sqs_poller import failed_ids
 from local.stack import quotas_enabled, with_defaults
+from local.threads import ThreadGroup
 from local.validation import validate_client_urls
 
 ACCESS = {"sub": "u1", "scope": "openid email", "cognito:groups": ["a"], "token_use": "access"}
@@ -232,3 +237,81 @@ def test_a_second_answer_to_the_same_request_is_refused():
 @pytest.mark.parametrize(("value", "enabled"), [("1", True), ("true", True), ("0", False), ("", False)])
 def test_local_cognito_quotas_switches_rate_limits_on(value, enabled):
     assert quotas_enabled({"LOCAL_COGNITO_QUOTAS": value}) is enabled
+
+
+def test_a_closed_thread_group_starts_no_more_threads():
+    # Given a closed group
+    group = ThreadGroup()
+    group.close()
+    ran = threading.Event()
+    # When a thread is started in it  # Then it is refused and nothing runs
+    assert group.start("late", ran.set) is False
+    assert group.join(1.0) == []
+    assert not ran.is_set()
+
+
+def test_joining_a_thread_group_waits_for_threads_started_meanwhile():
+    # Given a thread that starts another one before it ends (as a failed Create starts a rollback)
+    group = ThreadGroup()
+    second_done = threading.Event()
+
+    def second() -> None:
+        time.sleep(0.1)
+        second_done.set()
+
+    def first() -> None:
+        time.sleep(0.1)
+        group.start("second", second)
+
+    group.start("first", first)
+    # When the group is joined  # Then both have ended
+    assert group.join(5.0) == []
+    assert second_done.is_set()
+
+
+def test_joining_a_thread_group_is_bounded_and_names_what_still_runs():
+    # Given a thread that waits for a release
+    group = ThreadGroup()
+    release = threading.Event()
+    group.start("stuck", release.wait, 5.0)
+    try:
+        # When the group is joined with a short timeout  # Then the join returns, naming the thread
+        assert group.join(0.1) == ["stuck"]
+    finally:
+        release.set()
+    assert group.join(5.0) == []
+
+
+def test_a_retired_execution_environment_is_unloaded(tmp_path: Path):
+    # Given a function invoked once with one configuration
+    (tmp_path / "app.py").write_text("def lambda_handler(event, context):\n    return event\n")
+    runtime = FunctionRuntime(region="us-east-1", account_id="123456789012", process_env={})
+    runtime.register("code", FunctionCode(tmp_path))
+
+    def invoke(environment: dict[str, str]) -> None:
+        result = runtime.invoke(
+            code_key="code",
+            function_name="fn",
+            function_arn="arn:aws:lambda:us-east-1:123456789012:function:fn",
+            handler="app.lambda_handler",
+            environment=environment,
+            timeout_s=3,
+            memory_mb=128,
+            event={},
+        )
+        assert not result.failed
+
+    def loaded() -> set[str]:
+        return {name for name in sys.modules if name.startswith("_local_fn_fn_")}
+
+    invoke({"SETTING": "a"})
+    first = loaded()
+    # When its configuration changes (its environment is retired), then the runtime closes
+    invoke({"SETTING": "b"})
+    second = loaded()
+    runtime.close()
+    # Then the retired environment's module was dropped, and on close every module is
+    assert len(first) == 1
+    assert len(second) == 1
+    assert first != second
+    assert loaded() == set()
