@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,9 +119,14 @@ def reset_client(client: CognitoIdpUserPoolClient, request: Mapping[str, Any]) -
 
 
 class RateLimiter:
-    """Sliding one-second windows per quota category."""
+    """Sliding one-second windows per quota category, on `clock` (seconds)."""
 
-    def __init__(self, quotas: Mapping[str, tuple[int, frozenset[str]]] = QUOTAS):
+    def __init__(
+        self,
+        quotas: Mapping[str, tuple[int, frozenset[str]]] = QUOTAS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self._clock = clock
         self._category = {op: name for name, (_, ops) in quotas.items() for op in ops}
         self._limit = {name: limit for name, (limit, _) in quotas.items()}
         self._calls: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
@@ -131,7 +136,7 @@ class RateLimiter:
         category = self._category.get(operation)
         if category is None:
             return
-        moment = time.monotonic() if now is None else now
+        moment = self._clock() if now is None else now
         with self._lock:
             calls = self._calls[category]
             while calls and calls[0] <= moment - 1.0:
