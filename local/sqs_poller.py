@@ -8,12 +8,13 @@ timeout; a message that keeps failing reaches the dead-letter queue through the 
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from moto.awslambda.models import LambdaBackend, lambda_backends
@@ -27,21 +28,8 @@ IDLE_WAIT_S = 0.1
 MAX_WORKERS = 10
 
 
-def _lambda_attributes(message: Message) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in (getattr(message, "message_attributes", None) or {}).items():
-        out[name] = {
-            "stringValue": value.get("StringValue"),
-            "binaryValue": value.get("BinaryValue"),
-            "stringListValues": [],
-            "binaryListValues": [],
-            "dataType": value.get("DataType"),
-        }
-    return out
-
-
-def sqs_record(message: Message, queue_arn: str, region: str) -> dict[str, Any]:
-    """A message as Lambda's SQS event record."""
+def as_received(message: Message) -> dict[str, Any]:
+    """A message of moto's queue as SQS's ReceiveMessage returns it (every attribute requested)."""
     attributes = {
         "ApproximateReceiveCount": str(message.approximate_receive_count),
         "SentTimestamp": str(message.sent_timestamp),
@@ -52,15 +40,38 @@ def sqs_record(message: Message, queue_arn: str, region: str) -> dict[str, Any]:
         attributes["MessageGroupId"] = str(message.group_id)
         attributes["MessageDeduplicationId"] = str(message.deduplication_id)
     return {
-        "messageId": message.id,
-        "receiptHandle": message.receipt_handle,
-        "body": message.body,
-        "attributes": attributes,
-        "messageAttributes": _lambda_attributes(message),
-        "md5OfBody": message.body_md5,
+        "MessageId": message.id,
+        "ReceiptHandle": message.receipt_handle,
+        "Body": message.body,
+        "MD5OfBody": message.body_md5,
+        "Attributes": attributes,
+        "MessageAttributes": dict(getattr(message, "message_attributes", None) or {}),
+    }
+
+
+def sqs_record(message: Mapping[str, Any], queue_arn: str) -> dict[str, Any]:
+    """One message of ReceiveMessage's output as the record of Lambda's SQS event for that queue."""
+    message_attributes = {}
+    for name, value in (message.get("MessageAttributes") or {}).items():
+        binary = value.get("BinaryValue")
+        message_attributes[name] = {
+            "stringValue": value.get("StringValue"),
+            # boto3 hands binary values over decoded; the event carries them base64-encoded, as SQS does.
+            "binaryValue": base64.b64encode(binary).decode() if isinstance(binary, bytes) else binary,
+            "stringListValues": [],
+            "binaryListValues": [],
+            "dataType": value.get("DataType"),
+        }
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": dict(message.get("Attributes") or {}),
+        "messageAttributes": message_attributes,
+        "md5OfBody": message["MD5OfBody"],
         "eventSource": "aws:sqs",
         "eventSourceARN": queue_arn,
-        "awsRegion": region,
+        "awsRegion": queue_arn.split(":")[3],
     }
 
 
@@ -188,7 +199,7 @@ class EventSourcePoller:
         messages = self._receive(queue, batch_size, window)
         if not messages:
             return False
-        event = {"Records": [sqs_record(m, queue.queue_arn, self.region) for m in messages]}
+        event = {"Records": [sqs_record(as_received(m), queue.queue_arn) for m in messages]}
         function = self._lambda.get_function(esm.function_arn)
         headers: dict[str, str] = {}
         payload = function.invoke(json.dumps(event), {}, headers)

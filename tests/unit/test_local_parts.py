@@ -17,7 +17,7 @@ from local.cognito import CognitoError, RateLimiter, apply_pre_token_response
 from local.functions import FunctionCode, FunctionRuntime
 from local.moto_ext import CustomResourceBroker, _Pending, deletion_order
 from local.sam import rewrite_local_code
-from local.sqs_poller import failed_ids
+from local.sqs_poller import failed_ids, sqs_record
 from local.stack import quotas_enabled, with_defaults
 from local.threads import ThreadGroup
 from local.validation import validate_client_urls
@@ -315,3 +315,28 @@ def test_a_retired_execution_environment_is_unloaded(tmp_path: Path):
     assert len(second) == 1
     assert first != second
     assert loaded() == set()
+
+
+def test_a_received_message_becomes_lambdas_sqs_record():
+    # Given a message as ReceiveMessage returns it, with a string and a binary attribute
+    message = {
+        "MessageId": "m1",
+        "ReceiptHandle": "r1",
+        "Body": '{"id": 1}',
+        "MD5OfBody": "md5",
+        "Attributes": {"ApproximateReceiveCount": "2"},
+        "MessageAttributes": {
+            "kind": {"StringValue": "user", "DataType": "String"},
+            "blob": {"BinaryValue": b"\x00\x01", "DataType": "Binary"},
+        },
+    }
+    # When it is shaped as the event source mapping's record
+    record = sqs_record(message, "arn:aws:sqs:eu-west-1:123456789012:work")
+    # Then it has Lambda's field names, the queue's region and the binary value base64-encoded
+    assert record["messageId"] == "m1"
+    assert record["receiptHandle"] == "r1"
+    assert record["attributes"] == {"ApproximateReceiveCount": "2"}
+    assert record["awsRegion"] == "eu-west-1"
+    assert record["eventSource"] == "aws:sqs"
+    assert record["messageAttributes"]["kind"]["stringValue"] == "user"
+    assert record["messageAttributes"]["blob"]["binaryValue"] == "AAE="
