@@ -7,13 +7,10 @@ reset under the other tests.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.local.conftest import run_python
 
 pytestmark = pytest.mark.local
 
@@ -44,19 +41,8 @@ print(json.dumps({"started": started, "left": left, "modules": modules}))
 
 def test_stop_ends_every_thread_the_stack_started_and_unloads_its_functions():
     # Given a stack with an Event invoke running and a poller consuming a message, in a process of its own
-    env = {**os.environ, "AWS_REGION": "us-east-1"}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "layers" / "common")])
-    env.pop("AWS_ENDPOINT_URL", None)
     # When it is stopped
-    finished = subprocess.run(  # noqa: S603 - our own code, fixed arguments
-        [sys.executable, "-c", SCENARIO],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    finished = run_python(["-c", SCENARIO], timeout_s=120)
     assert finished.returncode == 0, finished.stderr[-2000:]
     report = json.loads(finished.stdout.strip().splitlines()[-1])
     # Then the threads it had started (server, pollers, the invoke, connections) have all ended
