@@ -68,7 +68,7 @@ deploy: check-rules build ## sam deploy to AWS (ENV=dev|prod picks the samconfig
 	$(BIN)/sam deploy --config-env $(ENV)
 
 local: $(STAMP) ## the whole system on this machine (moto on 127.0.0.1:$PORT, template.yaml deployed); Ctrl-C stops it
-	$(BIN)/python -m local --port $(PORT)
+	PYTHONPATH=layers/common $(BIN)/python -m local --port $(PORT)
 
 demo: $(STAMP) ## the scripted scenario on a fresh local stack: deploy, URLs, provisioning, sign-up, sign-in, clean-up
 	PYTHONPATH=layers/common $(BIN)/python -m local.demo

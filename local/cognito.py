@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,9 +119,14 @@ def reset_client(client: CognitoIdpUserPoolClient, request: Mapping[str, Any]) -
 
 
 class RateLimiter:
-    """Sliding one-second windows per quota category."""
+    """Sliding one-second windows per quota category, on `clock` (seconds)."""
 
-    def __init__(self, quotas: Mapping[str, tuple[int, frozenset[str]]] = QUOTAS):
+    def __init__(
+        self,
+        quotas: Mapping[str, tuple[int, frozenset[str]]] = QUOTAS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self._clock = clock
         self._category = {op: name for name, (_, ops) in quotas.items() for op in ops}
         self._limit = {name: limit for name, (limit, _) in quotas.items()}
         self._calls: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
@@ -131,7 +136,7 @@ class RateLimiter:
         category = self._category.get(operation)
         if category is None:
             return
-        moment = time.monotonic() if now is None else now
+        moment = self._clock() if now is None else now
         with self._lock:
             calls = self._calls[category]
             while calls and calls[0] <= moment - 1.0:
@@ -306,20 +311,21 @@ class CognitoHooks:
     ) -> dict[str, Any]:
         """Re-sign the changed claims with the pool's key; moto's token registry learns the new tokens."""
         result = dict(tokens)
-        new_access = _sign(pool, access)
-        with self._lock:
-            owner = pool.access_tokens.pop(tokens["AccessToken"], None)
-            if owner is not None:
-                pool.access_tokens[new_access] = owner
-        result["AccessToken"] = new_access
+        result["AccessToken"] = self._resign(pool, pool.access_tokens, tokens["AccessToken"], access)
         if id_claims is not None:
-            new_id = _sign(pool, id_claims)
-            with self._lock:
-                owner = pool.id_tokens.pop(tokens["IdToken"], None)
-                if owner is not None:
-                    pool.id_tokens[new_id] = owner
-            result["IdToken"] = new_id
+            result["IdToken"] = self._resign(pool, pool.id_tokens, tokens["IdToken"], id_claims)
         return result
+
+    def _resign(
+        self, pool: CognitoIdpUserPool, registry: dict[str, Any], token: str, claims: dict[str, Any]
+    ) -> str:
+        """`claims` signed as the new token, which takes `token`'s place in moto's registry."""
+        new_token = _sign(pool, claims)
+        with self._lock:
+            owner = registry.pop(token, None)
+            if owner is not None:
+                registry[new_token] = owner
+        return new_token
 
     # --- OAuth2 token endpoint -----------------------------------------------------------------
     def token_endpoint(  # noqa: PLR0911 - one early answer per OAuth error

@@ -18,7 +18,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -174,8 +174,15 @@ class FunctionRuntime:
         with self._lock:
             idle = self._idle.get(function_name, [])
             # A configuration change retires the old environments, as a Lambda update does.
+            _retire(e for e in idle if e.env_key != env_key)
             idle[:] = [e for e in idle if e.env_key == env_key]
             return idle.pop() if idle else None
+
+    def close(self) -> None:
+        """Retire every idle execution environment (the local stack is stopping)."""
+        with self._lock:
+            _retire(e for idle in self._idle.values() for e in idle)
+            self._idle.clear()
 
     def _load(
         self,
@@ -220,6 +227,13 @@ class FunctionRuntime:
                 raise
         log.info("cold start of %s from %s", function_name, path)
         return _Loaded(module=module, handler=getattr(module, attr), env_key=env_key)
+
+
+def _retire(environments: Iterable[_Loaded]) -> None:
+    """Forget retired environments' handler modules, so that nothing keeps them loaded."""
+    for environment in environments:
+        if sys.modules.get(environment.module.__name__) is environment.module:
+            del sys.modules[environment.module.__name__]
 
 
 @contextlib.contextmanager

@@ -30,6 +30,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.sqs.models import sqs_backends
 
 from local.functions import FunctionRuntime
+from local.threads import ThreadGroup
 
 log = logging.getLogger("local.moto_ext")
 
@@ -48,6 +49,8 @@ class _State:
 STATE = _State()
 _STACK_LOCKS: dict[str, threading.RLock] = {}
 _STACK_LOCKS_GUARD = threading.Lock()
+# Event invokes, custom resource Creates and rollbacks: the local stack waits for them when it stops.
+BACKGROUND = ThreadGroup()
 
 
 def stack_lock(name: str) -> threading.RLock:
@@ -89,7 +92,7 @@ def _local_invoke(fn: Any, body: Any, request_headers: Any, response_headers: An
     if invocation_type == "DryRun":
         return b""
     if invocation_type == "Event":
-        threading.Thread(target=invoke, name=f"invoke-{fn.function_name}", daemon=True).start()
+        BACKGROUND.start(f"invoke-{fn.function_name}", invoke)
         return b""
     result = invoke()
     if result.failed:
@@ -280,7 +283,7 @@ class LocalCustomResource(CustomModel):
                         {"Status": "FAILED", "Reason": "the function returned without answering Create"}
                     )
 
-        threading.Thread(target=invoke, name=f"custom-{self.logical_id}", daemon=True).start()
+        BACKGROUND.start(f"custom-{self.logical_id}", invoke)
 
     def _event(self, stack: Any, status: str, reason: str) -> None:
         stack.events.append(
@@ -318,7 +321,7 @@ class LocalCustomResource(CustomModel):
             if stack.status == "CREATE_IN_PROGRESS":
                 stack.status = "ROLLBACK_IN_PROGRESS"
                 stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
-                threading.Thread(target=_roll_back, args=(stack,), daemon=True).start()
+                BACKGROUND.start(f"rollback-{stack.name}", _roll_back, stack)
 
     def delete(self, account_id: str, region_name: str) -> None:
         if self.failed:

@@ -18,9 +18,11 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from moto.core.exceptions import JsonRESTError
+from moto.moto_server.werkzeug_app import MotoRequestHandler
 
 from local.cognito import TOKEN_OPERATIONS, CognitoError, CognitoHooks
 from local.moto_ext import BROKER, RESPONSE_PATH
+from local.threads import ThreadGroup
 
 log = logging.getLogger("local.server")
 
@@ -48,6 +50,18 @@ def _respond(
     reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}.get(status, "Error")
     start_response(f"{status} {reason}", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
     return [body]
+
+
+def tracked_handler(requests: ThreadGroup) -> type[MotoRequestHandler]:
+    """moto's request handler, counting each thread that serves a request in `requests`, so that the
+    stack can wait for requests in progress when it stops (werkzeug's server does not)."""
+
+    class TrackedRequestHandler(MotoRequestHandler):
+        def setup(self) -> None:
+            requests.track_current()
+            super().setup()
+
+    return TrackedRequestHandler
 
 
 class LocalApp:

@@ -8,16 +8,19 @@ timeout; a message that keeps failing reaches the dead-letter queue through the 
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from moto.awslambda.models import LambdaBackend, lambda_backends
 from moto.sqs.models import Message, Queue, SQSBackend, sqs_backends
+
+from local.threads import ThreadGroup
 
 log = logging.getLogger("local.sqs_poller")
 
@@ -25,21 +28,8 @@ IDLE_WAIT_S = 0.1
 MAX_WORKERS = 10
 
 
-def _lambda_attributes(message: Message) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in (getattr(message, "message_attributes", None) or {}).items():
-        out[name] = {
-            "stringValue": value.get("StringValue"),
-            "binaryValue": value.get("BinaryValue"),
-            "stringListValues": [],
-            "binaryListValues": [],
-            "dataType": value.get("DataType"),
-        }
-    return out
-
-
-def sqs_record(message: Message, queue_arn: str, region: str) -> dict[str, Any]:
-    """A message as Lambda's SQS event record."""
+def as_received(message: Message) -> dict[str, Any]:
+    """A message of moto's queue as SQS's ReceiveMessage returns it (every attribute requested)."""
     attributes = {
         "ApproximateReceiveCount": str(message.approximate_receive_count),
         "SentTimestamp": str(message.sent_timestamp),
@@ -50,15 +40,38 @@ def sqs_record(message: Message, queue_arn: str, region: str) -> dict[str, Any]:
         attributes["MessageGroupId"] = str(message.group_id)
         attributes["MessageDeduplicationId"] = str(message.deduplication_id)
     return {
-        "messageId": message.id,
-        "receiptHandle": message.receipt_handle,
-        "body": message.body,
-        "attributes": attributes,
-        "messageAttributes": _lambda_attributes(message),
-        "md5OfBody": message.body_md5,
+        "MessageId": message.id,
+        "ReceiptHandle": message.receipt_handle,
+        "Body": message.body,
+        "MD5OfBody": message.body_md5,
+        "Attributes": attributes,
+        "MessageAttributes": dict(getattr(message, "message_attributes", None) or {}),
+    }
+
+
+def sqs_record(message: Mapping[str, Any], queue_arn: str) -> dict[str, Any]:
+    """One message of ReceiveMessage's output as the record of Lambda's SQS event for that queue."""
+    message_attributes = {}
+    for name, value in (message.get("MessageAttributes") or {}).items():
+        binary = value.get("BinaryValue")
+        message_attributes[name] = {
+            "stringValue": value.get("StringValue"),
+            # boto3 hands binary values over decoded; the event carries them base64-encoded, as SQS does.
+            "binaryValue": base64.b64encode(binary).decode() if isinstance(binary, bytes) else binary,
+            "stringListValues": [],
+            "binaryListValues": [],
+            "dataType": value.get("DataType"),
+        }
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": dict(message.get("Attributes") or {}),
+        "messageAttributes": message_attributes,
+        "md5OfBody": message["MD5OfBody"],
         "eventSource": "aws:sqs",
         "eventSourceARN": queue_arn,
-        "awsRegion": region,
+        "awsRegion": queue_arn.split(":")[3],
     }
 
 
@@ -89,7 +102,8 @@ class EventSourcePoller:
         self.account_id = account_id
         self.region = region
         self._stop = threading.Event()
-        self._workers: dict[str, list[threading.Thread]] = {}
+        self._threads = ThreadGroup()
+        self._workers: set[str] = set()  # the mappings that have their workers
         self._queue_locks: dict[str, threading.Lock] = {}
         self._supervisor: threading.Thread | None = None
 
@@ -105,18 +119,24 @@ class EventSourcePoller:
 
     def start(self) -> None:
         self._stop.clear()
+        self._threads = ThreadGroup()
+        self._workers.clear()
         self._supervisor = threading.Thread(target=self._supervise, name="esm-supervisor", daemon=True)
         self._supervisor.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        threads = [t for ts in self._workers.values() for t in ts]
-        if self._supervisor is not None:
-            threads.append(self._supervisor)
+    def stop(self, timeout: float = 10.0) -> list[str]:
+        """Stop polling and wait up to `timeout` for the workers (an invocation in progress finishes);
+        returns the names of the threads still running."""
         deadline = time.monotonic() + timeout
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        self._workers.clear()
+        self._stop.set()
+        # The supervisor first, then no new workers: every worker it started is in the group to join.
+        if self._supervisor is not None:
+            self._supervisor.join(timeout)
+        self._threads.close()
+        running = self._threads.join(max(0.0, deadline - time.monotonic()))
+        if self._supervisor is not None and self._supervisor.is_alive():
+            running.append(self._supervisor.name)
+        return running
 
     def _supervise(self) -> None:
         while not self._stop.wait(IDLE_WAIT_S):
@@ -128,14 +148,11 @@ class EventSourcePoller:
             for uuid, esm in mappings.items():
                 if uuid in self._workers or ":sqs:" not in esm.event_source_arn:
                     continue
+                self._workers.add(uuid)
                 concurrency = int((esm.scaling_config or {}).get("MaximumConcurrency") or 2)
-                threads = [
-                    threading.Thread(target=self._work, args=(uuid,), name=f"esm-{uuid[:8]}-{n}", daemon=True)
-                    for n in range(min(max(concurrency, 1), MAX_WORKERS))
-                ]
-                self._workers[uuid] = threads
-                for thread in threads:
-                    thread.start()
+                for n in range(min(max(concurrency, 1), MAX_WORKERS)):
+                    if not self._threads.start(f"esm-{uuid[:8]}-{n}", self._work, uuid):
+                        return  # stopping
 
     def _queue(self, arn: str) -> Queue | None:
         for queue in list(self._sqs.queues.values()):
@@ -182,7 +199,7 @@ class EventSourcePoller:
         messages = self._receive(queue, batch_size, window)
         if not messages:
             return False
-        event = {"Records": [sqs_record(m, queue.queue_arn, self.region) for m in messages]}
+        event = {"Records": [sqs_record(as_received(m), queue.queue_arn) for m in messages]}
         function = self._lambda.get_function(esm.function_arn)
         headers: dict[str, str] = {}
         payload = function.invoke(json.dumps(event), {}, headers)

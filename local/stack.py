@@ -22,15 +22,16 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from moto.moto_api._internal.models import moto_api_backend
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 
 from local import moto_ext
 from local.cognito import CognitoHooks, RateLimiter
 from local.functions import FunctionCode, FunctionRuntime
 from local.sam import ARTIFACT_BUCKET, Translation, load_template, translate, zip_directory
-from local.server import LocalApp
+from local.server import LocalApp, tracked_handler
 from local.sqs_poller import EventSourcePoller
+from local.threads import ThreadGroup
 
 log = logging.getLogger("local.stack")
 
@@ -86,6 +87,7 @@ class LocalStack:
         self.outputs: dict[str, str] = {}
         self.stack_outputs: dict[str, dict[str, str]] = {}
         self._server: Any = None
+        self._requests = ThreadGroup()  # the threads serving requests
         self._thread: threading.Thread | None = None
         self._poller: EventSourcePoller | None = None
         self.runtime: FunctionRuntime | None = None
@@ -107,8 +109,9 @@ class LocalStack:
         limiter = RateLimiter() if self.enforce_quotas else None
         self.cognito = CognitoHooks(self.account_id, self.region, limiter)
         app = LocalApp(DomainDispatcherApplication(create_backend_app), self.cognito)
+        self._requests = ThreadGroup()
         self._server = make_server(
-            self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler
+            self.host, self.port, app, threaded=True, request_handler=tracked_handler(self._requests)
         )
         self.port = int(self._server.server_address[1])
         self.runtime = FunctionRuntime(
@@ -132,17 +135,30 @@ class LocalStack:
         log.info("local stack listening on %s", self.endpoint_url)
         return self
 
-    def stop(self) -> None:
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Stop serving and wait, up to `timeout_s` for each kind, for every thread the stack started:
+        the pollers, Event invokes and custom resources (which may still call the server) first."""
+        running: list[str] = []
         if self._poller is not None:
-            self._poller.stop()
+            running += self._poller.stop(timeout_s)
             self._poller = None
+        running += moto_ext.BACKGROUND.join(timeout_s)
         if self._server is not None:
             self._server.shutdown()
+            running += self._requests.join(timeout_s)
             self._server.server_close()
             self._server = None
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout_s)
+            if self._thread.is_alive():
+                running.append(self._thread.name)
             self._thread = None
+        if running:
+            log.warning("threads still running after stop: %s", ", ".join(running))
+        if self.runtime is not None:
+            self.runtime.close()
+        for client in self._clients.values():
+            client.close()
         self._clients.clear()
         for name, value in self._saved_env.items():
             if value is None:

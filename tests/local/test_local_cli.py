@@ -4,7 +4,6 @@ interrupted."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import boto3
 import pytest
 
 from tests.conftest import ROOT
-from tests.local.conftest import FIXTURE_TEMPLATE
+from tests.local.conftest import FIXTURE_TEMPLATE, python_env
 
 pytestmark = pytest.mark.local
 
@@ -23,8 +22,7 @@ pytestmark = pytest.mark.local
 def test_python_m_local_deploys_prints_one_ready_line_and_stops_on_interrupt(tmp_path: Path):
     # Given the CLI started on a free port with the fixture template
     outputs_file = tmp_path / "outputs.json"
-    env = {**os.environ, "AWS_REGION": "us-east-1"}
-    env.pop("AWS_ENDPOINT_URL", None)
+    env = python_env(AWS_REGION="us-east-1")
     command = [sys.executable, "-m", "local", "--port", "0", "--template", str(FIXTURE_TEMPLATE)]
     command += ["--stack-name", "cli", "--outputs", str(outputs_file), "--parameter", "Greeting=from-cli"]
     process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments

@@ -59,7 +59,7 @@ def test_messages_are_consumed_in_batches_of_at_most_the_batch_size(local_stack,
 
 
 def test_partial_failure_is_retried_after_the_visibility_timeout_then_dead_lettered(local_stack, outputs):
-    # Given a batch where one message always fails (maxReceiveCount 2, visibility timeout 1 s)
+    # Given a batch where one message always fails (maxReceiveCount 2, visibility timeout 5 s)
     send(local_stack, outputs["WorkQueueUrl"], [{"id": "partial-good"}, {"id": "partial-bad", "fail": True}])
     # When the poller has retried it past the redrive limit
     dead = wait_for(lambda: dead_letters(local_stack, outputs))

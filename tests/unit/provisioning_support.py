@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError, ReadTimeoutError
 
+from local.sqs_poller import sqs_record
 from tests.unit.test_template import RESOURCES
 
 ALLOWED_GROUPS = ("users", "analysts")
@@ -206,27 +207,9 @@ class RecordingClient:
 
 
 def lambda_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
-    """SQS ReceiveMessage output shaped as the Lambda event the event source mapping delivers."""
-    records = []
-    for m in messages:
-        attributes = {
-            name: {"stringValue": v.get("StringValue"), "dataType": v["DataType"]}
-            for name, v in m.get("MessageAttributes", {}).items()
-        }
-        records.append(
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": m.get("Attributes", {}),
-                "messageAttributes": attributes,
-                "md5OfBody": m["MD5OfBody"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": queue_arn,
-                "awsRegion": "us-east-1",
-            }
-        )
-    return {"Records": records}
+    """SQS ReceiveMessage output shaped as the Lambda event the event source mapping delivers (the
+    local stack's records)."""
+    return {"Records": [sqs_record(m, queue_arn) for m in messages]}
 
 
 @dataclass

@@ -4,17 +4,23 @@ the SAM code mapping (no server)."""
 from __future__ import annotations
 
 import json
+import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from moto.cognitoidp.exceptions import InvalidParameterException
 
 from local.cognito import CognitoError, RateLimiter, apply_pre_token_response
+from local.functions import FunctionCode, FunctionRuntime
 from local.moto_ext import CustomResourceBroker, _Pending, deletion_order
 from local.sam import rewrite_local_code
-from local.sqs_poller import failed_ids
+from local.sqs_poller import failed_ids, sqs_record
 from local.stack import quotas_enabled, with_defaults
-from local.validation import url_problem
+from local.threads import ThreadGroup
+from local.validation import validate_client_urls
 
 ACCESS = {"sub": "u1", "scope": "openid email", "cognito:groups": ["a"], "token_use": "access"}
 ID = {"sub": "u1", "email": "x@example.com", "cognito:groups": ["a"], "token_use": "id"}
@@ -63,13 +69,53 @@ def test_v1_response_leaves_the_access_token_claims_alone():
         ("http://localhost:3000/", True),
         ("myapp://callback", True),
         ("http://app.example.com/", False),
+        ("http://127.0.0.1:3000/", False),
+        ("http://[::1]:3000/", False),
+        ("https://app.example.com/a b", False),
+        ("https://app.example.com/\x00", False),
         ("https://app.example.com/#x", False),
         ("/relative", False),
         ("", False),
     ],
 )
-def test_url_rules_follow_cognito(url, accepted):
-    assert (url_problem(url) is None) is accepted
+def test_client_url_rules_are_cognitos(url, accepted):
+    # Given a URL in each of a client's URL lists
+    def valid(prop: str) -> bool:
+        try:
+            # When the client settings are validated
+            validate_client_urls({prop: [url]})
+        except InvalidParameterException:
+            return False
+        return True
+
+    # Then it is accepted exactly when Cognito (and the custom resource) accepts it
+    assert valid("CallbackURLs") is accepted
+    assert valid("LogoutURLs") is accepted
+
+
+def test_a_client_url_error_names_the_list_the_position_and_the_url():
+    # Given a sign-out list whose second URL uses plain http on a loopback address  # When validated
+    with pytest.raises(InvalidParameterException, match=r"LogoutURLs\[1\] 'http://127.0.0.1/'"):
+        validate_client_urls({"LogoutURLs": ["https://ok.example.com/", "http://127.0.0.1/"]})
+
+
+def test_a_client_list_of_more_than_100_urls_is_refused_even_with_repeats():
+    # Given 101 entries (one URL repeated)  # When validated  # Then Cognito's list limit refuses them
+    with pytest.raises(InvalidParameterException, match="at most 100"):
+        validate_client_urls({"CallbackURLs": ["https://a.example.com/"] * 101})
+
+
+def test_the_default_redirect_uri_must_be_one_of_the_callback_urls():
+    # Given a default redirect URI that is not a callback URL  # When validated  # Then it is refused
+    with pytest.raises(InvalidParameterException, match="DefaultRedirectURI"):
+        validate_client_urls(
+            {"CallbackURLs": ["https://a.example.com/"], "DefaultRedirectURI": "https://b.example.com/"}
+        )
+
+
+def test_a_default_redirect_uri_among_the_callback_urls_is_accepted():
+    urls = {"CallbackURLs": ["https://a.example.com/"], "DefaultRedirectURI": "https://a.example.com/"}
+    validate_client_urls(urls)  # no exception: accepted
 
 
 def test_rate_limiter_allows_the_quota_per_second_then_throttles():
@@ -191,3 +237,106 @@ def test_a_second_answer_to_the_same_request_is_refused():
 @pytest.mark.parametrize(("value", "enabled"), [("1", True), ("true", True), ("0", False), ("", False)])
 def test_local_cognito_quotas_switches_rate_limits_on(value, enabled):
     assert quotas_enabled({"LOCAL_COGNITO_QUOTAS": value}) is enabled
+
+
+def test_a_closed_thread_group_starts_no_more_threads():
+    # Given a closed group
+    group = ThreadGroup()
+    group.close()
+    ran = threading.Event()
+    # When a thread is started in it  # Then it is refused and nothing runs
+    assert group.start("late", ran.set) is False
+    assert group.join(1.0) == []
+    assert not ran.is_set()
+
+
+def test_joining_a_thread_group_waits_for_threads_started_meanwhile():
+    # Given a thread that starts another one before it ends (as a failed Create starts a rollback)
+    group = ThreadGroup()
+    second_done = threading.Event()
+
+    def second() -> None:
+        time.sleep(0.1)
+        second_done.set()
+
+    def first() -> None:
+        time.sleep(0.1)
+        group.start("second", second)
+
+    group.start("first", first)
+    # When the group is joined  # Then both have ended
+    assert group.join(5.0) == []
+    assert second_done.is_set()
+
+
+def test_joining_a_thread_group_is_bounded_and_names_what_still_runs():
+    # Given a thread that waits for a release
+    group = ThreadGroup()
+    release = threading.Event()
+    group.start("stuck", release.wait, 5.0)
+    try:
+        # When the group is joined with a short timeout  # Then the join returns, naming the thread
+        assert group.join(0.1) == ["stuck"]
+    finally:
+        release.set()
+    assert group.join(5.0) == []
+
+
+def test_a_retired_execution_environment_is_unloaded(tmp_path: Path):
+    # Given a function invoked once with one configuration
+    (tmp_path / "app.py").write_text("def lambda_handler(event, context):\n    return event\n")
+    runtime = FunctionRuntime(region="us-east-1", account_id="123456789012", process_env={})
+    runtime.register("code", FunctionCode(tmp_path))
+
+    def invoke(environment: dict[str, str]) -> None:
+        result = runtime.invoke(
+            code_key="code",
+            function_name="fn",
+            function_arn="arn:aws:lambda:us-east-1:123456789012:function:fn",
+            handler="app.lambda_handler",
+            environment=environment,
+            timeout_s=3,
+            memory_mb=128,
+            event={},
+        )
+        assert not result.failed
+
+    def loaded() -> set[str]:
+        return {name for name in sys.modules if name.startswith("_local_fn_fn_")}
+
+    invoke({"SETTING": "a"})
+    first = loaded()
+    # When its configuration changes (its environment is retired), then the runtime closes
+    invoke({"SETTING": "b"})
+    second = loaded()
+    runtime.close()
+    # Then the retired environment's module was dropped, and on close every module is
+    assert len(first) == 1
+    assert len(second) == 1
+    assert first != second
+    assert loaded() == set()
+
+
+def test_a_received_message_becomes_lambdas_sqs_record():
+    # Given a message as ReceiveMessage returns it, with a string and a binary attribute
+    message = {
+        "MessageId": "m1",
+        "ReceiptHandle": "r1",
+        "Body": '{"id": 1}',
+        "MD5OfBody": "md5",
+        "Attributes": {"ApproximateReceiveCount": "2"},
+        "MessageAttributes": {
+            "kind": {"StringValue": "user", "DataType": "String"},
+            "blob": {"BinaryValue": b"\x00\x01", "DataType": "Binary"},
+        },
+    }
+    # When it is shaped as the event source mapping's record
+    record = sqs_record(message, "arn:aws:sqs:eu-west-1:123456789012:work")
+    # Then it has Lambda's field names, the queue's region and the binary value base64-encoded
+    assert record["messageId"] == "m1"
+    assert record["receiptHandle"] == "r1"
+    assert record["attributes"] == {"ApproximateReceiveCount": "2"}
+    assert record["awsRegion"] == "eu-west-1"
+    assert record["eventSource"] == "aws:sqs"
+    assert record["messageAttributes"]["kind"]["stringValue"] == "user"
+    assert record["messageAttributes"]["blob"]["binaryValue"] == "AAE="
