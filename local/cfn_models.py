@@ -17,6 +17,7 @@ from moto.cloudwatch.models import cloudwatch_backends
 from moto.cognitoidp.exceptions import ResourceNotFoundError
 from moto.cognitoidp.models import CognitoIdpBackend, cognitoidp_backends
 from moto.core.common_models import CloudFormationModel
+from moto.logs.models import logs_backends
 
 from local.cognito import reset_client
 from local.validation import validate_client_urls
@@ -583,4 +584,66 @@ class MetricAlarm(_Resource, CloudFormationModel):
     def get_cfn_attribute(self, attribute_name: str) -> str:
         if attribute_name == "Arn":
             return f"arn:aws:cloudwatch:{self.region}:{self.account_id}:alarm:{self.physical_id}"
+        raise UnformattedGetAttTemplateException()
+
+
+class MetricFilter(_Resource, CloudFormationModel):
+    """AWS::Logs::MetricFilter: a log group's filter that counts matching events as a metric."""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Logs::MetricFilter"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "FilterName"
+
+    @classmethod
+    def _put(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> None:
+        # the API spells the transformation keys in lower camel case, CloudFormation in upper
+        transformations = [
+            {key[0].lower() + key[1:]: value for key, value in item.items()}
+            for item in properties.get("MetricTransformations") or []
+        ]
+        logs_backends[account_id][region_name].put_metric_filter(
+            filter_name=name,
+            filter_pattern=properties.get("FilterPattern", ""),
+            log_group_name=properties["LogGroupName"],
+            metric_transformations=transformations,  # type: ignore[arg-type]  # moto annotates it as str
+        )
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> MetricFilter:
+        properties = cloudformation_json.get("Properties", {})
+        name = properties.get("FilterName") or resource_name
+        cls._put(name, properties, account_id, region_name)
+        return cls(account_id, region_name, name, properties)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: MetricFilter,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> MetricFilter:
+        original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json(
+            new_resource_name, cloudformation_json, account_id, region_name
+        )
+
+    def _delete(self) -> None:
+        logs_backends[self.account_id][self.region].delete_metric_filter(
+            self.physical_id, self.properties["LogGroupName"]
+        )
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
         raise UnformattedGetAttTemplateException()

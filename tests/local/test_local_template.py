@@ -39,3 +39,13 @@ def test_oidc_outputs_are_the_pools_issuer_and_discovery_urls(outputs):
     issuer = f"https://cognito-idp.us-east-1.amazonaws.com/{outputs['UserPoolId']}"
     assert outputs["IssuerUrl"] == issuer
     assert outputs["OpenIdConfigurationUrl"] == f"{issuer}/.well-known/openid-configuration"
+
+
+def test_post_confirmation_alert_filter_counts_the_handlers_alert(local_stack, outputs):
+    # Given the deployed stack  # Then the post confirmation log group has the alert's metric filter
+    filters = local_stack.client("logs").describe_metric_filters(
+        logGroupName="/aws/lambda/cognito-automation-post-confirmation"
+    )["metricFilters"]
+    assert len(filters) == 1
+    assert "post_confirmation_incomplete" in filters[0]["filterPattern"]
+    assert filters[0]["metricTransformations"][0]["metricValue"] == "1"
