@@ -110,6 +110,20 @@ def peer_events(prefix: str) -> list[str]:
     return names
 
 
+def create_table_from_template(dynamodb: Any, logical_id: str, name: str) -> str:
+    """A moto table with the keys and billing mode template.yaml gives `logical_id` (so they cannot drift)."""
+    from cfnlint.decode import cfn_yaml
+
+    props = cfn_yaml.load(str(ROOT / "template.yaml"))["Resources"][logical_id]["Properties"]
+    dynamodb.create_table(
+        TableName=name,
+        BillingMode=props["BillingMode"],
+        AttributeDefinitions=props["AttributeDefinitions"],
+        KeySchema=props["KeySchema"],
+    )
+    return name
+
+
 @pytest.fixture
 def aws() -> Iterator[None]:
     """moto's in-process AWS, for unit tests."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from cfnlint.decode import cfn_yaml
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, create_table_from_template
 
 APP_PATH = ROOT / "functions" / "callback_urls" / "app.py"
 TEMPLATE: dict[str, Any] = cfn_yaml.load(str(ROOT / "template.yaml"))
@@ -23,14 +23,7 @@ LEDGER = TEMPLATE["Resources"]["CallbackUrlLedgerTable"]["Properties"]
 
 
 def create_ledger_table(dynamodb: Any, name: str = "ledger") -> str:
-    """The ledger table with the keys and billing mode of template.yaml (so they cannot drift)."""
-    dynamodb.create_table(
-        TableName=name,
-        BillingMode=LEDGER["BillingMode"],
-        AttributeDefinitions=LEDGER["AttributeDefinitions"],
-        KeySchema=LEDGER["KeySchema"],
-    )
-    return name
+    return create_table_from_template(dynamodb, "CallbackUrlLedgerTable", name)
 
 
 def create_client(cognito: Any, **settings: Any) -> tuple[str, str]:

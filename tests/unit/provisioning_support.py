@@ -16,6 +16,7 @@ import boto3
 from botocore.exceptions import ClientError, ReadTimeoutError
 
 from local.sqs_poller import sqs_record
+from tests.conftest import create_table_from_template
 from tests.unit.test_template import RESOURCES
 
 ALLOWED_GROUPS = ("users", "analysts")
@@ -55,13 +56,7 @@ def build_stack(max_receive_count: int = 5, visibility_timeout: int = 30) -> Sta
         cognito.create_group(UserPoolId=pool_id, GroupName=group["GroupName"], Precedence=group["Precedence"])
 
     dynamodb = boto3.client("dynamodb")
-    table_props = RESOURCES["UsersTable"]["Properties"]
-    dynamodb.create_table(
-        TableName="users",
-        BillingMode=table_props["BillingMode"],
-        AttributeDefinitions=table_props["AttributeDefinitions"],
-        KeySchema=table_props["KeySchema"],
-    )
+    create_table_from_template(dynamodb, "UsersTable", "users")
 
     sqs = boto3.client("sqs")
     dlq_url = sqs.create_queue(QueueName="provisioning-dlq")["QueueUrl"]

@@ -17,7 +17,7 @@ from botocore.stub import Stubber
 from cognito_automation.config import ConfigError
 from cognito_automation.confirmation import confirm_sign_up
 from cognito_automation.users import get_user_record
-from tests.conftest import REGION, load_event, load_peer_event, peer_events
+from tests.conftest import REGION, create_table_from_template, load_event, load_peer_event, peer_events
 from tests.unit.handlers import load_function
 
 TABLE = "users-table"
@@ -56,18 +56,7 @@ def pool(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pool]:
         cognito.create_group(UserPoolId=pool_id, GroupName=group)
     for username in ("carol", "userName"):
         cognito.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS")
-    dynamodb.create_table(  # the key schema of UsersTable in template.yaml
-        TableName=TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "user_pool_id", "AttributeType": "S"},
-            {"AttributeName": "username", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "user_pool_id", "KeyType": "HASH"},
-            {"AttributeName": "username", "KeyType": "RANGE"},
-        ],
-    )
+    create_table_from_template(dynamodb, "UsersTable", TABLE)
     app = load_function(
         monkeypatch, "post_confirmation", {"USERS_TABLE": TABLE, "DEFAULT_GROUPS": "users,analysts"}
     )

@@ -14,6 +14,7 @@ from cognito_automation.users import (
     put_user_record,
     remove_groups_from_record,
 )
+from tests.conftest import create_table_from_template
 
 POOL = "us-east-1_Example1"
 
@@ -21,18 +22,7 @@ POOL = "us-east-1_Example1"
 @pytest.fixture
 def table(aws: None) -> tuple[Any, str]:
     dynamodb = boto3.client("dynamodb")
-    dynamodb.create_table(
-        TableName="users",
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "user_pool_id", "AttributeType": "S"},
-            {"AttributeName": "username", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "user_pool_id", "KeyType": "HASH"},
-            {"AttributeName": "username", "KeyType": "RANGE"},
-        ],
-    )
+    create_table_from_template(dynamodb, "UsersTable", "users")
     return dynamodb, "users"
 
 
