@@ -184,7 +184,10 @@ class RecordingClient:
                 raise ReadTimeoutError(endpoint_url="https://cognito-idp.us-east-1.amazonaws.com/")
             roll -= self.timeouts_before
             try:
-                response = method(**params)
+                if operation == "AdminCreateUser" and params.get("MessageAction") == "RESEND":
+                    response = self._resend(params)
+                else:
+                    response = method(**params)
             except ClientError as exc:
                 self._record(operation, params, str(exc.response["Error"]["Code"]))
                 raise
@@ -195,6 +198,13 @@ class RecordingClient:
             return response
 
         return call
+
+    def _resend(self, params: dict[str, Any]) -> Any:
+        """Cognito resends the invitation and leaves the user as it is; moto instead replaces the user
+        (attributes and groups lost), so a resend is answered here from the user as it stands."""
+        user = self._client.admin_get_user(UserPoolId=params["UserPoolId"], Username=params["Username"])
+        attributes = user.get("UserAttributes", [])
+        return {"User": {"Username": user["Username"], "Attributes": attributes, "Enabled": user["Enabled"]}}
 
     def succeeded(self, operation: str) -> list[Call]:
         """Calls that took effect (including those whose answer was lost)."""

@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from botocore.exceptions import ReadTimeoutError
 
 from cognito_automation import aws
 from cognito_automation.config import ConfigError
@@ -197,6 +198,55 @@ def test_forbidden_group_is_never_joined_nor_created(
     assert user_state(stack.cognito, stack.pool_id, "mallory").exists is False
 
 
+def _admin(stack: Stack, username: str, *, enabled: bool = True) -> None:
+    stack.cognito.admin_create_user(
+        UserPoolId=stack.pool_id,
+        Username=username,
+        UserAttributes=[{"Name": "email", "Value": f"{username}@corp.example"}],
+        MessageAction="SUPPRESS",
+    )
+    stack.cognito.admin_add_user_to_group(UserPoolId=stack.pool_id, Username=username, GroupName="admins")
+    if not enabled:
+        stack.cognito.admin_disable_user(UserPoolId=stack.pool_id, Username=username)
+
+
+@pytest.mark.parametrize(
+    ("message", "enabled"),
+    [
+        (
+            _upsert("root", groups=["users"])
+            | {"attributes": {"email": "attacker@evil.example", "email_verified": "true"}},
+            True,
+        ),
+        ({"action": "disable", "username": "root"}, True),
+        ({"action": "enable", "username": "root"}, False),
+        ({"action": "delete", "username": "root"}, True),
+    ],
+    ids=["upsert", "disable", "enable", "delete"],
+)
+def test_user_in_a_group_provisioning_does_not_manage_is_never_touched(
+    app: ModuleType, stack: Stack, lambda_context: Any, message: dict[str, Any], enabled: bool
+) -> None:
+    # Given an administrator (a member of "admins", which is not on the allowlist)
+    _admin(stack, "root", enabled=enabled)
+    before = user_state(stack.cognito, stack.pool_id, "root")
+    recorder = _recording(app)
+    # When a message names that user
+    result = _invoke(app, lambda_context, _record(message))
+    # Then it is dead-lettered as permanent with the reason, and nothing was written
+    assert result == {"batchItemFailures": []}
+    (dead,) = drain(stack.sqs, stack.dlq_url)
+    attributes = dead["MessageAttributes"]
+    assert attributes["failure_kind"]["StringValue"] == "permanent"
+    assert (
+        attributes["failure_reason"]["StringValue"]
+        == "user root is in group admins, which provisioning does not manage"
+    )
+    assert recorder.writes() == []
+    assert user_state(stack.cognito, stack.pool_id, "root") == before
+    assert get_user_record(stack.dynamodb, stack.table, stack.pool_id, "root") is None
+
+
 def test_allowlisted_group_that_does_not_exist_is_dead_lettered_when_creation_is_off(
     stack: Stack, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
 ) -> None:
@@ -294,6 +344,82 @@ def test_resend_message_that_created_the_user_does_not_resend_on_replay(
     creates = recorder.succeeded("AdminCreateUser")
     assert [c.params.get("MessageAction") for c in creates] == [None]
     assert creates[0].params["DesiredDeliveryMediums"] == ["EMAIL"]
+
+
+class _LosesAnswer:
+    """Passes calls through; the first `times` AdminCreateUser calls that match happen, but their answer
+    is lost (a read timeout)."""
+
+    def __init__(self, client: Any, resend: bool, times: int = 1) -> None:
+        self._client = client
+        self._resend = resend
+        self._times = times
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def admin_create_user(self, **params: Any) -> Any:
+        response = self._client.admin_create_user(**params)
+        if self._times and (params.get("MessageAction") == "RESEND") == self._resend:
+            self._times -= 1
+            raise ReadTimeoutError(endpoint_url="https://cognito-idp.us-east-1.amazonaws.com/")
+        return response
+
+
+def _resends(recorder: RecordingClient) -> list[Any]:
+    return [c for c in recorder.succeeded("AdminCreateUser") if c.params.get("MessageAction") == "RESEND"]
+
+
+def test_resend_whose_answer_is_lost_is_neither_retried_nor_resent_on_redelivery(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given a user who has not signed in yet, and a resend that happens but whose answer is lost
+    _invoke(app, lambda_context, _record(_upsert("kim")))
+    recorder = _recording(app)
+    paced = app.consumer().provisioner.cognito
+    paced.client = _LosesAnswer(paced.client, resend=True)
+    message = _upsert("kim", invitation="RESEND")
+    # When the message is delivered, fails, and is delivered again
+    first = _invoke(app, lambda_context, _record(message, "r1"))
+    second = _invoke(app, lambda_context, _record(message, "r1", receive_count=2))
+    # Then one invitation went out in all, and the message finished on the redelivery
+    assert first == {"batchItemFailures": [{"itemIdentifier": "r1"}]}
+    assert second == {"batchItemFailures": []}
+    assert len(_resends(recorder)) == 1
+
+
+def test_resend_message_whose_creation_answer_is_lost_sends_one_invitation(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given a RESEND message that creates the user, and the creation's answer is lost once
+    recorder = _recording(app)
+    paced = app.consumer().provisioner.cognito
+    paced.client = _LosesAnswer(paced.client, resend=False)
+    # When it is delivered
+    result = _invoke(app, lambda_context, _record(_upsert("lee", invitation="RESEND"), "c1"))
+    # Then the creation's invitation is the only one
+    assert result == {"batchItemFailures": []}
+    assert _resends(recorder) == []
+    assert user_state(stack.cognito, stack.pool_id, "lee").exists
+
+
+def test_resend_refused_before_it_happened_is_sent_on_the_retry(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given a user who has not signed in yet, and Cognito throttling every resend of the first delivery
+    _invoke(app, lambda_context, _record(_upsert("max")))
+    recorder = _recording(app, always_fail=lambda operation: operation == "AdminCreateUser")
+    app.consumer().provisioner.cognito.max_attempts = 2
+    message = _upsert("max", invitation="RESEND")
+    assert _invoke(app, lambda_context, _record(message, "t1")) == {
+        "batchItemFailures": [{"itemIdentifier": "t1"}]
+    }
+    # When it is delivered again and Cognito answers
+    recorder.always_fail = None
+    result = _invoke(app, lambda_context, _record(message, "t1", receive_count=2))
+    # Then the invitation is resent (the claim was given back)
+    assert result == {"batchItemFailures": []}
+    assert len(_resends(recorder)) == 1
 
 
 @pytest.mark.parametrize("name", peer_events("sqs"))

@@ -17,7 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from cognito_automation.provisioning.messages import Allowlist, PermanentError, ProvisioningMessage, redact
-from cognito_automation.provisioning.pacing import PacedClient, error_code
+from cognito_automation.provisioning.pacing import PacedClient, TransientError, error_code
 from cognito_automation.users import (
     UserRecord,
     delete_user_record,
@@ -81,10 +81,18 @@ class Provisioner:
 
     # --- Cognito calls ------------------------------------------------------------------------------
     def _call(
-        self, operation: str, message: ProvisioningMessage, deadline: float | None, **params: Any
+        self,
+        operation: str,
+        message: ProvisioningMessage,
+        deadline: float | None,
+        *,
+        idempotent: bool = True,
+        **params: Any,
     ) -> Any:
         try:
-            return self.cognito.call(operation, deadline, UserPoolId=self.target.user_pool_id, **params)
+            return self.cognito.call(
+                operation, deadline, idempotent=idempotent, UserPoolId=self.target.user_pool_id, **params
+            )
         except ClientError as exc:
             if error_code(exc) in _EXPECTED_CODES:
                 raise
@@ -104,6 +112,19 @@ class Provisioner:
             enabled=bool(response.get("Enabled", True)),
             status=str(response.get("UserStatus", "")),
         )
+
+    def _guard(self, message: ProvisioningMessage, user: _User, deadline: float | None) -> None:
+        """Refuse to touch an existing user who belongs to a group provisioning does not manage (an
+        administrator, say): otherwise a message could take over that account, e.g. by setting its email
+        and recovering the password, or lock it out. Reads the memberships once; later steps reuse them."""
+        if user.groups is None:
+            user.groups = self._list_groups(message, deadline)
+        unmanaged = sorted(user.groups - self.target.allowlist.groups)
+        if unmanaged:
+            names = ", ".join(unmanaged)
+            raise PermanentError(
+                f"user {message.username} is in group {names}, which provisioning does not manage"
+            )
 
     def _list_groups(self, message: ProvisioningMessage, deadline: float | None) -> set[str]:
         groups: set[str] = set()
@@ -190,18 +211,28 @@ class Provisioner:
         self._ensure_groups(message, deadline)
         user = self._get_user(message, deadline)
         if user is None:
-            created = self._create(message, deadline)
+            if message.invitation == "RESEND":
+                # the invitation goes out with the creation: claimed first, so that no replay of this
+                # message resends it, whatever becomes of this attempt (the user is absent, so no earlier
+                # attempt of this message created it)
+                self._invitation_claim("SET invitation_request_id = :rid", None, message, request_id)
+            try:
+                created = self._create(message, deadline)
+            except PermanentError:
+                if message.invitation == "RESEND":
+                    self._drop_claim_only_record(message, request_id)
+                raise
             if created is not None:
                 changes.append("created")
                 invited = message.invitation != "SUPPRESS"
-                if message.invitation == "RESEND":
-                    # this message's invitation went out with the creation: a replay must not resend it
-                    self._invitation_claim("SET invitation_request_id = :rid", None, message, request_id)
                 user = _User(attributes=created, enabled=True, status="FORCE_CHANGE_PASSWORD", groups=set())
             else:
                 user = self._get_user(message, deadline)
                 if user is None:
                     raise PermanentError("AdminCreateUser: user exists but cannot be read")
+                self._guard(message, user, deadline)
+        else:
+            self._guard(message, user, deadline)
         if "created" not in changes:
             changed = {k: v for k, v in message.attributes.items() if user.attributes.get(k) != v}
             if changed:
@@ -255,21 +286,44 @@ class Provisioner:
                 return False
             raise
         try:
+            # not idempotent: never retried once an attempt may have reached Cognito
             self._call(
                 "AdminCreateUser",
                 message,
                 deadline,
+                idempotent=False,
                 Username=message.username,
                 MessageAction="RESEND",
                 DesiredDeliveryMediums=[self._medium(message)],
             )
-        except BaseException:
-            # give the claim back so that the retry of this message can resend
-            self._invitation_claim(
-                "REMOVE invitation_request_id", "invitation_request_id = :rid", message, request_id
-            )
+        except (PermanentError, ClientError):
+            # Cognito refused it: nothing was sent, so the retry of this message may resend
+            self._release_claim(message, request_id)
             raise
+        except TransientError as exc:
+            if not exc.maybe_done:  # throttled or the deadline came first: nothing was sent
+                self._release_claim(message, request_id)
+            raise
+        # anything else (the outcome unknown): the claim stays, at most one invitation per message
         return True
+
+    def _drop_claim_only_record(self, message: ProvisioningMessage, request_id: str) -> None:
+        """Cognito refused the creation: the item that holds nothing but this message's claim goes."""
+        try:
+            self.dynamodb.delete_item(
+                TableName=self.target.users_table,
+                Key={"user_pool_id": {"S": self.target.user_pool_id}, "username": {"S": message.username}},
+                ConditionExpression="invitation_request_id = :rid AND attribute_not_exists(created_at)",
+                ExpressionAttributeValues={":rid": {"S": request_id}},
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+    def _release_claim(self, message: ProvisioningMessage, request_id: str) -> None:
+        self._invitation_claim(
+            "REMOVE invitation_request_id", "invitation_request_id = :rid", message, request_id
+        )
 
     def _invitation_claim(
         self, update: str, condition: str | None, message: ProvisioningMessage, request_id: str
@@ -324,6 +378,7 @@ class Provisioner:
         user = self._get_user(message, deadline)
         if user is None:
             raise PermanentError(f"cannot {message.action} user {message.username!r}: no such user")
+        self._guard(message, user, deadline)
         changes: tuple[str, ...] = ()
         if user.enabled != enabled:
             operation = "AdminEnableUser" if enabled else "AdminDisableUser"
@@ -345,6 +400,7 @@ class Provisioner:
         user = self._get_user(message, deadline)
         changes: tuple[str, ...] = ()
         if user is not None:
+            self._guard(message, user, deadline)
             try:
                 self._call("AdminDeleteUser", message, deadline, Username=message.username)
                 changes = ("deleted",)
