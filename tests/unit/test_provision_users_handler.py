@@ -454,6 +454,54 @@ def test_cognito_client_has_botocore_retries_off_so_pacing_owns_every_attempt(ap
     assert client.meta.config.read_timeout == 5.0
 
 
+def test_table_and_queue_clients_end_a_call_within_the_safety_margin(app: ModuleType) -> None:
+    # Given the clients the consumer writes the record and the dead-letter queue with
+    worker = app.consumer()
+    cognito = worker.provisioner.cognito.client.meta.config
+    # Then every call ends within its share of the margin: one attempt each, short timeouts
+    for client in (worker.provisioner.dynamodb, worker.sqs):
+        config = client.meta.config
+        assert config.retries["total_max_attempts"] == 1
+        assert config.connect_timeout + config.read_timeout <= app.DATA_CALL_S
+    assert cognito.connect_timeout + cognito.read_timeout <= app.COGNITO_ATTEMPT_S
+    # and the margin covers a Cognito attempt, giving a claim back and a dead-letter send after the last check
+    assert app.SAFETY_MARGIN_S > app.COGNITO_ATTEMPT_S + 2 * app.DATA_CALL_S
+
+
+def test_record_write_past_the_deadline_is_left_to_sqs_and_finished_on_redelivery(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given the deadline passes once the user is converged in Cognito
+    worker = app.consumer()
+    worker.provisioner.clock = lambda: float("inf")
+    message = _upsert("nina", groups=["users"])
+    # When
+    first = _invoke(app, lambda_context, _record(message, "d1"))
+    # Then the record is not written and SQS retries the message
+    assert first == {"batchItemFailures": [{"itemIdentifier": "d1"}]}
+    assert get_user_record(stack.dynamodb, stack.table, stack.pool_id, "nina") is None
+    # When it is redelivered in time
+    worker.provisioner.clock = lambda: 0.0
+    recorder = _recording(app)
+    second = _invoke(app, lambda_context, _record(message, "d1", receive_count=2))
+    # Then it finishes with no Cognito write, and the record is there
+    assert second == {"batchItemFailures": []}
+    assert recorder.writes() == []
+    assert get_user_record(stack.dynamodb, stack.table, stack.pool_id, "nina") is not None
+
+
+def test_message_refused_after_the_deadline_is_left_to_sqs_not_dead_lettered_late(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given the deadline has passed when a message turns out to be invalid
+    app.consumer().clock = lambda: float("inf")
+    # When
+    result = _invoke(app, lambda_context, _record("not json", "late"))
+    # Then it is a batch item failure (not lost), and nothing was sent after the deadline
+    assert result == {"batchItemFailures": [{"itemIdentifier": "late"}]}
+    assert drain(stack.sqs, stack.dlq_url) == []
+
+
 def test_transient_failures_reach_the_dead_letter_queue_only_after_the_redrive_limit(
     aws: None, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
 ) -> None:

@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from cognito_automation.provisioning.messages import PermanentError, parse_message
-from cognito_automation.provisioning.pacing import TransientError
+from cognito_automation.provisioning.pacing import DeadlineReachedError, TransientError
 from cognito_automation.provisioning.provisioner import Outcome, Provisioner
 
 logger = logging.getLogger(__name__)
@@ -114,6 +114,9 @@ class Consumer:
             with self._user_lock(message.username):
                 outcome = self.provisioner.apply(message, deadline, request_id=_request_id(record.body))
         except PermanentError as exc:
+            if deadline is not None and self.clock() >= deadline:
+                # no time left to send it: SQS redelivers it, and the next attempt dead-letters it
+                raise DeadlineReachedError("the deadline came before the message was dead-lettered") from exc
             self.dead_letter(record, exc.reason, "permanent")
             return None
         except TransientError as exc:

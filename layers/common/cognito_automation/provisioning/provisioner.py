@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from cognito_automation.provisioning.messages import Allowlist, PermanentError, ProvisioningMessage, redact
-from cognito_automation.provisioning.pacing import PacedClient, TransientError, error_code
+from cognito_automation.provisioning.pacing import (
+    DeadlineReachedError,
+    PacedClient,
+    TransientError,
+    error_code,
+)
 from cognito_automation.users import (
     UserRecord,
     delete_user_record,
@@ -70,14 +76,27 @@ def _attributes(items: list[dict[str, str]] | None) -> dict[str, str]:
 class Provisioner:
     """Applies messages to one user pool; thread-safe as long as one user is handled by one thread."""
 
-    def __init__(self, cognito: PacedClient, dynamodb: Any, target: Target) -> None:
+    def __init__(
+        self,
+        cognito: PacedClient,
+        dynamodb: Any,
+        target: Target,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.cognito = cognito
+        self.clock = clock
         self.dynamodb = dynamodb
         self.target = target
         # groups seen to exist; the allowlist is short, so each is looked up once per process
         self._known_groups: set[str] = set()
         self._group_locks: dict[str, threading.Lock] = {}
         self._groups_lock = threading.Lock()
+
+    def _before_write(self, deadline: float | None) -> None:
+        """A table write starts only before the invocation's deadline (Cognito calls check it themselves):
+        past it, the message is left to SQS, and its redelivery converges with no Cognito write."""
+        if deadline is not None and self.clock() >= deadline:
+            raise DeadlineReachedError("the invocation's deadline came before the user record was written")
 
     # --- Cognito calls ------------------------------------------------------------------------------
     def _call(
@@ -215,6 +234,7 @@ class Provisioner:
                 # the invitation goes out with the creation: claimed first, so that no replay of this
                 # message resends it, whatever becomes of this attempt (the user is absent, so no earlier
                 # attempt of this message created it)
+                self._before_write(deadline)
                 self._invitation_claim("SET invitation_request_id = :rid", None, message, request_id)
             try:
                 created = self._create(message, deadline)
@@ -250,6 +270,7 @@ class Provisioner:
                 if invited:
                     changes.append("invitation resent")
         changes += self._converge_groups(message, user, deadline)
+        self._before_write(deadline)
         put_user_record(
             self.dynamodb,
             self.target.users_table,
@@ -274,6 +295,7 @@ class Provisioner:
     def _resend(self, message: ProvisioningMessage, deadline: float | None, request_id: str) -> bool:
         """Resend the invitation once per distinct message: the claim in the user record makes a replay
         of the same message (same request id) a no-op."""
+        self._before_write(deadline)
         try:
             self._invitation_claim(
                 "SET invitation_request_id = :rid",
@@ -387,6 +409,7 @@ class Provisioner:
             except ClientError as exc:
                 raise PermanentError(f"{operation}: {error_code(exc)}") from None
             changes = (message.action + "d",)
+        self._before_write(deadline)
         put_user_record(
             self.dynamodb,
             self.target.users_table,
@@ -407,5 +430,6 @@ class Provisioner:
             except ClientError as exc:
                 if error_code(exc) != "UserNotFoundException":
                     raise PermanentError(f"AdminDeleteUser: {error_code(exc)}") from None
+        self._before_write(deadline)
         delete_user_record(self.dynamodb, self.target.users_table, self.target.user_pool_id, message.username)
         return Outcome("delete", message.username, changes)
