@@ -21,6 +21,7 @@ from tests.unit.provisioning_support import (
     RecordingClient,
     Stack,
     build_stack,
+    client_error,
     drain,
     handler_env,
     run_sqs_loop,
@@ -315,6 +316,49 @@ def test_transient_failure_on_the_last_allowed_receive_is_dead_lettered_with_rea
     attributes = dead["MessageAttributes"]
     assert attributes["failure_kind"]["StringValue"] == "transient"
     assert "TooManyRequestsException" in attributes["failure_reason"]["StringValue"]
+
+
+class _FailingTable:
+    """A DynamoDB client whose writes fail with an error the consumer does not classify."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def update_item(self, **params: Any) -> Any:
+        raise client_error("UpdateItem", "ProvisionedThroughputExceededException", "slow down", 400)
+
+
+def test_unexpected_error_is_retried_by_sqs(app: ModuleType, stack: Stack, lambda_context: Any) -> None:
+    # Given the users table fails with an error that is neither permanent nor known to be transient
+    app.consumer().provisioner.dynamodb = _FailingTable(stack.dynamodb)
+    # When
+    result = _invoke(app, lambda_context, _record(_upsert("olga"), "u1"))
+    # Then the message is retried, not dead-lettered yet
+    assert result == {"batchItemFailures": [{"itemIdentifier": "u1"}]}
+    assert drain(stack.sqs, stack.dlq_url) == []
+
+
+def test_unexpected_error_on_the_last_allowed_receive_is_dead_lettered_with_reason(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
+) -> None:
+    # Given the redrive limit is known and the users table keeps failing
+    app = _import_app(monkeypatch, handler_env(stack, MAX_RECEIVE_COUNT="3"))
+    app.consumer().provisioner.dynamodb = _FailingTable(stack.dynamodb)
+    message = _upsert("olga") | {"temporary_password": "Secret-Temp-1!"}
+    # When the message arrives for the third time
+    result = _invoke(app, lambda_context, _record(message, "u3", receive_count=3))
+    # Then it is dead-lettered by the function, with the reason
+    assert result == {"batchItemFailures": []}
+    (dead,) = drain(stack.sqs, stack.dlq_url)
+    attributes = dead["MessageAttributes"]
+    assert attributes["failure_kind"]["StringValue"] == "transient"
+    reason = attributes["failure_reason"]["StringValue"]
+    assert reason.startswith("gave up after 3 receives: ClientError:")
+    assert "ProvisionedThroughputExceededException" in reason
+    assert "Secret-Temp-1!" not in reason
 
 
 def test_resend_invitation_is_sent_once_per_distinct_message(
