@@ -466,6 +466,89 @@ def test_resend_refused_before_it_happened_is_sent_on_the_retry(
     assert len(_resends(recorder)) == 1
 
 
+class _CaseInsensitivePool:
+    """Answers as a pool with case-insensitive usernames does (moto's pools are case-sensitive): a
+    username in any case reaches the user under the spelling it was created with."""
+
+    def __init__(self, client: Any, *spellings: str) -> None:
+        self._client = client
+        self._spellings = {name.lower(): name for name in spellings}
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+        if not callable(method):
+            return method
+
+        def call(**params: Any) -> Any:
+            if "Username" in params:
+                params["Username"] = self._spellings.get(params["Username"].lower(), params["Username"])
+            return method(**params)
+
+        return call
+
+
+def _existing(stack: Stack, username: str, attributes: dict[str, str]) -> None:
+    stack.cognito.admin_create_user(
+        UserPoolId=stack.pool_id,
+        Username=username,
+        UserAttributes=[{"Name": k, "Value": v} for k, v in attributes.items()],
+        MessageAction="SUPPRESS",
+    )
+
+
+def test_record_and_claim_are_keyed_by_the_spelling_cognito_keeps(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given "Pat" exists, and the messages spell the name "pat"
+    _existing(stack, "Pat", user_attributes("pat"))
+    paced = app.consumer().provisioner.cognito
+    paced.client = _CaseInsensitivePool(paced.client, "Pat")
+    # When an upsert that resends the invitation arrives
+    result = _invoke(app, lambda_context, _record(_upsert("pat", groups=["users"], invitation="RESEND")))
+    # Then the record (with the claim) is Pat's, as post confirmation would write it, and no "pat" item
+    assert result == {"batchItemFailures": []}
+    record = get_user_record(stack.dynamodb, stack.table, stack.pool_id, "Pat")
+    assert record is not None
+    assert "invitation_request_id" in record
+    assert get_user_record(stack.dynamodb, stack.table, stack.pool_id, "pat") is None
+
+
+def test_delete_removes_the_record_under_the_spelling_cognito_keeps(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given "Pat" exists with a record
+    _existing(stack, "Pat", user_attributes("pat"))
+    paced = app.consumer().provisioner.cognito
+    paced.client = _CaseInsensitivePool(paced.client, "Pat")
+    _invoke(app, lambda_context, _record(_upsert("Pat"), "u"))
+    assert get_user_record(stack.dynamodb, stack.table, stack.pool_id, "Pat") is not None
+    # When a delete spells it "PAT"
+    result = _invoke(app, lambda_context, _record({"action": "delete", "username": "PAT"}, "d"))
+    # Then
+    assert result == {"batchItemFailures": []}
+    assert get_user_record(stack.dynamodb, stack.table, stack.pool_id, "Pat") is None
+    assert user_state(stack.cognito, stack.pool_id, "Pat").exists is False
+
+
+def test_resend_to_an_existing_user_uses_the_users_own_channel(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given a user with an email address, and a RESEND message that names no email
+    _existing(stack, "quinn", user_attributes("quinn"))
+    recorder = _recording(app)
+    message = {
+        "action": "upsert",
+        "username": "quinn",
+        "attributes": {"name": "Quinn"},
+        "invitation": "RESEND",
+    }
+    # When
+    assert _invoke(app, lambda_context, _record(message)) == {"batchItemFailures": []}
+    # Then the invitation goes to the user's email
+    (resend,) = _resends(recorder)
+    assert resend.params["DesiredDeliveryMediums"] == ["EMAIL"]
+
+
 @pytest.mark.parametrize("name", peer_events("sqs"))
 def test_peer_sqs_events_are_dead_lettered_not_crashing(
     app: ModuleType, stack: Stack, lambda_context: Any, name: str

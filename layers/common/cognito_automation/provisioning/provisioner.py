@@ -59,6 +59,9 @@ class Outcome:
 
 @dataclass
 class _User:
+    # the spelling Cognito keeps (the pool is case-insensitive): the key of the record and the claim,
+    # as the post confirmation trigger writes it
+    username: str
     attributes: dict[str, str]
     enabled: bool
     status: str
@@ -127,6 +130,7 @@ class Provisioner:
                 return None
             raise PermanentError(f"AdminGetUser: {error_code(exc)}") from None
         return _User(
+            username=str(response.get("Username") or message.username),
             attributes=_attributes(response.get("UserAttributes")),
             enabled=bool(response.get("Enabled", True)),
             status=str(response.get("UserStatus", "")),
@@ -168,7 +172,7 @@ class Provisioner:
             return self._delete(message, deadline)
         return self._set_enabled(message, deadline, enabled=message.action == "enable")
 
-    def _create(self, message: ProvisioningMessage, deadline: float | None) -> dict[str, str] | None:
+    def _create(self, message: ProvisioningMessage, deadline: float | None) -> _User | None:
         params: dict[str, Any] = {
             "Username": message.username,
             "UserAttributes": _attribute_list(message.attributes),
@@ -178,20 +182,28 @@ class Provisioner:
         if message.invitation == "SUPPRESS":
             params["MessageAction"] = "SUPPRESS"
         else:
-            params["DesiredDeliveryMediums"] = [self._medium(message)]
+            params["DesiredDeliveryMediums"] = [self._medium(message, message.attributes)]
         try:
             response = self._call("AdminCreateUser", message, deadline, **params)
         except ClientError as exc:
             if error_code(exc) == "UsernameExistsException":
                 return None  # created meanwhile (or by an attempt that timed out): converge it instead
             raise PermanentError(f"AdminCreateUser: {error_code(exc)}") from None
-        return _attributes(response.get("User", {}).get("Attributes"))
+        created = response.get("User", {})
+        return _User(
+            username=str(created.get("Username") or message.username),
+            attributes=_attributes(created.get("Attributes")),
+            enabled=True,
+            status="FORCE_CHANGE_PASSWORD",
+            groups=set(),
+        )
 
     @staticmethod
-    def _medium(message: ProvisioningMessage) -> str:
+    def _medium(message: ProvisioningMessage, attributes: Mapping[str, str]) -> str:
+        """The channel the message names, else email when the user (`attributes`) has an address."""
         if message.invitation in ("EMAIL", "SMS"):
             return message.invitation
-        return "EMAIL" if "email" in message.attributes else "SMS"
+        return "EMAIL" if attributes.get("email") else "SMS"
 
     def _ensure_groups(self, message: ProvisioningMessage, deadline: float | None) -> None:
         """Every group to join exists (or is created, when allowed) before the user is touched, so that a
@@ -235,17 +247,18 @@ class Provisioner:
                 # message resends it, whatever becomes of this attempt (the user is absent, so no earlier
                 # attempt of this message created it)
                 self._before_write(deadline)
-                self._invitation_claim("SET invitation_request_id = :rid", None, message, request_id)
+                # (Cognito keeps the spelling a user is created with)
+                self._invitation_claim("SET invitation_request_id = :rid", None, message.username, request_id)
             try:
                 created = self._create(message, deadline)
             except PermanentError:
                 if message.invitation == "RESEND":
-                    self._drop_claim_only_record(message, request_id)
+                    self._drop_claim_only_record(message.username, request_id)
                 raise
             if created is not None:
                 changes.append("created")
                 invited = message.invitation != "SUPPRESS"
-                user = _User(attributes=created, enabled=True, status="FORCE_CHANGE_PASSWORD", groups=set())
+                user = created
             else:
                 user = self._get_user(message, deadline)
                 if user is None:
@@ -266,7 +279,7 @@ class Provisioner:
                 user.attributes.update(changed)
                 changes.append("attributes:" + ",".join(sorted(changed)))
             if message.invitation == "RESEND" and user.status == "FORCE_CHANGE_PASSWORD":
-                invited = self._resend(message, deadline, request_id)
+                invited = self._resend(message, user, deadline, request_id)
                 if invited:
                     changes.append("invitation resent")
         changes += self._converge_groups(message, user, deadline)
@@ -276,7 +289,7 @@ class Provisioner:
             self.target.users_table,
             UserRecord.from_cognito(
                 self.target.user_pool_id,
-                message.username,
+                user.username,
                 "provisioning",
                 user.attributes,
                 groups=message.groups,
@@ -287,12 +300,14 @@ class Provisioner:
             self.dynamodb,
             self.target.users_table,
             self.target.user_pool_id,
-            message.username,
+            user.username,
             message.remove_groups,
         )
-        return Outcome("upsert", message.username, tuple(changes), invited)
+        return Outcome("upsert", user.username, tuple(changes), invited)
 
-    def _resend(self, message: ProvisioningMessage, deadline: float | None, request_id: str) -> bool:
+    def _resend(
+        self, message: ProvisioningMessage, user: _User, deadline: float | None, request_id: str
+    ) -> bool:
         """Resend the invitation once per distinct message: the claim in the user record makes a replay
         of the same message (same request id) a no-op."""
         self._before_write(deadline)
@@ -300,7 +315,7 @@ class Provisioner:
             self._invitation_claim(
                 "SET invitation_request_id = :rid",
                 "attribute_not_exists(invitation_request_id) OR invitation_request_id <> :rid",
-                message,
+                user.username,
                 request_id,
             )
         except ClientError as exc:
@@ -316,25 +331,26 @@ class Provisioner:
                 idempotent=False,
                 Username=message.username,
                 MessageAction="RESEND",
-                DesiredDeliveryMediums=[self._medium(message)],
+                # the user's own channel: the message may not name the email or phone number
+                DesiredDeliveryMediums=[self._medium(message, user.attributes)],
             )
         except (PermanentError, ClientError):
             # Cognito refused it: nothing was sent, so the retry of this message may resend
-            self._release_claim(message, request_id)
+            self._release_claim(user.username, request_id)
             raise
         except TransientError as exc:
             if not exc.maybe_done:  # throttled or the deadline came first: nothing was sent
-                self._release_claim(message, request_id)
+                self._release_claim(user.username, request_id)
             raise
         # anything else (the outcome unknown): the claim stays, at most one invitation per message
         return True
 
-    def _drop_claim_only_record(self, message: ProvisioningMessage, request_id: str) -> None:
+    def _drop_claim_only_record(self, username: str, request_id: str) -> None:
         """Cognito refused the creation: the item that holds nothing but this message's claim goes."""
         try:
             self.dynamodb.delete_item(
                 TableName=self.target.users_table,
-                Key={"user_pool_id": {"S": self.target.user_pool_id}, "username": {"S": message.username}},
+                Key={"user_pool_id": {"S": self.target.user_pool_id}, "username": {"S": username}},
                 ConditionExpression="invitation_request_id = :rid AND attribute_not_exists(created_at)",
                 ExpressionAttributeValues={":rid": {"S": request_id}},
             )
@@ -342,17 +358,15 @@ class Provisioner:
             if error_code(exc) != "ConditionalCheckFailedException":
                 raise
 
-    def _release_claim(self, message: ProvisioningMessage, request_id: str) -> None:
+    def _release_claim(self, username: str, request_id: str) -> None:
         self._invitation_claim(
-            "REMOVE invitation_request_id", "invitation_request_id = :rid", message, request_id
+            "REMOVE invitation_request_id", "invitation_request_id = :rid", username, request_id
         )
 
-    def _invitation_claim(
-        self, update: str, condition: str | None, message: ProvisioningMessage, request_id: str
-    ) -> None:
+    def _invitation_claim(self, update: str, condition: str | None, username: str, request_id: str) -> None:
         params: dict[str, Any] = {
             "TableName": self.target.users_table,
-            "Key": {"user_pool_id": {"S": self.target.user_pool_id}, "username": {"S": message.username}},
+            "Key": {"user_pool_id": {"S": self.target.user_pool_id}, "username": {"S": username}},
             "UpdateExpression": update,
         }
         if condition is not None:
@@ -414,22 +428,26 @@ class Provisioner:
             self.dynamodb,
             self.target.users_table,
             UserRecord.from_cognito(
-                self.target.user_pool_id, message.username, "provisioning", user.attributes, enabled=enabled
+                self.target.user_pool_id, user.username, "provisioning", user.attributes, enabled=enabled
             ),
         )
-        return Outcome(message.action, message.username, changes)
+        return Outcome(message.action, user.username, changes)
 
     def _delete(self, message: ProvisioningMessage, deadline: float | None) -> Outcome:
         user = self._get_user(message, deadline)
         changes: tuple[str, ...] = ()
+        username = message.username if user is None else user.username
         if user is not None:
             self._guard(message, user, deadline)
+        # the record goes first, under the spelling Cognito keeps: once the user is gone that spelling
+        # is unknown, and a retry that finds the user still there deletes the record again
+        self._before_write(deadline)
+        delete_user_record(self.dynamodb, self.target.users_table, self.target.user_pool_id, username)
+        if user is not None:
             try:
                 self._call("AdminDeleteUser", message, deadline, Username=message.username)
                 changes = ("deleted",)
             except ClientError as exc:
                 if error_code(exc) != "UserNotFoundException":
                     raise PermanentError(f"AdminDeleteUser: {error_code(exc)}") from None
-        self._before_write(deadline)
-        delete_user_record(self.dynamodb, self.target.users_table, self.target.user_pool_id, message.username)
-        return Outcome("delete", message.username, changes)
+        return Outcome("delete", username, changes)
