@@ -98,7 +98,7 @@ def test_upsert_event_creates_users_with_attributes_groups_and_records(
     assert record["user_attributes"]["M"]["email"] == {"S": "alice@example.com"}
 
 
-def test_replayed_upsert_makes_no_write_and_sends_no_second_invitation(
+def test_replayed_upsert_makes_no_cognito_write_and_sends_no_second_invitation(
     app: ModuleType, stack: Stack, lambda_context: Any
 ) -> None:
     # Given a user created with an email invitation

@@ -1,6 +1,6 @@
 """Converging one Cognito user (and the user record) to a provisioning message.
 
-Every step reads before it writes, so a replayed message makes no write call and never sends a second
+Every step reads before it writes, so a replayed message makes no Cognito write and never sends a second
 invitation: the user is created only when absent, only changed attributes are updated, only missing
 memberships are added. A create that timed out but happened is detected on the retry (the user exists)
 and converged like any existing user.
