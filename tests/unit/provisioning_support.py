@@ -138,6 +138,7 @@ class RecordingClient:
         server_errors: float = 0.0,
         timeouts_before: float = 0.0,
         timeouts_after: float = 0.0,
+        resend_timeouts_after: float = 0.0,
         always_fail: Callable[[str], bool] | None = None,
     ) -> None:
         self._client = client
@@ -147,6 +148,8 @@ class RecordingClient:
         self.server_errors = server_errors
         self.timeouts_before = timeouts_before
         self.timeouts_after = timeouts_after
+        # resends are few: their own (higher) rate of lost answers makes sure the scenario meets one
+        self.resend_timeouts_after = resend_timeouts_after
         self.always_fail = always_fail
         self.calls: list[Call] = []
         self.exceptions = client.exceptions
@@ -191,7 +194,8 @@ class RecordingClient:
             except ClientError as exc:
                 self._record(operation, params, str(exc.response["Error"]["Code"]))
                 raise
-            if roll < self.timeouts_after:
+            resend = operation == "AdminCreateUser" and params.get("MessageAction") == "RESEND"
+            if roll < self.timeouts_after or (resend and self._roll() < self.resend_timeouts_after):
                 self._record(operation, params, "timeout-after")
                 raise ReadTimeoutError(endpoint_url="https://cognito-idp.us-east-1.amazonaws.com/")
             self._record(operation, params, "ok")

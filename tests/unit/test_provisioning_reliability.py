@@ -219,6 +219,7 @@ def _scenario(app: Any, stack: Stack, rng: random.Random) -> Outcome:
         server_errors=0.02,
         timeouts_before=0.01,
         timeouts_after=0.01,
+        resend_timeouts_after=0.3,
     )
     # pacing scaled up (moto has no quota) and short backoffs: the faults, not the clock, are under test
     paced = PacedClient(
@@ -301,6 +302,12 @@ def test_scenario_has_thousands_of_messages_and_exercised_every_fault(outcome: O
     assert outcomes["InternalErrorException"] > 0
     assert outcomes["timeout-before"] > 0
     assert outcomes["timeout-after"] > 0
+    lost_resends = [
+        c
+        for c in outcome.cognito_calls.calls
+        if c.params.get("MessageAction") == "RESEND" and c.outcome == "timeout-after"
+    ]
+    assert lost_resends, "some resends went out but their answer was lost"
     # some messages failed every attempt of an invocation and were retried by SQS
     assert outcome.loop.reported_failures > 0
 
