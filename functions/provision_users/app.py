@@ -28,8 +28,15 @@ from cognito_automation.provisioning.provisioner import Provisioner, Target
 
 # Threads per batch: a batch holds at most 10 messages, and pacing, not threads, bounds the call rate.
 WORKERS = 10
-# Time kept back from the invocation's timeout: messages still waiting then are left to SQS.
-SAFETY_MARGIN_S = 5.0
+# Worst durations of the calls a message can make after its last deadline check: every Cognito attempt
+# and every table write checks the deadline first, so at most one Cognito attempt (connect + read
+# timeout, no botocore retry), then a table write (giving an invitation claim back), then the send to
+# the dead-letter queue can still run past it.
+COGNITO_ATTEMPT_S = 2.0 + 5.0
+DATA_CALL_S = 1.0 + 2.0  # DynamoDB and SQS: connect + read timeout, one attempt
+# Time kept back from the invocation's timeout: messages not done by then are left to SQS (reported as
+# batch item failures), and the ones under way still finish before the timeout.
+SAFETY_MARGIN_S = COGNITO_ATTEMPT_S + 2 * DATA_CALL_S + 2.0
 
 
 @dataclass(frozen=True)
@@ -77,12 +84,12 @@ def consumer() -> Consumer:
         allowlist=Allowlist(SETTINGS.allowed_groups, SETTINGS.allowed_attributes),
         create_missing_groups=SETTINGS.create_missing_groups,
     )
-    provisioner = Provisioner(
-        PacedClient(cognito, instances=SETTINGS.max_concurrency), aws.client("dynamodb"), target
-    )
-    return Consumer(
-        provisioner, aws.client("sqs"), SETTINGS.dead_letter_queue_url, SETTINGS.max_receive_count
-    )
+    # DynamoDB and SQS: short timeouts and a single attempt, so that a call started before the deadline
+    # ends within DATA_CALL_S; a failure is transient and SQS retries the message
+    dynamodb = aws.client("dynamodb", connect_timeout=1.0, read_timeout=2.0, max_attempts=0)
+    sqs = aws.client("sqs", connect_timeout=1.0, read_timeout=2.0, max_attempts=0)
+    provisioner = Provisioner(PacedClient(cognito, instances=SETTINGS.max_concurrency), dynamodb, target)
+    return Consumer(provisioner, sqs, SETTINGS.dead_letter_queue_url, SETTINGS.max_receive_count)
 
 
 @logger.inject_lambda_context(clear_state=True)

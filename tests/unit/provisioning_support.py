@@ -134,6 +134,7 @@ class RecordingClient:
         server_errors: float = 0.0,
         timeouts_before: float = 0.0,
         timeouts_after: float = 0.0,
+        resend_timeouts_after: float = 0.0,
         always_fail: Callable[[str], bool] | None = None,
     ) -> None:
         self._client = client
@@ -143,6 +144,8 @@ class RecordingClient:
         self.server_errors = server_errors
         self.timeouts_before = timeouts_before
         self.timeouts_after = timeouts_after
+        # resends are few: their own (higher) rate of lost answers makes sure the scenario meets one
+        self.resend_timeouts_after = resend_timeouts_after
         self.always_fail = always_fail
         self.calls: list[Call] = []
         self.exceptions = client.exceptions
@@ -180,17 +183,28 @@ class RecordingClient:
                 raise ReadTimeoutError(endpoint_url="https://cognito-idp.us-east-1.amazonaws.com/")
             roll -= self.timeouts_before
             try:
-                response = method(**params)
+                if operation == "AdminCreateUser" and params.get("MessageAction") == "RESEND":
+                    response = self._resend(params)
+                else:
+                    response = method(**params)
             except ClientError as exc:
                 self._record(operation, params, str(exc.response["Error"]["Code"]))
                 raise
-            if roll < self.timeouts_after:
+            resend = operation == "AdminCreateUser" and params.get("MessageAction") == "RESEND"
+            if roll < self.timeouts_after or (resend and self._roll() < self.resend_timeouts_after):
                 self._record(operation, params, "timeout-after")
                 raise ReadTimeoutError(endpoint_url="https://cognito-idp.us-east-1.amazonaws.com/")
             self._record(operation, params, "ok")
             return response
 
         return call
+
+    def _resend(self, params: dict[str, Any]) -> Any:
+        """Cognito resends the invitation and leaves the user as it is; moto instead replaces the user
+        (attributes and groups lost), so a resend is answered here from the user as it stands."""
+        user = self._client.admin_get_user(UserPoolId=params["UserPoolId"], Username=params["Username"])
+        attributes = user.get("UserAttributes", [])
+        return {"User": {"Username": user["Username"], "Attributes": attributes, "Enabled": user["Enabled"]}}
 
     def succeeded(self, operation: str) -> list[Call]:
         """Calls that took effect (including those whose answer was lost)."""

@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from botocore.exceptions import ReadTimeoutError
 
 from cognito_automation import aws
 from cognito_automation.config import ConfigError
@@ -20,6 +21,7 @@ from tests.unit.provisioning_support import (
     RecordingClient,
     Stack,
     build_stack,
+    client_error,
     drain,
     handler_env,
     run_sqs_loop,
@@ -96,7 +98,7 @@ def test_upsert_event_creates_users_with_attributes_groups_and_records(
     assert record["user_attributes"]["M"]["email"] == {"S": "alice@example.com"}
 
 
-def test_replayed_upsert_makes_no_write_and_sends_no_second_invitation(
+def test_replayed_upsert_makes_no_cognito_write_and_sends_no_second_invitation(
     app: ModuleType, stack: Stack, lambda_context: Any
 ) -> None:
     # Given a user created with an email invitation
@@ -197,6 +199,55 @@ def test_forbidden_group_is_never_joined_nor_created(
     assert user_state(stack.cognito, stack.pool_id, "mallory").exists is False
 
 
+def _admin(stack: Stack, username: str, *, enabled: bool = True) -> None:
+    stack.cognito.admin_create_user(
+        UserPoolId=stack.pool_id,
+        Username=username,
+        UserAttributes=[{"Name": "email", "Value": f"{username}@corp.example"}],
+        MessageAction="SUPPRESS",
+    )
+    stack.cognito.admin_add_user_to_group(UserPoolId=stack.pool_id, Username=username, GroupName="admins")
+    if not enabled:
+        stack.cognito.admin_disable_user(UserPoolId=stack.pool_id, Username=username)
+
+
+@pytest.mark.parametrize(
+    ("message", "enabled"),
+    [
+        (
+            _upsert("root", groups=["users"])
+            | {"attributes": {"email": "attacker@evil.example", "email_verified": "true"}},
+            True,
+        ),
+        ({"action": "disable", "username": "root"}, True),
+        ({"action": "enable", "username": "root"}, False),
+        ({"action": "delete", "username": "root"}, True),
+    ],
+    ids=["upsert", "disable", "enable", "delete"],
+)
+def test_user_in_a_group_provisioning_does_not_manage_is_never_touched(
+    app: ModuleType, stack: Stack, lambda_context: Any, message: dict[str, Any], enabled: bool
+) -> None:
+    # Given an administrator (a member of "admins", which is not on the allowlist)
+    _admin(stack, "root", enabled=enabled)
+    before = user_state(stack.cognito, stack.pool_id, "root")
+    recorder = _recording(app)
+    # When a message names that user
+    result = _invoke(app, lambda_context, _record(message))
+    # Then it is dead-lettered as permanent with the reason, and nothing was written
+    assert result == {"batchItemFailures": []}
+    (dead,) = drain(stack.sqs, stack.dlq_url)
+    attributes = dead["MessageAttributes"]
+    assert attributes["failure_kind"]["StringValue"] == "permanent"
+    assert (
+        attributes["failure_reason"]["StringValue"]
+        == "user root is in group admins, which provisioning does not manage"
+    )
+    assert recorder.writes() == []
+    assert user_state(stack.cognito, stack.pool_id, "root") == before
+    assert get_user_record(stack.dynamodb, stack.table, stack.pool_id, "root") is None
+
+
 def test_allowlisted_group_that_does_not_exist_is_dead_lettered_when_creation_is_off(
     stack: Stack, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
 ) -> None:
@@ -267,6 +318,49 @@ def test_transient_failure_on_the_last_allowed_receive_is_dead_lettered_with_rea
     assert "TooManyRequestsException" in attributes["failure_reason"]["StringValue"]
 
 
+class _FailingTable:
+    """A DynamoDB client whose writes fail with an error the consumer does not classify."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def update_item(self, **params: Any) -> Any:
+        raise client_error("UpdateItem", "ProvisionedThroughputExceededException", "slow down", 400)
+
+
+def test_unexpected_error_is_retried_by_sqs(app: ModuleType, stack: Stack, lambda_context: Any) -> None:
+    # Given the users table fails with an error that is neither permanent nor known to be transient
+    app.consumer().provisioner.dynamodb = _FailingTable(stack.dynamodb)
+    # When
+    result = _invoke(app, lambda_context, _record(_upsert("olga"), "u1"))
+    # Then the message is retried, not dead-lettered yet
+    assert result == {"batchItemFailures": [{"itemIdentifier": "u1"}]}
+    assert drain(stack.sqs, stack.dlq_url) == []
+
+
+def test_unexpected_error_on_the_last_allowed_receive_is_dead_lettered_with_reason(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
+) -> None:
+    # Given the redrive limit is known and the users table keeps failing
+    app = _import_app(monkeypatch, handler_env(stack, MAX_RECEIVE_COUNT="3"))
+    app.consumer().provisioner.dynamodb = _FailingTable(stack.dynamodb)
+    message = _upsert("olga") | {"temporary_password": "Secret-Temp-1!"}
+    # When the message arrives for the third time
+    result = _invoke(app, lambda_context, _record(message, "u3", receive_count=3))
+    # Then it is dead-lettered by the function, with the reason
+    assert result == {"batchItemFailures": []}
+    (dead,) = drain(stack.sqs, stack.dlq_url)
+    attributes = dead["MessageAttributes"]
+    assert attributes["failure_kind"]["StringValue"] == "transient"
+    reason = attributes["failure_reason"]["StringValue"]
+    assert reason.startswith("gave up after 3 receives: ClientError:")
+    assert "ProvisionedThroughputExceededException" in reason
+    assert "Secret-Temp-1!" not in reason
+
+
 def test_resend_invitation_is_sent_once_per_distinct_message(
     app: ModuleType, stack: Stack, lambda_context: Any
 ) -> None:
@@ -294,6 +388,165 @@ def test_resend_message_that_created_the_user_does_not_resend_on_replay(
     creates = recorder.succeeded("AdminCreateUser")
     assert [c.params.get("MessageAction") for c in creates] == [None]
     assert creates[0].params["DesiredDeliveryMediums"] == ["EMAIL"]
+
+
+class _LosesAnswer:
+    """Passes calls through; the first `times` AdminCreateUser calls that match happen, but their answer
+    is lost (a read timeout)."""
+
+    def __init__(self, client: Any, resend: bool, times: int = 1) -> None:
+        self._client = client
+        self._resend = resend
+        self._times = times
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def admin_create_user(self, **params: Any) -> Any:
+        response = self._client.admin_create_user(**params)
+        if self._times and (params.get("MessageAction") == "RESEND") == self._resend:
+            self._times -= 1
+            raise ReadTimeoutError(endpoint_url="https://cognito-idp.us-east-1.amazonaws.com/")
+        return response
+
+
+def _resends(recorder: RecordingClient) -> list[Any]:
+    return [c for c in recorder.succeeded("AdminCreateUser") if c.params.get("MessageAction") == "RESEND"]
+
+
+def test_resend_whose_answer_is_lost_is_neither_retried_nor_resent_on_redelivery(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given a user who has not signed in yet, and a resend that happens but whose answer is lost
+    _invoke(app, lambda_context, _record(_upsert("kim")))
+    recorder = _recording(app)
+    paced = app.consumer().provisioner.cognito
+    paced.client = _LosesAnswer(paced.client, resend=True)
+    message = _upsert("kim", invitation="RESEND")
+    # When the message is delivered, fails, and is delivered again
+    first = _invoke(app, lambda_context, _record(message, "r1"))
+    second = _invoke(app, lambda_context, _record(message, "r1", receive_count=2))
+    # Then one invitation went out in all, and the message finished on the redelivery
+    assert first == {"batchItemFailures": [{"itemIdentifier": "r1"}]}
+    assert second == {"batchItemFailures": []}
+    assert len(_resends(recorder)) == 1
+
+
+def test_resend_message_whose_creation_answer_is_lost_sends_one_invitation(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given a RESEND message that creates the user, and the creation's answer is lost once
+    recorder = _recording(app)
+    paced = app.consumer().provisioner.cognito
+    paced.client = _LosesAnswer(paced.client, resend=False)
+    # When it is delivered
+    result = _invoke(app, lambda_context, _record(_upsert("lee", invitation="RESEND"), "c1"))
+    # Then the creation's invitation is the only one
+    assert result == {"batchItemFailures": []}
+    assert _resends(recorder) == []
+    assert user_state(stack.cognito, stack.pool_id, "lee").exists
+
+
+def test_resend_refused_before_it_happened_is_sent_on_the_retry(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given a user who has not signed in yet, and Cognito throttling every resend of the first delivery
+    _invoke(app, lambda_context, _record(_upsert("max")))
+    recorder = _recording(app, always_fail=lambda operation: operation == "AdminCreateUser")
+    app.consumer().provisioner.cognito.max_attempts = 2
+    message = _upsert("max", invitation="RESEND")
+    assert _invoke(app, lambda_context, _record(message, "t1")) == {
+        "batchItemFailures": [{"itemIdentifier": "t1"}]
+    }
+    # When it is delivered again and Cognito answers
+    recorder.always_fail = None
+    result = _invoke(app, lambda_context, _record(message, "t1", receive_count=2))
+    # Then the invitation is resent (the claim was given back)
+    assert result == {"batchItemFailures": []}
+    assert len(_resends(recorder)) == 1
+
+
+class _CaseInsensitivePool:
+    """Answers as a pool with case-insensitive usernames does (moto's pools are case-sensitive): a
+    username in any case reaches the user under the spelling it was created with."""
+
+    def __init__(self, client: Any, *spellings: str) -> None:
+        self._client = client
+        self._spellings = {name.lower(): name for name in spellings}
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+        if not callable(method):
+            return method
+
+        def call(**params: Any) -> Any:
+            if "Username" in params:
+                params["Username"] = self._spellings.get(params["Username"].lower(), params["Username"])
+            return method(**params)
+
+        return call
+
+
+def _existing(stack: Stack, username: str, attributes: dict[str, str]) -> None:
+    stack.cognito.admin_create_user(
+        UserPoolId=stack.pool_id,
+        Username=username,
+        UserAttributes=[{"Name": k, "Value": v} for k, v in attributes.items()],
+        MessageAction="SUPPRESS",
+    )
+
+
+def test_record_and_claim_are_keyed_by_the_spelling_cognito_keeps(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given "Pat" exists, and the messages spell the name "pat"
+    _existing(stack, "Pat", user_attributes("pat"))
+    paced = app.consumer().provisioner.cognito
+    paced.client = _CaseInsensitivePool(paced.client, "Pat")
+    # When an upsert that resends the invitation arrives
+    result = _invoke(app, lambda_context, _record(_upsert("pat", groups=["users"], invitation="RESEND")))
+    # Then the record (with the claim) is Pat's, as post confirmation would write it, and no "pat" item
+    assert result == {"batchItemFailures": []}
+    record = get_user_record(stack.dynamodb, stack.table, stack.pool_id, "Pat")
+    assert record is not None
+    assert "invitation_request_id" in record
+    assert get_user_record(stack.dynamodb, stack.table, stack.pool_id, "pat") is None
+
+
+def test_delete_removes_the_record_under_the_spelling_cognito_keeps(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given "Pat" exists with a record
+    _existing(stack, "Pat", user_attributes("pat"))
+    paced = app.consumer().provisioner.cognito
+    paced.client = _CaseInsensitivePool(paced.client, "Pat")
+    _invoke(app, lambda_context, _record(_upsert("Pat"), "u"))
+    assert get_user_record(stack.dynamodb, stack.table, stack.pool_id, "Pat") is not None
+    # When a delete spells it "PAT"
+    result = _invoke(app, lambda_context, _record({"action": "delete", "username": "PAT"}, "d"))
+    # Then
+    assert result == {"batchItemFailures": []}
+    assert get_user_record(stack.dynamodb, stack.table, stack.pool_id, "Pat") is None
+    assert user_state(stack.cognito, stack.pool_id, "Pat").exists is False
+
+
+def test_resend_to_an_existing_user_uses_the_users_own_channel(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given a user with an email address, and a RESEND message that names no email
+    _existing(stack, "quinn", user_attributes("quinn"))
+    recorder = _recording(app)
+    message = {
+        "action": "upsert",
+        "username": "quinn",
+        "attributes": {"name": "Quinn"},
+        "invitation": "RESEND",
+    }
+    # When
+    assert _invoke(app, lambda_context, _record(message)) == {"batchItemFailures": []}
+    # Then the invitation goes to the user's email
+    (resend,) = _resends(recorder)
+    assert resend.params["DesiredDeliveryMediums"] == ["EMAIL"]
 
 
 @pytest.mark.parametrize("name", peer_events("sqs"))
@@ -326,6 +579,54 @@ def test_cognito_client_has_botocore_retries_off_so_pacing_owns_every_attempt(ap
     client = app.consumer().provisioner.cognito.client
     assert client.meta.config.retries["total_max_attempts"] == 1
     assert client.meta.config.read_timeout == 5.0
+
+
+def test_table_and_queue_clients_end_a_call_within_the_safety_margin(app: ModuleType) -> None:
+    # Given the clients the consumer writes the record and the dead-letter queue with
+    worker = app.consumer()
+    cognito = worker.provisioner.cognito.client.meta.config
+    # Then every call ends within its share of the margin: one attempt each, short timeouts
+    for client in (worker.provisioner.dynamodb, worker.sqs):
+        config = client.meta.config
+        assert config.retries["total_max_attempts"] == 1
+        assert config.connect_timeout + config.read_timeout <= app.DATA_CALL_S
+    assert cognito.connect_timeout + cognito.read_timeout <= app.COGNITO_ATTEMPT_S
+    # and the margin covers a Cognito attempt, giving a claim back and a dead-letter send after the last check
+    assert app.SAFETY_MARGIN_S > app.COGNITO_ATTEMPT_S + 2 * app.DATA_CALL_S
+
+
+def test_record_write_past_the_deadline_is_left_to_sqs_and_finished_on_redelivery(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given the deadline passes once the user is converged in Cognito
+    worker = app.consumer()
+    worker.provisioner.clock = lambda: float("inf")
+    message = _upsert("nina", groups=["users"])
+    # When
+    first = _invoke(app, lambda_context, _record(message, "d1"))
+    # Then the record is not written and SQS retries the message
+    assert first == {"batchItemFailures": [{"itemIdentifier": "d1"}]}
+    assert get_user_record(stack.dynamodb, stack.table, stack.pool_id, "nina") is None
+    # When it is redelivered in time
+    worker.provisioner.clock = lambda: 0.0
+    recorder = _recording(app)
+    second = _invoke(app, lambda_context, _record(message, "d1", receive_count=2))
+    # Then it finishes with no Cognito write, and the record is there
+    assert second == {"batchItemFailures": []}
+    assert recorder.writes() == []
+    assert get_user_record(stack.dynamodb, stack.table, stack.pool_id, "nina") is not None
+
+
+def test_message_refused_after_the_deadline_is_left_to_sqs_not_dead_lettered_late(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given the deadline has passed when a message turns out to be invalid
+    app.consumer().clock = lambda: float("inf")
+    # When
+    result = _invoke(app, lambda_context, _record("not json", "late"))
+    # Then it is a batch item failure (not lost), and nothing was sent after the deadline
+    assert result == {"batchItemFailures": [{"itemIdentifier": "late"}]}
+    assert drain(stack.sqs, stack.dlq_url) == []
 
 
 def test_transient_failures_reach_the_dead_letter_queue_only_after_the_redrive_limit(

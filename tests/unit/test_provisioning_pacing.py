@@ -200,3 +200,41 @@ def test_rate_never_drops_below_a_tenth_of_the_share() -> None:
     for _ in range(50):
         bucket.pause(0.0)
     assert bucket.rate == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [ReadTimeoutError(endpoint_url="https://cognito-idp"), server_error("AdminAddUserToGroup")],
+    ids=["read-timeout", "5xx"],
+)
+def test_call_that_is_not_idempotent_is_not_retried_after_it_may_have_happened(error: Exception) -> None:
+    # Given the first attempt's answer is lost (it may have taken effect)
+    clock = FakeClock()
+    cognito = ScriptedCognito(clock, error)
+    paced = _paced(clock, cognito)
+    # When the call is not idempotent
+    with pytest.raises(TransientError) as raised:
+        paced.call("AdminAddUserToGroup", idempotent=False, GroupName="users")
+    # Then it was attempted once, and the caller learns it may have happened
+    assert len(cognito.call_times) == 1
+    assert raised.value.maybe_done is True
+
+
+def test_call_that_is_not_idempotent_is_retried_after_throttling() -> None:
+    # Given a throttling answer (the call was refused before it did anything)
+    clock = FakeClock()
+    cognito = ScriptedCognito(clock, throttling_error("AdminAddUserToGroup"))
+    paced = _paced(clock, cognito)
+    # When
+    paced.call("AdminAddUserToGroup", idempotent=False, GroupName="users")
+    # Then
+    assert len(cognito.call_times) == 2
+
+
+def test_throttled_out_call_reports_that_it_did_not_happen() -> None:
+    clock = FakeClock()
+    cognito = ScriptedCognito(clock, *(throttling_error("AdminAddUserToGroup") for _ in range(3)))
+    paced = _paced(clock, cognito, max_attempts=3)
+    with pytest.raises(TransientError) as raised:
+        paced.call("AdminAddUserToGroup", idempotent=False, GroupName="users")
+    assert raised.value.maybe_done is False

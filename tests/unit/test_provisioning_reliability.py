@@ -50,6 +50,7 @@ EXISTING_TO_UPDATE = 150
 TO_DISABLE = 100
 TO_ENABLE = 60
 TO_DELETE = 100
+TO_RESEND = 60
 WAVE = 40
 
 
@@ -158,7 +159,7 @@ def _messages(stack: Stack, rng: random.Random) -> Messages:
             "username": username,
             "attributes": attributes,
             "groups": groups,
-            "invitation": rng.choice(["SUPPRESS", "EMAIL"]),
+            "invitation": rng.choice(["SUPPRESS", "EMAIL", "RESEND"]),
         }
         if i % 2 == 0:
             passwords.append(_password(rng))
@@ -190,6 +191,14 @@ def _messages(stack: Stack, rng: random.Random) -> Messages:
         bodies.append(json.dumps({"action": "delete", "username": username}))
         expected[username] = Expected(False)
 
+    for i in range(TO_RESEND):
+        # created without an invitation and not signed in yet: a RESEND message sends one
+        username = f"resend{i:05d}"
+        existing(username, ("users",))
+        message = {"action": "upsert", "username": username, "attributes": user_attributes(username)}
+        bodies.append(json.dumps(message | {"groups": ["users"], "invitation": "RESEND"}))
+        expected[username] = Expected(True, True, user_attributes(username), {"users"})
+
     # duplicates of a tenth of the valid messages (SQS delivers at least once; producers repeat too)
     bodies += rng.sample(bodies, len(bodies) // 10)
 
@@ -210,6 +219,7 @@ def _scenario(app: Any, stack: Stack, rng: random.Random) -> Outcome:
         server_errors=0.02,
         timeouts_before=0.01,
         timeouts_after=0.01,
+        resend_timeouts_after=0.3,
     )
     # pacing scaled up (moto has no quota) and short backoffs: the faults, not the clock, are under test
     paced = PacedClient(
@@ -292,6 +302,12 @@ def test_scenario_has_thousands_of_messages_and_exercised_every_fault(outcome: O
     assert outcomes["InternalErrorException"] > 0
     assert outcomes["timeout-before"] > 0
     assert outcomes["timeout-after"] > 0
+    lost_resends = [
+        c
+        for c in outcome.cognito_calls.calls
+        if c.params.get("MessageAction") == "RESEND" and c.outcome == "timeout-after"
+    ]
+    assert lost_resends, "some resends went out but their answer was lost"
     # some messages failed every attempt of an invocation and were retried by SQS
     assert outcome.loop.reported_failures > 0
 
@@ -350,6 +366,8 @@ def test_no_user_gets_a_second_invitation(outcome: Outcome) -> None:
     )
     assert invitations, "the scenario sends invitations"
     assert max(invitations.values()) == 1
+    resent = [name for name, n in invitations.items() if name.startswith("resend")]
+    assert len(resent) > TO_RESEND // 2, "the scenario resends invitations"
 
 
 def test_forbidden_groups_are_never_granted(outcome: Outcome) -> None:

@@ -19,8 +19,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from cognito_automation.provisioning.messages import PermanentError, parse_message
-from cognito_automation.provisioning.pacing import TransientError
+from cognito_automation.provisioning.messages import PermanentError, parse_message, redact
+from cognito_automation.provisioning.pacing import DeadlineReachedError, TransientError
 from cognito_automation.provisioning.provisioner import Outcome, Provisioner
 
 logger = logging.getLogger(__name__)
@@ -108,26 +108,36 @@ class Consumer:
             yield
 
     def handle(self, record: SQSRecord, deadline: float | None = None) -> Outcome | None:
-        """None when the message went to the dead-letter queue; raises TransientError to have it retried."""
+        """None when the message went to the dead-letter queue; raises to have it retried: TransientError,
+        or any other exception (an unexpected failure is treated as transient, never lost)."""
+        message = None
         try:
             message = parse_message(record.body)
             with self._user_lock(message.username):
                 outcome = self.provisioner.apply(message, deadline, request_id=_request_id(record.body))
         except PermanentError as exc:
+            if deadline is not None and self.clock() >= deadline:
+                # no time left to send it: SQS redelivers it, and the next attempt dead-letters it
+                raise DeadlineReachedError("the deadline came before the message was dead-lettered") from exc
             self.dead_letter(record, exc.reason, "permanent")
             return None
-        except TransientError as exc:
+        except Exception as exc:
+            reason = str(exc) if isinstance(exc, TransientError) else f"{type(exc).__name__}: {exc}"
+            secrets = {"temporary_password": message.temporary_password} if message is not None else {}
+            reason = redact(reason, secrets)
             receives = int(record.attributes.approximate_receive_count or "1")
             if self.max_receive_count is not None and receives >= self.max_receive_count:
                 # the last receive SQS allows: dead-letter it ourselves, so that the reason travels along
-                self.dead_letter(record, f"gave up after {receives} receives: {exc}", "transient")
+                self.dead_letter(record, f"gave up after {receives} receives: {reason}", "transient")
                 return None
             self.tally.add("retried")
             logger.warning(
                 "transient failure, SQS will retry",
-                extra={"message_id": record.message_id, "receive_count": receives, "reason": str(exc)},
+                extra={"message_id": record.message_id, "receive_count": receives, "reason": reason},
             )
-            raise
+            if isinstance(exc, TransientError):
+                raise
+            raise TransientError(reason) from None
         self.tally.add(outcome.action)
         logger.info(
             "user converged",

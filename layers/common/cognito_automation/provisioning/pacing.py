@@ -21,7 +21,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError, ConnectionError, HTTPClientError, ReadTimeoutError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    HTTPClientError,
+    ReadTimeoutError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +76,15 @@ TRANSIENT_CODES = frozenset(
 
 
 class TransientError(Exception):
-    """Worth retrying later: SQS redelivers the message (and dead-letters it after the redrive limit)."""
+    """Worth retrying later: SQS redelivers the message (and dead-letters it after the redrive limit).
+
+    `maybe_done` is true when an attempt of the call may have taken effect although its answer was lost
+    (a read timeout, a 5xx): the caller of a call that must not happen twice cannot assume it did not.
+    """
+
+    def __init__(self, message: str, *, maybe_done: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_done = maybe_done
 
 
 class DeadlineReachedError(TransientError):
@@ -87,6 +102,15 @@ def is_transient(exc: BaseException) -> bool:
         return code in THROTTLING_CODES or code in TRANSIENT_CODES or status >= 500 or status == 429
     # timeouts and connection failures (ReadTimeoutError and ConnectTimeoutError are among these)
     return isinstance(exc, ConnectionError | HTTPClientError | ReadTimeoutError)
+
+
+def was_not_sent(exc: BaseException) -> bool:
+    """The failed attempt certainly had no effect: refused before any work (throttling, credentials,
+    any 4xx) or never reached the service (no connection)."""
+    if isinstance(exc, ClientError):
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        return 400 <= status < 500 or is_throttling(exc)
+    return isinstance(exc, ConnectTimeoutError | EndpointConnectionError)
 
 
 def is_throttling(exc: BaseException) -> bool:
@@ -221,9 +245,15 @@ class PacedClient:
         # full jitter: spreads the retries of all threads and instances
         return self._rng.uniform(0, min(self.max_backoff, self.base_backoff * 2**attempt))
 
-    def call(self, operation: str, deadline: float | None = None, **params: Any) -> Any:
+    def call(
+        self, operation: str, deadline: float | None = None, *, idempotent: bool = True, **params: Any
+    ) -> Any:
+        """A call that is not idempotent (it would act twice, like an invitation resend) is retried only
+        after failures that certainly had no effect (throttling, no connection); after a timeout or a 5xx
+        it raises TransientError(maybe_done=True) at once."""
         bucket = self.buckets.get(CATEGORIES.get(operation, ""))
         method = self._method(operation)
+        maybe_done = False
         for attempt in range(self.max_attempts):
             if bucket is not None:
                 bucket.acquire(deadline)
@@ -234,18 +264,25 @@ class PacedClient:
                     self.stats.count(operation)
                     raise
                 throttled = is_throttling(exc)
+                code = error_code(exc) if isinstance(exc, ClientError) else type(exc).__name__
+                maybe_done = maybe_done or not was_not_sent(exc)
+                if maybe_done and not idempotent:
+                    self.stats.count(operation)
+                    raise TransientError(
+                        f"{operation} failed ({code}) and may have taken effect: not retried",
+                        maybe_done=True,
+                    ) from exc
                 self.stats.count(operation, throttled=throttled, retried=True)
                 delay = self._backoff(attempt)
                 if throttled and bucket is not None:
                     bucket.pause(delay)
-                code = error_code(exc) if isinstance(exc, ClientError) else type(exc).__name__
                 if attempt + 1 == self.max_attempts:
                     raise TransientError(
-                        f"{operation} failed {self.max_attempts} times, last: {code}"
+                        f"{operation} failed {self.max_attempts} times, last: {code}", maybe_done=maybe_done
                     ) from exc
                 if deadline is not None and self._clock() + delay > deadline:
                     raise DeadlineReachedError(
-                        f"{operation} failed ({code}) and the deadline is near"
+                        f"{operation} failed ({code}) and the deadline is near", maybe_done=maybe_done
                     ) from exc
                 logger.debug(
                     "transient failure, retrying",

@@ -1,6 +1,6 @@
 """Converging one Cognito user (and the user record) to a provisioning message.
 
-Every step reads before it writes, so a replayed message makes no write call and never sends a second
+Every step reads before it writes, so a replayed message makes no Cognito write and never sends a second
 invitation: the user is created only when absent, only changed attributes are updated, only missing
 memberships are added. A create that timed out but happened is detected on the retry (the user exists)
 and converged like any existing user.
@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from cognito_automation.provisioning.messages import Allowlist, PermanentError, ProvisioningMessage, redact
-from cognito_automation.provisioning.pacing import PacedClient, error_code
+from cognito_automation.provisioning.pacing import (
+    DeadlineReachedError,
+    PacedClient,
+    TransientError,
+    error_code,
+)
 from cognito_automation.users import (
     UserRecord,
     delete_user_record,
@@ -53,6 +59,9 @@ class Outcome:
 
 @dataclass
 class _User:
+    # the spelling Cognito keeps (the pool is case-insensitive): the key of the record and the claim,
+    # as the post confirmation trigger writes it
+    username: str
     attributes: dict[str, str]
     enabled: bool
     status: str
@@ -70,8 +79,15 @@ def _attributes(items: list[dict[str, str]] | None) -> dict[str, str]:
 class Provisioner:
     """Applies messages to one user pool; thread-safe as long as one user is handled by one thread."""
 
-    def __init__(self, cognito: PacedClient, dynamodb: Any, target: Target) -> None:
+    def __init__(
+        self,
+        cognito: PacedClient,
+        dynamodb: Any,
+        target: Target,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.cognito = cognito
+        self.clock = clock
         self.dynamodb = dynamodb
         self.target = target
         # groups seen to exist; the allowlist is short, so each is looked up once per process
@@ -79,12 +95,26 @@ class Provisioner:
         self._group_locks: dict[str, threading.Lock] = {}
         self._groups_lock = threading.Lock()
 
+    def _before_write(self, deadline: float | None) -> None:
+        """A table write starts only before the invocation's deadline (Cognito calls check it themselves):
+        past it, the message is left to SQS, and its redelivery converges with no Cognito write."""
+        if deadline is not None and self.clock() >= deadline:
+            raise DeadlineReachedError("the invocation's deadline came before the user record was written")
+
     # --- Cognito calls ------------------------------------------------------------------------------
     def _call(
-        self, operation: str, message: ProvisioningMessage, deadline: float | None, **params: Any
+        self,
+        operation: str,
+        message: ProvisioningMessage,
+        deadline: float | None,
+        *,
+        idempotent: bool = True,
+        **params: Any,
     ) -> Any:
         try:
-            return self.cognito.call(operation, deadline, UserPoolId=self.target.user_pool_id, **params)
+            return self.cognito.call(
+                operation, deadline, idempotent=idempotent, UserPoolId=self.target.user_pool_id, **params
+            )
         except ClientError as exc:
             if error_code(exc) in _EXPECTED_CODES:
                 raise
@@ -100,10 +130,24 @@ class Provisioner:
                 return None
             raise PermanentError(f"AdminGetUser: {error_code(exc)}") from None
         return _User(
+            username=str(response.get("Username") or message.username),
             attributes=_attributes(response.get("UserAttributes")),
             enabled=bool(response.get("Enabled", True)),
             status=str(response.get("UserStatus", "")),
         )
+
+    def _guard(self, message: ProvisioningMessage, user: _User, deadline: float | None) -> None:
+        """Refuse to touch an existing user who belongs to a group provisioning does not manage (an
+        administrator, say): otherwise a message could take over that account, e.g. by setting its email
+        and recovering the password, or lock it out. Reads the memberships once; later steps reuse them."""
+        if user.groups is None:
+            user.groups = self._list_groups(message, deadline)
+        unmanaged = sorted(user.groups - self.target.allowlist.groups)
+        if unmanaged:
+            names = ", ".join(unmanaged)
+            raise PermanentError(
+                f"user {message.username} is in group {names}, which provisioning does not manage"
+            )
 
     def _list_groups(self, message: ProvisioningMessage, deadline: float | None) -> set[str]:
         groups: set[str] = set()
@@ -128,7 +172,7 @@ class Provisioner:
             return self._delete(message, deadline)
         return self._set_enabled(message, deadline, enabled=message.action == "enable")
 
-    def _create(self, message: ProvisioningMessage, deadline: float | None) -> dict[str, str] | None:
+    def _create(self, message: ProvisioningMessage, deadline: float | None) -> _User | None:
         params: dict[str, Any] = {
             "Username": message.username,
             "UserAttributes": _attribute_list(message.attributes),
@@ -138,20 +182,28 @@ class Provisioner:
         if message.invitation == "SUPPRESS":
             params["MessageAction"] = "SUPPRESS"
         else:
-            params["DesiredDeliveryMediums"] = [self._medium(message)]
+            params["DesiredDeliveryMediums"] = [self._medium(message, message.attributes)]
         try:
             response = self._call("AdminCreateUser", message, deadline, **params)
         except ClientError as exc:
             if error_code(exc) == "UsernameExistsException":
                 return None  # created meanwhile (or by an attempt that timed out): converge it instead
             raise PermanentError(f"AdminCreateUser: {error_code(exc)}") from None
-        return _attributes(response.get("User", {}).get("Attributes"))
+        created = response.get("User", {})
+        return _User(
+            username=str(created.get("Username") or message.username),
+            attributes=_attributes(created.get("Attributes")),
+            enabled=True,
+            status="FORCE_CHANGE_PASSWORD",
+            groups=set(),
+        )
 
     @staticmethod
-    def _medium(message: ProvisioningMessage) -> str:
+    def _medium(message: ProvisioningMessage, attributes: Mapping[str, str]) -> str:
+        """The channel the message names, else email when the user (`attributes`) has an address."""
         if message.invitation in ("EMAIL", "SMS"):
             return message.invitation
-        return "EMAIL" if "email" in message.attributes else "SMS"
+        return "EMAIL" if attributes.get("email") else "SMS"
 
     def _ensure_groups(self, message: ProvisioningMessage, deadline: float | None) -> None:
         """Every group to join exists (or is created, when allowed) before the user is touched, so that a
@@ -190,18 +242,30 @@ class Provisioner:
         self._ensure_groups(message, deadline)
         user = self._get_user(message, deadline)
         if user is None:
-            created = self._create(message, deadline)
+            if message.invitation == "RESEND":
+                # the invitation goes out with the creation: claimed first, so that no replay of this
+                # message resends it, whatever becomes of this attempt (the user is absent, so no earlier
+                # attempt of this message created it)
+                self._before_write(deadline)
+                # (Cognito keeps the spelling a user is created with)
+                self._invitation_claim("SET invitation_request_id = :rid", None, message.username, request_id)
+            try:
+                created = self._create(message, deadline)
+            except PermanentError:
+                if message.invitation == "RESEND":
+                    self._drop_claim_only_record(message.username, request_id)
+                raise
             if created is not None:
                 changes.append("created")
                 invited = message.invitation != "SUPPRESS"
-                if message.invitation == "RESEND":
-                    # this message's invitation went out with the creation: a replay must not resend it
-                    self._invitation_claim("SET invitation_request_id = :rid", None, message, request_id)
-                user = _User(attributes=created, enabled=True, status="FORCE_CHANGE_PASSWORD", groups=set())
+                user = created
             else:
                 user = self._get_user(message, deadline)
                 if user is None:
                     raise PermanentError("AdminCreateUser: user exists but cannot be read")
+                self._guard(message, user, deadline)
+        else:
+            self._guard(message, user, deadline)
         if "created" not in changes:
             changed = {k: v for k, v in message.attributes.items() if user.attributes.get(k) != v}
             if changed:
@@ -215,16 +279,17 @@ class Provisioner:
                 user.attributes.update(changed)
                 changes.append("attributes:" + ",".join(sorted(changed)))
             if message.invitation == "RESEND" and user.status == "FORCE_CHANGE_PASSWORD":
-                invited = self._resend(message, deadline, request_id)
+                invited = self._resend(message, user, deadline, request_id)
                 if invited:
                     changes.append("invitation resent")
         changes += self._converge_groups(message, user, deadline)
+        self._before_write(deadline)
         put_user_record(
             self.dynamodb,
             self.target.users_table,
             UserRecord.from_cognito(
                 self.target.user_pool_id,
-                message.username,
+                user.username,
                 "provisioning",
                 user.attributes,
                 groups=message.groups,
@@ -235,19 +300,22 @@ class Provisioner:
             self.dynamodb,
             self.target.users_table,
             self.target.user_pool_id,
-            message.username,
+            user.username,
             message.remove_groups,
         )
-        return Outcome("upsert", message.username, tuple(changes), invited)
+        return Outcome("upsert", user.username, tuple(changes), invited)
 
-    def _resend(self, message: ProvisioningMessage, deadline: float | None, request_id: str) -> bool:
+    def _resend(
+        self, message: ProvisioningMessage, user: _User, deadline: float | None, request_id: str
+    ) -> bool:
         """Resend the invitation once per distinct message: the claim in the user record makes a replay
         of the same message (same request id) a no-op."""
+        self._before_write(deadline)
         try:
             self._invitation_claim(
                 "SET invitation_request_id = :rid",
                 "attribute_not_exists(invitation_request_id) OR invitation_request_id <> :rid",
-                message,
+                user.username,
                 request_id,
             )
         except ClientError as exc:
@@ -255,28 +323,50 @@ class Provisioner:
                 return False
             raise
         try:
+            # not idempotent: never retried once an attempt may have reached Cognito
             self._call(
                 "AdminCreateUser",
                 message,
                 deadline,
+                idempotent=False,
                 Username=message.username,
                 MessageAction="RESEND",
-                DesiredDeliveryMediums=[self._medium(message)],
+                # the user's own channel: the message may not name the email or phone number
+                DesiredDeliveryMediums=[self._medium(message, user.attributes)],
             )
-        except BaseException:
-            # give the claim back so that the retry of this message can resend
-            self._invitation_claim(
-                "REMOVE invitation_request_id", "invitation_request_id = :rid", message, request_id
-            )
+        except (PermanentError, ClientError):
+            # Cognito refused it: nothing was sent, so the retry of this message may resend
+            self._release_claim(user.username, request_id)
             raise
+        except TransientError as exc:
+            if not exc.maybe_done:  # throttled or the deadline came first: nothing was sent
+                self._release_claim(user.username, request_id)
+            raise
+        # anything else (the outcome unknown): the claim stays, at most one invitation per message
         return True
 
-    def _invitation_claim(
-        self, update: str, condition: str | None, message: ProvisioningMessage, request_id: str
-    ) -> None:
+    def _drop_claim_only_record(self, username: str, request_id: str) -> None:
+        """Cognito refused the creation: the item that holds nothing but this message's claim goes."""
+        try:
+            self.dynamodb.delete_item(
+                TableName=self.target.users_table,
+                Key={"user_pool_id": {"S": self.target.user_pool_id}, "username": {"S": username}},
+                ConditionExpression="invitation_request_id = :rid AND attribute_not_exists(created_at)",
+                ExpressionAttributeValues={":rid": {"S": request_id}},
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+    def _release_claim(self, username: str, request_id: str) -> None:
+        self._invitation_claim(
+            "REMOVE invitation_request_id", "invitation_request_id = :rid", username, request_id
+        )
+
+    def _invitation_claim(self, update: str, condition: str | None, username: str, request_id: str) -> None:
         params: dict[str, Any] = {
             "TableName": self.target.users_table,
-            "Key": {"user_pool_id": {"S": self.target.user_pool_id}, "username": {"S": message.username}},
+            "Key": {"user_pool_id": {"S": self.target.user_pool_id}, "username": {"S": username}},
             "UpdateExpression": update,
         }
         if condition is not None:
@@ -324,6 +414,7 @@ class Provisioner:
         user = self._get_user(message, deadline)
         if user is None:
             raise PermanentError(f"cannot {message.action} user {message.username!r}: no such user")
+        self._guard(message, user, deadline)
         changes: tuple[str, ...] = ()
         if user.enabled != enabled:
             operation = "AdminEnableUser" if enabled else "AdminDisableUser"
@@ -332,18 +423,26 @@ class Provisioner:
             except ClientError as exc:
                 raise PermanentError(f"{operation}: {error_code(exc)}") from None
             changes = (message.action + "d",)
+        self._before_write(deadline)
         put_user_record(
             self.dynamodb,
             self.target.users_table,
             UserRecord.from_cognito(
-                self.target.user_pool_id, message.username, "provisioning", user.attributes, enabled=enabled
+                self.target.user_pool_id, user.username, "provisioning", user.attributes, enabled=enabled
             ),
         )
-        return Outcome(message.action, message.username, changes)
+        return Outcome(message.action, user.username, changes)
 
     def _delete(self, message: ProvisioningMessage, deadline: float | None) -> Outcome:
         user = self._get_user(message, deadline)
         changes: tuple[str, ...] = ()
+        username = message.username if user is None else user.username
+        if user is not None:
+            self._guard(message, user, deadline)
+        # the record goes first, under the spelling Cognito keeps: once the user is gone that spelling
+        # is unknown, and a retry that finds the user still there deletes the record again
+        self._before_write(deadline)
+        delete_user_record(self.dynamodb, self.target.users_table, self.target.user_pool_id, username)
         if user is not None:
             try:
                 self._call("AdminDeleteUser", message, deadline, Username=message.username)
@@ -351,5 +450,4 @@ class Provisioner:
             except ClientError as exc:
                 if error_code(exc) != "UserNotFoundException":
                     raise PermanentError(f"AdminDeleteUser: {error_code(exc)}") from None
-        delete_user_record(self.dynamodb, self.target.users_table, self.target.user_pool_id, message.username)
-        return Outcome("delete", message.username, changes)
+        return Outcome("delete", username, changes)
