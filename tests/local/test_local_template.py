@@ -49,3 +49,17 @@ def test_post_confirmation_alert_filter_counts_the_handlers_alert(local_stack, o
     assert len(filters) == 1
     assert "post_confirmation_incomplete" in filters[0]["filterPattern"]
     assert filters[0]["metricTransformations"][0]["metricValue"] == "1"
+
+
+def test_template_deploys_with_group_creation_allowed(local_stack):
+    # Given the stack allowed to create missing groups (its CreateGroup policy exists only then)
+    local_stack.deploy(ROOT / "template.yaml", {"ProvisioningCreateMissingGroups": "true"}, "groups-allowed")
+    # Then the conditional policy is part of the stack
+    resources = local_stack.client("cloudformation").describe_stack_resources(StackName="groups-allowed")
+    policy = [
+        r
+        for r in resources["StackResources"]
+        if r.get("LogicalResourceId") == "ProvisionUsersCreateGroupPolicy"
+    ]
+    assert [r["ResourceType"] for r in policy] == ["AWS::IAM::Policy"]
+    local_stack.delete("groups-allowed")

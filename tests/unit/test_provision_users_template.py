@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import json
 
-from tests.unit.test_template import FUNCTIONS, TEMPLATE
+from tests.unit.test_template import FUNCTIONS, RESOURCES, TEMPLATE
+
+
+def test_the_consumers_own_policies_never_grant_create_group() -> None:
+    # Given the consumer's own policies  # Then none grants CreateGroup
+    policies = FUNCTIONS["ProvisionUsersFunction"]["Properties"]["Policies"]
+    assert "cognito-idp:CreateGroup" not in json.dumps(policies)
 
 
 def test_create_group_is_granted_only_when_creating_missing_groups_is_on() -> None:
-    # Given the consumer's policies
-    policies = FUNCTIONS["ProvisionUsersFunction"]["Properties"]["Policies"]
-    unconditional = [p for p in policies if "Fn::If" not in p]
-    conditional = [p["Fn::If"] for p in policies if "Fn::If" in p]
-    # Then no unconditional statement grants CreateGroup
-    assert "cognito-idp:CreateGroup" not in json.dumps(unconditional)
-    # and the one that does is on a condition that holds only when the parameter is "true"
-    (condition, granted, otherwise) = next(c for c in conditional if "CreateGroup" in json.dumps(c))
-    assert granted["Statement"][0]["Action"] == "cognito-idp:CreateGroup"
-    assert otherwise == {"Ref": "AWS::NoValue"}
-    assert TEMPLATE["Conditions"][condition] == {
+    # Given every resource that grants CreateGroup
+    granting = {name: r for name, r in RESOURCES.items() if "cognito-idp:CreateGroup" in json.dumps(r)}
+    # Then it is one policy on the consumer's role, on the pool only, under a condition that holds
+    # only when ProvisioningCreateMissingGroups is "true"
+    assert list(granting) == ["ProvisionUsersCreateGroupPolicy"]
+    policy = granting["ProvisionUsersCreateGroupPolicy"]
+    assert policy["Type"] == "AWS::IAM::Policy"
+    assert policy["Properties"]["Roles"] == [{"Ref": "ProvisionUsersFunctionRole"}]
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": "cognito-idp:CreateGroup",
+            "Resource": {"Fn::GetAtt": ["UserPool", "Arn"]},
+        }
+    ]
+    assert TEMPLATE["Conditions"][policy["Condition"]] == {
         "Fn::Equals": [{"Ref": "ProvisioningCreateMissingGroups"}, "true"]
     }
