@@ -33,6 +33,7 @@ from moto.cognitoidp.models import (
 )
 from moto.core.exceptions import JsonRESTError
 
+from cognito_automation.claims.rules import RESERVED_ACCESS_TOKEN_CLAIMS, RESERVED_CLAIMS
 from local.validation import validate_client_urls
 
 log = logging.getLogger("local.cognito")
@@ -69,32 +70,9 @@ QUOTAS: dict[str, tuple[int, frozenset[str]]] = {
     ),
 }
 
-# Claims a pre token generation trigger cannot change; Cognito keeps its own values.
-PROTECTED_CLAIMS = frozenset(
-    {
-        "acr",
-        "amr",
-        "aud",
-        "at_hash",
-        "auth_time",
-        "azp",
-        "client_id",
-        "cognito:username",
-        "exp",
-        "iat",
-        "identities",
-        "iss",
-        "jti",
-        "nbf",
-        "nonce",
-        "origin_jti",
-        "scope",
-        "sub",
-        "token_use",
-        "username",
-        "version",
-    }
-)
+# Claims a pre token generation trigger cannot change; Cognito keeps its own values. One list with the
+# claim rules' load-time check (cognito_automation.claims.rules), which is where the docs' list lives.
+PROTECTED_CLAIMS = RESERVED_CLAIMS | RESERVED_ACCESS_TOKEN_CLAIMS | {"cognito:username"}
 
 TOKEN_OPERATIONS = frozenset(
     {"InitiateAuth", "AdminInitiateAuth", "RespondToAuthChallenge", "AdminRespondToAuthChallenge"}
