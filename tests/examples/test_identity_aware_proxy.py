@@ -76,3 +76,11 @@ def test_the_proxy_gets_tokens_with_the_groups_its_policies_match(
     assert id_claims["groups"] == ["proxy-users"]
     assert id_claims["email"] == "pat@corp.example.com"
     assert id_claims["email_verified"] is True
+
+
+def test_outputs_give_the_proxy_its_provider_url_metadata_and_client(
+    deployment: Deployment, pool: Pool
+) -> None:
+    assert deployment.outputs["IdpProviderUrl"] == pool.issuer
+    assert deployment.outputs["OpenIdConfigurationUrl"] == f"{pool.issuer}/.well-known/openid-configuration"
+    assert deployment.outputs["ClientId"] == pool.client(deployment.outputs["ClientId"])["ClientId"]
