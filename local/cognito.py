@@ -3,9 +3,14 @@
 - Triggers from the pool's LambdaConfig: post confirmation on ConfirmSignUp/AdminConfirmSignUp (and
   ConfirmForgotPassword), pre token generation (V1/V2/V3) on every token issue, its response applied to
   the tokens, which are re-signed with moto's key so they verify against the local JWKS.
-- The OAuth2 token endpoint for client credentials (`POST /oauth2/token`).
+- The OAuth2 token endpoint for client credentials (`POST /oauth2/token`); the hosted UI (managed login)
+  and the authorization code, implicit and refresh grants are `local.hosted_ui`, which uses the trigger
+  and token parts below.
 - UpdateUserPoolClient resets what the request leaves out; client URLs are validated.
 - Optional rate limits (LOCAL_COGNITO_QUOTAS=1): TooManyRequestsException beyond Cognito's quotas.
+
+Not modelled: triggers other than these two, retries of a failing trigger, token validities on tokens
+from the API (InitiateAuth keeps moto's hour; the hosted UI's tokens follow the client's settings).
 """
 
 from __future__ import annotations
