@@ -443,11 +443,7 @@ class HostedUi:
         raw_id = id_claims = None
         if id_token if id_token is not None else "openid" in scopes:
             raw_id, _ = pool.create_id_token(client.id, user.username, origin_jti)
-            id_claims = token_claims(raw_id)
-            id_claims.update(_id_token_attributes(client, user))
-            id_claims["exp"] = int(id_claims["iat"]) + validity_seconds(config, "IdToken")
-            if nonce:
-                id_claims["nonce"] = nonce
+            id_claims = _hosted_id_claims(token_claims(raw_id), client, user, nonce)
         try:
             access, id_claims = self.hooks.run_pre_token(
                 pool, user, client.id, source, access=access, id_claims=id_claims
@@ -465,17 +461,26 @@ class HostedUi:
         tokens["access_token"] = self.hooks.resign(pool, pool.access_tokens, access_token, access)
         if refresh_token is not None:
             tokens["refresh_token"] = refresh_token
-            grant = RefreshGrant(
-                pool.id, client.id, scopes, self.clock() + validity_seconds(config, "RefreshToken")
-            )
-            for dropped_token, dropped in self._put(self._refresh, refresh_token, grant, MAX_REFRESH_GRANTS):
-                # Expired or evicted: unusable from now on, rather than usable with the wrong scopes.
-                dropped_pool = self.hooks.backend.user_pools.get(dropped.pool_id)
-                if dropped_pool is not None and dropped_pool.refresh_tokens.get(dropped_token) is not None:
-                    dropped_pool.refresh_tokens[dropped_token] = None
+            self._remember_refresh(pool, client, refresh_token, scopes)
         tokens["expires_in"] = expires_in
         tokens["token_type"] = "Bearer"  # noqa: S105 - the token type, not a secret
         return tokens
+
+    def _remember_refresh(
+        self,
+        pool: CognitoIdpUserPool,
+        client: CognitoIdpUserPoolClient,
+        refresh_token: str,
+        scopes: tuple[str, ...],
+    ) -> None:
+        """Record what a refresh token grants, until the client's refresh token validity ends."""
+        expires_at = self.clock() + validity_seconds(client.extended_config, "RefreshToken")
+        grant = RefreshGrant(pool.id, client.id, scopes, expires_at)
+        for dropped_token, dropped in self._put(self._refresh, refresh_token, grant, MAX_REFRESH_GRANTS):
+            # Expired or evicted: unusable from now on, rather than usable with the wrong scopes.
+            dropped_pool = self.hooks.backend.user_pools.get(dropped.pool_id)
+            if dropped_pool is not None and dropped_pool.refresh_tokens.get(dropped_token) is not None:
+                dropped_pool.refresh_tokens[dropped_token] = None
 
     # --- POST /oauth2/token ----------------------------------------------------------------------
     def token(self, form: Mapping[str, str], authorization: str | None) -> Response:
@@ -690,6 +695,21 @@ def _readable_attributes(client: CognitoIdpUserPoolClient, user: CognitoIdpUser)
     if readable:
         attributes = {k: v for k, v in attributes.items() if k in readable}
     return attributes
+
+
+def _hosted_id_claims(
+    claims: dict[str, Any], client: CognitoIdpUserPoolClient, user: CognitoIdpUser, nonce: str | None
+) -> dict[str, Any]:
+    """moto's ID token claims as the hosted UI issues them: the readable attributes, the client's ID token
+    validity, the authorize request's nonce."""
+    attributes = _id_token_attributes(client, user)
+    if "email" not in attributes:  # moto puts the username there when users sign in by email
+        claims.pop("email", None)
+    claims.update(attributes)
+    claims["exp"] = int(claims["iat"]) + validity_seconds(client.extended_config, "IdToken")
+    if nonce:
+        claims["nonce"] = nonce
+    return claims
 
 
 def _id_token_attributes(client: CognitoIdpUserPoolClient, user: CognitoIdpUser) -> dict[str, Any]:

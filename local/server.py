@@ -77,8 +77,9 @@ def tracked_handler(requests: ThreadGroup) -> type[MotoRequestHandler]:
 
 def _is_aws_api(environ: dict[str, Any]) -> bool:
     """A signed AWS API request (SigV4 header or presigned URL): never one for the hosted UI."""
-    return environ.get("HTTP_AUTHORIZATION", "").startswith("AWS4-") or "X-Amz-Signature=" in environ.get(
-        "QUERY_STRING", ""
+    query = environ.get("QUERY_STRING", "")
+    return environ.get("HTTP_AUTHORIZATION", "").startswith(("AWS4-", "AWS ")) or any(
+        name in query for name in ("X-Amz-Signature=", "AWSAccessKeyId=")
     )
 
 

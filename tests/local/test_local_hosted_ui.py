@@ -730,3 +730,30 @@ def test_a_failing_trigger_sends_the_error_to_the_callback_url(local_stack, trig
     assert "PreTokenGeneration failed" in raised.value.description
     assert raised.value.location.startswith(CALLBACK + "?")
     assert "code" not in query_of(raised.value.location)
+
+
+def test_a_pool_whose_users_sign_in_by_email(local_stack):
+    # Given a pool whose users sign in with their email address
+    cognito = local_stack.client("cognito-idp")
+    pool_id = cognito.create_user_pool(PoolName=unique_name("by-email"), UsernameAttributes=["email"])[
+        "UserPool"
+    ]["Id"]
+    cognito.create_user_pool_domain(UserPoolId=pool_id, Domain=unique_name("by-email-login"))
+    client = make_client(local_stack, pool_id, AllowedOAuthScopes=["openid", "email"])
+    email = "bea@example.com"
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=email,
+        TemporaryPassword=PASSWORD,
+        MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+    )
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=PASSWORD, Permanent=True)
+    # When they sign in with it
+    tokens = oauth.sign_in_with_code(
+        local_stack.endpoint_url, client["ClientId"], CALLBACK, email, PASSWORD, []
+    )
+    # Then the ID token names their email, and userInfo answers them
+    id_claims = verified(local_stack, pool_id, tokens["id_token"], audience=client["ClientId"])
+    assert id_claims["email"] == email
+    assert oauth.user_info(local_stack.endpoint_url, tokens["access_token"])["email"] == email
