@@ -3,9 +3,14 @@
 - Triggers from the pool's LambdaConfig: post confirmation on ConfirmSignUp/AdminConfirmSignUp (and
   ConfirmForgotPassword), pre token generation (V1/V2/V3) on every token issue, its response applied to
   the tokens, which are re-signed with moto's key so they verify against the local JWKS.
-- The OAuth2 token endpoint for client credentials (`POST /oauth2/token`).
+- The OAuth2 token endpoint for client credentials (`POST /oauth2/token`); the hosted UI (managed login)
+  and the authorization code, implicit and refresh grants are `local.hosted_ui`, which uses the trigger
+  and token parts below.
 - UpdateUserPoolClient resets what the request leaves out; client URLs are validated.
 - Optional rate limits (LOCAL_COGNITO_QUOTAS=1): TooManyRequestsException beyond Cognito's quotas.
+
+Not modelled: triggers other than these two, retries of a failing trigger, token validities on tokens
+from the API (InitiateAuth keeps moto's hour; the hosted UI's tokens follow the client's settings).
 """
 
 from __future__ import annotations
@@ -145,9 +150,9 @@ class CognitoHooks:
         if pool_id:
             pool: CognitoIdpUserPool | None = self.backend.user_pools.get(pool_id)
             return pool
-        return self._pool_of_client(params.get("ClientId", ""))
+        return self.pool_of_client(params.get("ClientId", ""))
 
-    def _pool_of_client(self, client_id: str) -> CognitoIdpUserPool | None:
+    def pool_of_client(self, client_id: str) -> CognitoIdpUserPool | None:
         for pool in self.backend.user_pools.values():
             if client_id in pool.clients:
                 return pool
@@ -244,14 +249,10 @@ class CognitoHooks:
 
     def _pre_token(self, operation: str, params: Mapping[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
         pool = self._pool(params)
-        if pool is None or "AccessToken" not in tokens:
+        if pool is None or "AccessToken" not in tokens or self._pre_token_config(pool) is None:
             return tokens
-        trigger = self._pre_token_config(pool)
-        if trigger is None:
-            return tokens
-        arn, version = trigger
-        access = _claims(tokens["AccessToken"])
-        id_claims = _claims(tokens["IdToken"]) if tokens.get("IdToken") else None
+        access = token_claims(tokens["AccessToken"])
+        id_claims = token_claims(tokens["IdToken"]) if tokens.get("IdToken") else None
         user = next((u for u in list(pool.users.values()) if u.id == access.get("sub")), None)
         if user is None:
             return tokens
@@ -262,7 +263,35 @@ class CognitoHooks:
             source = "TokenGeneration_NewPasswordChallenge"
         else:
             source = "TokenGeneration_Authentication"
-        event = self._base_event(pool, source, version[1], user.username, access["client_id"])
+        access, id_claims = self.run_pre_token(
+            pool,
+            user,
+            access["client_id"],
+            source,
+            access=access,
+            id_claims=id_claims,
+            client_metadata=params.get("ClientMetadata"),
+        )
+        return self._reissue(pool, tokens, access, id_claims)
+
+    def run_pre_token(
+        self,
+        pool: CognitoIdpUserPool,
+        user: CognitoIdpUser,
+        client_id: str,
+        source: str,
+        *,
+        access: dict[str, Any],
+        id_claims: dict[str, Any] | None,
+        client_metadata: Mapping[str, str] | None = None,
+    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The claims after the pool's pre token generation trigger (if any) for `source`; for V2_0 and
+        V3_0 the event's `scopes` are the access token's. Raises CognitoError when the trigger fails."""
+        trigger = self._pre_token_config(pool)
+        if trigger is None:
+            return access, id_claims
+        arn, version = trigger
+        event = self._base_event(pool, source, version[1], user.username, client_id)
         groups = sorted(user.groups, key=lambda g: (g.precedence is None, g.precedence or 0, g.group_name))
         event["request"] = {
             "userAttributes": self._user_attributes(user),
@@ -271,14 +300,13 @@ class CognitoHooks:
                 "iamRolesToOverride": [g.role_arn for g in groups if g.role_arn],
                 "preferredRole": next((g.role_arn for g in groups if g.role_arn), None),
             },
-            "clientMetadata": dict(params.get("ClientMetadata") or {}),
+            "clientMetadata": dict(client_metadata or {}),
         }
         if version != "V1_0":
-            event["request"]["scopes"] = access.get("scope", "").split()
+            event["request"]["scopes"] = str(access.get("scope", "")).split()
         event["response"] = {}
         response = self._invoke(arn, event, "PreTokenGeneration").get("response") or {}
-        access, id_claims = apply_pre_token_response(version, response, access, id_claims)
-        return self._reissue(pool, tokens, access, id_claims)
+        return apply_pre_token_response(version, response, access, id_claims)
 
     def _reissue(
         self,
@@ -289,16 +317,16 @@ class CognitoHooks:
     ) -> dict[str, Any]:
         """Re-sign the changed claims with the pool's key; moto's token registry learns the new tokens."""
         result = dict(tokens)
-        result["AccessToken"] = self._resign(pool, pool.access_tokens, tokens["AccessToken"], access)
+        result["AccessToken"] = self.resign(pool, pool.access_tokens, tokens["AccessToken"], access)
         if id_claims is not None:
-            result["IdToken"] = self._resign(pool, pool.id_tokens, tokens["IdToken"], id_claims)
+            result["IdToken"] = self.resign(pool, pool.id_tokens, tokens["IdToken"], id_claims)
         return result
 
-    def _resign(
+    def resign(
         self, pool: CognitoIdpUserPool, registry: dict[str, Any], token: str, claims: dict[str, Any]
     ) -> str:
         """`claims` signed as the new token, which takes `token`'s place in moto's registry."""
-        new_token = _sign(pool, claims)
+        new_token = sign(pool, claims)
         with self._lock:
             owner = registry.pop(token, None)
             if owner is not None:
@@ -319,7 +347,7 @@ class CognitoHooks:
             client_id, _, secret = decoded.partition(":")
         if form.get("grant_type") != "client_credentials":
             return 400, {"error": "unsupported_grant_type"}
-        pool = self._pool_of_client(client_id)
+        pool = self.pool_of_client(client_id)
         client = pool.clients.get(client_id) if pool is not None else None
         if pool is None or client is None or not client.generate_secret or client.secret != secret:
             return 400, {"error": "invalid_client"}
@@ -333,7 +361,7 @@ class CognitoHooks:
         if not requested or any(scope not in allowed for scope in requested):
             return 400, {"error": "invalid_scope"}
         now = int(time.time())
-        expires_in = _access_token_seconds(config)
+        expires_in = validity_seconds(config, "AccessToken")
         claims: dict[str, Any] = {
             "sub": client_id,
             "token_use": "access",
@@ -365,7 +393,7 @@ class CognitoHooks:
             except CognitoError as exc:
                 return 400, {"error": "invalid_request", "error_description": exc.message}
             claims, _ = apply_pre_token_response("V3_0", response, claims, None)
-        return 200, {"access_token": _sign(pool, claims), "expires_in": expires_in, "token_type": "Bearer"}
+        return 200, {"access_token": sign(pool, claims), "expires_in": expires_in, "token_type": "Bearer"}
 
 
 def _validate(params: Mapping[str, Any]) -> None:
@@ -375,20 +403,32 @@ def _validate(params: Mapping[str, Any]) -> None:
         raise CognitoError(exc.error_type, exc.message) from exc
 
 
-def _access_token_seconds(config: Mapping[str, Any]) -> int:
-    validity = int(config.get("AccessTokenValidity") or 60)
-    unit = (config.get("TokenValidityUnits") or {}).get("AccessToken", "minutes")
-    return validity * {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}.get(unit, 60)
+# Token validity settings of an app client: (validity field, default value, default unit).
+VALIDITY: dict[str, tuple[str, int, str]] = {
+    "AccessToken": ("AccessTokenValidity", 60, "minutes"),
+    "IdToken": ("IdTokenValidity", 60, "minutes"),
+    "RefreshToken": ("RefreshTokenValidity", 30, "days"),
+}
+UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 
 
-def _claims(token: str) -> dict[str, Any]:
+def validity_seconds(config: Mapping[str, Any], token: str) -> int:
+    """How long an app client's `token` ("AccessToken", "IdToken", "RefreshToken") is valid, in seconds,
+    from its validity and TokenValidityUnits (Cognito's defaults: 60 minutes, 60 minutes, 30 days)."""
+    name, default, default_unit = VALIDITY[token]
+    validity = int(config.get(name) or default)
+    unit = (config.get("TokenValidityUnits") or {}).get(token) or default_unit
+    return validity * UNIT_SECONDS.get(unit, UNIT_SECONDS[default_unit])
+
+
+def token_claims(token: str) -> dict[str, Any]:
     """The payload of a token moto just issued (its signature is ours, so it is not re-verified)."""
     payload = token.split(".")[1]
     data: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     return data
 
 
-def _sign(pool: CognitoIdpUserPool, claims: Mapping[str, Any]) -> str:
+def sign(pool: CognitoIdpUserPool, claims: Mapping[str, Any]) -> str:
     token: str = jwt.encode({"kid": "dummy", "alg": "RS256"}, dict(claims), pool.json_web_key)
     return token
 

@@ -1,7 +1,9 @@
 """The WSGI application of the local stack: moto's server app, with the project's routes in front.
 
 - `PUT /_local/cfn-response/<request id>`: the ResponseURL of custom resources;
-- `POST /oauth2/token`: Cognito's token endpoint (client credentials);
+- Cognito's hosted UI and OAuth 2.0 endpoints (`local.hosted_ui`): `GET /oauth2/authorize`, `GET /login`,
+  `POST /login`, `POST /oauth2/token`, `GET /oauth2/userInfo`, `POST /oauth2/revoke`, `GET /logout`,
+  `GET /error`, for requests that are not signed AWS API calls;
 - Cognito API calls (`X-Amz-Target: AWSCognitoIdentityProviderService.*`) pass through the hooks of
   `local.cognito` before and after moto handles them;
 - everything else is moto's.
@@ -21,6 +23,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 
 from local.cognito import TOKEN_OPERATIONS, CognitoError, CognitoHooks
+from local.hosted_ui import HostedUi, Response
 from local.moto_ext import BROKER, RESPONSE_PATH
 from local.threads import ThreadGroup
 
@@ -44,6 +47,14 @@ def _read_body(environ: dict[str, Any]) -> bytes:
     return body
 
 
+def _query(environ: dict[str, Any]) -> dict[str, str]:
+    return dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+
+
+def _form(environ: dict[str, Any]) -> dict[str, str]:
+    return dict(parse_qsl(_read_body(environ).decode("utf-8", "replace"), keep_blank_values=True))
+
+
 def _respond(
     start_response: StartResponse, status: int, body: bytes, content_type: str = "application/json"
 ) -> list[bytes]:
@@ -64,10 +75,31 @@ def tracked_handler(requests: ThreadGroup) -> type[MotoRequestHandler]:
     return TrackedRequestHandler
 
 
+def _is_aws_api(environ: dict[str, Any]) -> bool:
+    """A signed AWS API request (SigV4 header or presigned URL): never one for the hosted UI."""
+    query = environ.get("QUERY_STRING", "")
+    return environ.get("HTTP_AUTHORIZATION", "").startswith(("AWS4-", "AWS ")) or any(
+        name in query for name in ("X-Amz-Signature=", "AWSAccessKeyId=")
+    )
+
+
 class LocalApp:
-    def __init__(self, moto_app: WsgiApp, cognito: CognitoHooks):
+    def __init__(self, moto_app: WsgiApp, cognito: CognitoHooks, hosted_ui: HostedUi | None = None):
         self.moto_app = moto_app
         self.cognito = cognito
+        self.hosted_ui = hosted_ui if hosted_ui is not None else HostedUi(cognito)
+        ui = self.hosted_ui
+        self.routes: dict[tuple[str, str], Callable[[dict[str, Any]], Response]] = {
+            ("GET", "/oauth2/authorize"): lambda env: ui.authorize(_query(env)),
+            ("GET", "/login"): lambda env: ui.authorize(_query(env)),
+            ("POST", "/login"): lambda env: ui.login(_form(env)),
+            ("POST", "/oauth2/token"): lambda env: ui.token(_form(env), env.get("HTTP_AUTHORIZATION")),
+            ("GET", "/oauth2/userInfo"): lambda env: ui.user_info(env.get("HTTP_AUTHORIZATION")),
+            ("POST", "/oauth2/revoke"): lambda env: ui.revoke(_form(env), env.get("HTTP_AUTHORIZATION")),
+            ("GET", "/logout"): lambda env: ui.logout(_query(env)),
+            ("GET", "/error"): lambda env: ui.error_page(_query(env)),
+        }
+        self.hosted_paths = {path for _, path in self.routes}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -77,10 +109,14 @@ class LocalApp:
                 return _respond(start_response, 405, b"")
             status, text = BROKER.answer(path[len(RESPONSE_PATH) :], _read_body(environ))
             return _respond(start_response, status, text.encode(), "text/plain")
-        if path == "/oauth2/token" and method == "POST":
-            form = dict(parse_qsl(_read_body(environ).decode()))
-            status, payload = self.cognito.token_endpoint(form, environ.get("HTTP_AUTHORIZATION"))
-            return _respond(start_response, status, json.dumps(payload).encode())
+        if path in self.hosted_paths and not _is_aws_api(environ):
+            route = self.routes.get((method, path))
+            if route is None:
+                return _respond(start_response, 405, b"")
+            answer = route(environ)
+            headers = [*answer.headers, ("Content-Length", str(len(answer.body)))]
+            start_response(answer.status_line, headers)
+            return [answer.body]
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith(COGNITO_TARGET):
             return self._cognito(target[len(COGNITO_TARGET) :], environ, start_response)

@@ -28,6 +28,7 @@ from werkzeug.serving import make_server
 from local import moto_ext
 from local.cognito import CognitoHooks, RateLimiter
 from local.functions import FunctionCode, FunctionRuntime
+from local.hosted_ui import HostedUi
 from local.sam import ARTIFACT_BUCKET, Translation, load_template, translate, zip_directory
 from local.server import LocalApp, tracked_handler
 from local.sqs_poller import EventSourcePoller
@@ -96,6 +97,7 @@ class LocalStack:
         self._clients_lock = threading.Lock()
         self._saved_env: dict[str, str | None] = {}
         self.cognito: CognitoHooks | None = None
+        self.hosted_ui: HostedUi | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------
     @property
@@ -108,7 +110,8 @@ class LocalStack:
         moto_api_backend.reset()  # a fresh account: moto's state is process-wide
         limiter = RateLimiter() if self.enforce_quotas else None
         self.cognito = CognitoHooks(self.account_id, self.region, limiter)
-        app = LocalApp(DomainDispatcherApplication(create_backend_app), self.cognito)
+        self.hosted_ui = HostedUi(self.cognito)
+        app = LocalApp(DomainDispatcherApplication(create_backend_app), self.cognito, self.hosted_ui)
         self._requests = ThreadGroup()
         self._server = make_server(
             self.host, self.port, app, threaded=True, request_handler=tracked_handler(self._requests)

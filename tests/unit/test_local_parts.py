@@ -1,5 +1,5 @@
-"""The local stack's pure parts: token edits, URL rules, rate limits, batch failures, delete order and
-the SAM code mapping (no server)."""
+"""The local stack's pure parts: token edits, token validities, URL rules, rate limits, batch failures,
+delete order, the SAM code mapping and the hosted UI's bounded state (no server)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from moto.cognitoidp.exceptions import InvalidParameterException
 
-from local.cognito import CognitoError, RateLimiter, apply_pre_token_response
+from local.cognito import CognitoError, CognitoHooks, RateLimiter, apply_pre_token_response, validity_seconds
 from local.functions import FunctionCode, FunctionRuntime
+from local.hosted_ui import AuthRequest, HostedUi, s256, with_query
 from local.moto_ext import CustomResourceBroker, _Pending, deletion_order
 from local.sam import rewrite_local_code
 from local.sqs_poller import failed_ids, sqs_record
@@ -340,3 +341,60 @@ def test_a_received_message_becomes_lambdas_sqs_record():
     assert record["eventSource"] == "aws:sqs"
     assert record["messageAttributes"]["kind"]["stringValue"] == "user"
     assert record["messageAttributes"]["blob"]["binaryValue"] == "AAE="
+
+
+@pytest.mark.parametrize(
+    ("config", "token", "seconds"),
+    [
+        ({}, "AccessToken", 3600),
+        ({}, "IdToken", 3600),
+        ({}, "RefreshToken", 30 * 86400),
+        ({"AccessTokenValidity": 480}, "AccessToken", 480 * 60),
+        ({"IdTokenValidity": 5, "TokenValidityUnits": {"IdToken": "hours"}}, "IdToken", 5 * 3600),
+        (
+            {"RefreshTokenValidity": 60, "TokenValidityUnits": {"RefreshToken": "minutes"}},
+            "RefreshToken",
+            3600,
+        ),
+        ({"AccessTokenValidity": 300, "TokenValidityUnits": {"AccessToken": "seconds"}}, "AccessToken", 300),
+    ],
+)
+def test_token_validity_follows_the_clients_settings_and_cognitos_defaults(config, token, seconds):
+    assert validity_seconds(config, token) == seconds
+
+
+def test_pkce_s256_is_rfc_7636s():
+    # The example of RFC 7636, appendix B
+    assert (
+        s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    )
+
+
+def test_redirect_parameters_are_added_to_the_callback_urls_own_query():
+    assert (
+        with_query("https://a.example.com/cb", {"code": "c", "state": None})
+        == "https://a.example.com/cb?code=c"
+    )
+    assert with_query("myapp://cb?x=1", {"error": "invalid_scope", "state": "a b"}) == (
+        "myapp://cb?x=1&error=invalid_scope&state=a+b"
+    )
+
+
+def test_hosted_ui_sign_in_sessions_are_bounded_and_expire():
+    # Given the hosted UI's session map at a fixed time
+    now = [1000.0]
+    ui = HostedUi(CognitoHooks("123456789012", "us-east-1"), clock=lambda: now[0])
+
+    def request(expires_at: float) -> AuthRequest:
+        return AuthRequest("p", "c", "https://a.example.com/", "code", (), None, None, None, expires_at)
+
+    # When more sessions are stored than the cap allows
+    for i in range(5):
+        ui._put(ui._logins, f"s{i}", request(2000.0), cap=3)
+    # Then the oldest went
+    assert list(ui._logins) == ["s2", "s3", "s4"]
+    # And once one has expired, storing one more drops the expired one rather than the oldest
+    assert [key for key, _ in ui._put(ui._logins, "short", request(1500.0), cap=3)] == ["s2"]
+    now[0] = 1600.0
+    assert [key for key, _ in ui._put(ui._logins, "late", request(2000.0), cap=3)] == ["short"]
+    assert list(ui._logins) == ["s3", "s4", "late"]

@@ -1,0 +1,410 @@
+"""Sign in through the local stack's hosted UI from tests and scripts, as a browser and an app would.
+
+    tokens = sign_in_with_code(stack.endpoint_url, client_id, "http://localhost:3000/callback",
+                               "alice", "Passw0rd!", ["openid", "email"])
+    tokens["id_token"], tokens["access_token"], tokens["refresh_token"]
+
+Only urllib, only the local stack (a loopback `endpoint_url`), and redirects are never followed: the
+app's callback URL is read from the `Location` header, not requested. Every failure raises `OAuthError`
+with the OAuth error code (`redirect_mismatch`, `invalid_scope`, `login_failed`, `invalid_grant`, ...).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import ipaddress
+import json
+import secrets
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+
+TIMEOUT_S = 10.0
+
+
+class OAuthError(Exception):
+    """An OAuth answer other than success: `error` is the OAuth error code."""
+
+    def __init__(self, error: str, description: str = "", status: int | None = None, location: str = ""):
+        super().__init__(f"{error}: {description}" if description else error)
+        self.error = error
+        self.description = description
+        self.status = status
+        self.location = location
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    @property
+    def location(self) -> str:
+        return self.headers.get("location", "")
+
+    def json(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.body) if self.body else {}
+        return data
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+
+
+def _check_local(endpoint_url: str) -> str:
+    parts = urlsplit(endpoint_url)
+    host = parts.hostname or ""
+    loopback = host == "localhost"
+    if not loopback:
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+    if parts.scheme != "http" or not loopback:
+        raise ValueError(f"{endpoint_url!r} is not the local stack (http on a loopback address)")
+    return endpoint_url.rstrip("/")
+
+
+def http(
+    endpoint_url: str,
+    method: str,
+    path: str,
+    *,
+    query: Mapping[str, str] | None = None,
+    form: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    timeout_s: float = TIMEOUT_S,
+) -> HttpAnswer:
+    """One request to the local stack, redirects not followed; any status is an answer, not an error."""
+    url = _check_local(endpoint_url) + path
+    if query:
+        url += "?" + urlencode(query)
+    data = urlencode(form).encode() if form is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))  # noqa: S310 - loopback only, checked above
+    if data is not None:
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with _OPENER.open(request, timeout=timeout_s) as response:
+            return HttpAnswer(
+                response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+            )
+    except urllib.error.HTTPError as error:
+        with error:
+            return HttpAnswer(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
+
+
+class _Form(HTMLParser):
+    """The sign-in page's form: its action, its inputs and the error it shows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action = ""
+        self.inputs: dict[str, str] = {}
+        self.alert = ""
+        self._in_alert = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.action = values.get("action", "")
+        elif tag == "input" and values.get("name"):
+            self.inputs[values["name"]] = values.get("value", "")
+        elif values.get("role") == "alert":
+            self._in_alert = True
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_alert = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_alert:
+            self.alert += data
+
+
+def _parse_form(body: bytes) -> _Form:
+    form = _Form()
+    form.feed(body.decode("utf-8", "replace"))
+    form.close()
+    return form
+
+
+def pkce_pair() -> tuple[str, str]:
+    """A PKCE code verifier and its S256 challenge."""
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+def _error_from_redirect(answer: HttpAnswer, redirect_uri: str) -> OAuthError | None:
+    """The OAuth error a redirect carries (to Cognito's error page or to the app), if any."""
+    location = answer.location
+    params = dict(parse_qsl(urlsplit(location).query))
+    params.update(parse_qsl(urlsplit(location).fragment))
+    if "error" in params and location.startswith(("/error", redirect_uri)):
+        return OAuthError(params["error"], params.get("error_description", ""), answer.status, location)
+    return None
+
+
+def authorize(
+    endpoint_url: str,
+    client_id: str,
+    redirect_uri: str,
+    response_type: str,
+    scopes: Iterable[str] = (),
+    *,
+    state: str | None = None,
+    code_challenge: str | None = None,
+    nonce: str | None = None,
+    timeout_s: float = TIMEOUT_S,
+) -> HttpAnswer:
+    """`GET /oauth2/authorize`, answered as it is (the sign-in page, or a redirect)."""
+    query = {"response_type": response_type, "client_id": client_id, "redirect_uri": redirect_uri}
+    scope = " ".join(scopes)
+    if scope:
+        query["scope"] = scope
+    if state is not None:
+        query["state"] = state
+    if code_challenge is not None:
+        query.update(code_challenge=code_challenge, code_challenge_method="S256")
+    if nonce is not None:
+        query["nonce"] = nonce
+    return http(endpoint_url, "GET", "/oauth2/authorize", query=query, timeout_s=timeout_s)
+
+
+def sign_in(
+    endpoint_url: str,
+    client_id: str,
+    redirect_uri: str,
+    response_type: str,
+    *,
+    username: str,
+    password: str,
+    scopes: Iterable[str] = (),
+    new_password: str | None = None,
+    state: str | None = None,
+    code_challenge: str | None = None,
+    nonce: str | None = None,
+    timeout_s: float = TIMEOUT_S,
+) -> str:
+    """Authorize, then answer the sign-in form; returns the `Location` the hosted UI sends the browser to
+    (the app's callback URL with a code, or with tokens in the fragment). Raises OAuthError."""
+    page = authorize(
+        endpoint_url,
+        client_id,
+        redirect_uri,
+        response_type,
+        scopes,
+        state=state,
+        code_challenge=code_challenge,
+        nonce=nonce,
+        timeout_s=timeout_s,
+    )
+    if page.status != 200:
+        raise _error_from_redirect(page, redirect_uri) or OAuthError(
+            "unexpected_response", page.body.decode("utf-8", "replace")[:200], page.status, page.location
+        )
+    form = _parse_form(page.body)
+    fields = {**form.inputs, "username": username, "password": password}
+    if new_password is not None:
+        fields["new_password"] = new_password
+    action = urlsplit(urljoin(endpoint_url + "/", form.action or "/login")).path
+    answer = http(endpoint_url, "POST", action, form=fields, timeout_s=timeout_s)
+    if answer.status == 200:  # the form again, with what went wrong
+        raise OAuthError("login_failed", _parse_form(answer.body).alert.strip(), answer.status)
+    if answer.status != 302:
+        raise OAuthError("unexpected_response", answer.body.decode("utf-8", "replace")[:200], answer.status)
+    error = _error_from_redirect(answer, redirect_uri)
+    if error is not None:
+        raise error
+    return answer.location
+
+
+def _client_auth(client_id: str, client_secret: str | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Form fields and headers that authenticate the client (HTTP Basic when it has a secret)."""
+    if client_secret is None:
+        return {"client_id": client_id}, {}
+    basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+    return {}, {"Authorization": f"Basic {basic}"}
+
+
+def token_request(
+    endpoint_url: str,
+    client_id: str,
+    fields: Mapping[str, str],
+    client_secret: str | None = None,
+    *,
+    timeout_s: float = TIMEOUT_S,
+) -> dict[str, Any]:
+    """`POST /oauth2/token` with the client's authentication; the JSON answer, or OAuthError."""
+    auth_fields, headers = _client_auth(client_id, client_secret)
+    answer = http(
+        endpoint_url,
+        "POST",
+        "/oauth2/token",
+        form={**fields, **auth_fields},
+        headers=headers,
+        timeout_s=timeout_s,
+    )
+    payload = answer.json()
+    if answer.status != 200:
+        raise OAuthError(
+            str(payload.get("error", "")), str(payload.get("error_description", "")), answer.status
+        )
+    return payload
+
+
+def sign_in_with_code(  # noqa: PLR0917 - the positional signature scripts and tests call
+    endpoint_url: str,
+    client_id: str,
+    redirect_uri: str,
+    username: str,
+    password: str,
+    scopes: Iterable[str],
+    client_secret: str | None = None,
+    new_password: str | None = None,
+    *,
+    pkce: bool = True,
+    nonce: str | None = None,
+    timeout_s: float = TIMEOUT_S,
+) -> dict[str, Any]:
+    """The authorization code grant end to end (with PKCE unless `pkce=False`): the token endpoint's
+    answer, `{"id_token" (with openid), "access_token", "refresh_token", "expires_in", "token_type"}`."""
+    state = secrets.token_urlsafe(12)
+    verifier, challenge = pkce_pair() if pkce else (None, None)
+    location = sign_in(
+        endpoint_url,
+        client_id,
+        redirect_uri,
+        "code",
+        username=username,
+        password=password,
+        scopes=scopes,
+        new_password=new_password,
+        state=state,
+        code_challenge=challenge,
+        nonce=nonce,
+        timeout_s=timeout_s,
+    )
+    params = dict(parse_qsl(urlsplit(location).query))
+    if params.get("state") != state or "code" not in params:
+        raise OAuthError("unexpected_response", f"no code and state in {location}", 302, location)
+    fields = {"grant_type": "authorization_code", "code": params["code"], "redirect_uri": redirect_uri}
+    if verifier is not None:
+        fields["code_verifier"] = verifier
+    return token_request(endpoint_url, client_id, fields, client_secret, timeout_s=timeout_s)
+
+
+def sign_in_implicit(  # noqa: PLR0917 - as sign_in_with_code
+    endpoint_url: str,
+    client_id: str,
+    redirect_uri: str,
+    username: str,
+    password: str,
+    scopes: Iterable[str],
+    new_password: str | None = None,
+    *,
+    nonce: str | None = None,
+    timeout_s: float = TIMEOUT_S,
+) -> dict[str, Any]:
+    """The implicit grant end to end: the callback URL's fragment, `{"access_token", "id_token" (with
+    openid), "token_type", "expires_in" (an int), "state"}`."""
+    state = secrets.token_urlsafe(12)
+    location = sign_in(
+        endpoint_url,
+        client_id,
+        redirect_uri,
+        "token",
+        username=username,
+        password=password,
+        scopes=scopes,
+        new_password=new_password,
+        state=state,
+        nonce=nonce,
+        timeout_s=timeout_s,
+    )
+    fragment: dict[str, Any] = dict(parse_qsl(urlsplit(location).fragment))
+    if fragment.get("state") != state or "access_token" not in fragment:
+        raise OAuthError("unexpected_response", f"no tokens and state in {location}", 302, location)
+    fragment["expires_in"] = int(fragment["expires_in"])
+    return fragment
+
+
+def refresh(
+    endpoint_url: str,
+    client_id: str,
+    refresh_token: str,
+    client_secret: str | None = None,
+    *,
+    timeout_s: float = TIMEOUT_S,
+) -> dict[str, Any]:
+    """`grant_type=refresh_token`: `{"id_token" (openid), "access_token", "expires_in", "token_type"}`."""
+    fields = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    return token_request(endpoint_url, client_id, fields, client_secret, timeout_s=timeout_s)
+
+
+def revoke(
+    endpoint_url: str,
+    client_id: str,
+    token: str,
+    client_secret: str | None = None,
+    *,
+    timeout_s: float = TIMEOUT_S,
+) -> None:
+    """`POST /oauth2/revoke` of a refresh token; OAuthError unless Cognito answers 200."""
+    auth_fields, headers = _client_auth(client_id, client_secret)
+    answer = http(
+        endpoint_url,
+        "POST",
+        "/oauth2/revoke",
+        form={"token": token, **auth_fields},
+        headers=headers,
+        timeout_s=timeout_s,
+    )
+    if answer.status != 200:
+        payload = answer.json()
+        raise OAuthError(
+            str(payload.get("error", "")), str(payload.get("error_description", "")), answer.status
+        )
+
+
+def user_info(endpoint_url: str, access_token: str, *, timeout_s: float = TIMEOUT_S) -> dict[str, Any]:
+    """`GET /oauth2/userInfo` with the access token: the user's attributes, or OAuthError."""
+    answer = http(
+        endpoint_url,
+        "GET",
+        "/oauth2/userInfo",
+        headers={"Authorization": f"Bearer {access_token}"},
+        timeout_s=timeout_s,
+    )
+    payload = answer.json()
+    if answer.status != 200:
+        raise OAuthError(
+            str(payload.get("error", "")), str(payload.get("error_description", "")), answer.status
+        )
+    return payload
+
+
+def logout(endpoint_url: str, client_id: str, logout_uri: str, *, timeout_s: float = TIMEOUT_S) -> str:
+    """`GET /logout`: the `Location` it sends the browser to (the sign-out URL), or OAuthError."""
+    answer = http(
+        endpoint_url,
+        "GET",
+        "/logout",
+        query={"client_id": client_id, "logout_uri": logout_uri},
+        timeout_s=timeout_s,
+    )
+    error = _error_from_redirect(answer, logout_uri)
+    if error is not None:
+        raise error
+    if answer.status != 302:
+        raise OAuthError("unexpected_response", answer.body.decode("utf-8", "replace")[:200], answer.status)
+    return answer.location
