@@ -25,7 +25,9 @@ def test_every_rule_set_the_readme_shows_is_valid_for_its_version() -> None:
         assert load_rules(document, document.get("event_version", "V2_0")).names
 
 
-def test_every_example_stack_registers_rules_that_pass_the_checker(capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_example_stack_registers_rules_that_pass_the_checker(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     templates = sorted(str(p) for p in (ROOT / "examples").glob("*/template.yaml"))
     assert len(templates) == 5
     assert main(["check", *templates]) == 0
