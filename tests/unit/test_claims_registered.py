@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import boto3
@@ -74,6 +74,31 @@ def bundled_response() -> dict[str, Any]:
     assert BUNDLED.apply(sample) is None
     response: dict[str, Any] = sample["response"]["claimsAndScopeOverrideDetails"]
     return response
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def logged() -> Iterator[list[logging.LogRecord]]:
+    """The warnings and errors the module logs, read from its own logger: wherever a handler loaded in this
+    process (Powertools' copy_config_to_registered_loggers) sent the package's records."""
+    logger = logging.getLogger("cognito_automation.claims.registered")
+    handler, level = _Records(), logger.level
+    handler.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 # --- What applies --------------------------------------------------------------------------------------
@@ -200,7 +225,7 @@ def test_each_pool_has_its_own_cache() -> None:
 # --- Failures ------------------------------------------------------------------------------------------
 
 
-def test_a_failed_refresh_keeps_the_cached_rules_and_warns(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_failed_refresh_keeps_the_cached_rules_and_warns(logged: list[logging.LogRecord]) -> None:
     # Given cached rules, and a table that fails from now on
     table, clock = Table({POOL: {API: API_RULES}}), Clock()
     rules = registered(table, clock)
@@ -208,11 +233,10 @@ def test_a_failed_refresh_keeps_the_cached_rules_and_warns(caplog: pytest.LogCap
     table.error = TimeoutError("read timeout")
     clock.now += 60
     # When the cache period has passed
-    with caplog.at_level(logging.WARNING, logger="cognito_automation"), Propagating():
-        again = rules.for_event(event(API))
+    again = rules.for_event(event(API))
     # Then the cached rules still apply, and a warning says so
     assert again is cached
-    (record,) = [r for r in caplog.records if r.name == "cognito_automation.claims.registered"]
+    (record,) = logged
     assert record.levelname == "WARNING"
     assert record.getMessage() == "could not read the registered claim rules; using the cached ones"
     assert vars(record)["error"] == "TimeoutError: read timeout"
@@ -240,19 +264,18 @@ def test_after_a_failed_refresh_the_query_is_retried_after_a_few_seconds_not_eve
     assert len(table.queries) == 3
 
 
-def test_a_failed_query_with_nothing_cached_fails_closed(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_failed_query_with_nothing_cached_fails_closed(logged: list[logging.LogRecord]) -> None:
     # Given a table that cannot be read, and no rules cached for the pool
     table = Table({POOL: {API: API_RULES}})
     table.error = ConnectionError("endpoint unreachable")
     rules = registered(table)
     # When a token is about to be issued, for any client of the pool
-    with caplog.at_level(logging.ERROR, logger="cognito_automation"), Propagating():
-        for client in (API, OTHER):
-            with pytest.raises(RegisteredRulesUnavailableError, match=f"user pool {POOL} could not be read"):
-                rules.for_event(event(client))
+    for client in (API, OTHER):
+        with pytest.raises(RegisteredRulesUnavailableError, match=f"user pool {POOL} could not be read"):
+            rules.for_event(event(client))
     # Then no function is handed out (the handler raises: Cognito refuses the sign-in), an error is logged,
     # and the next event tries again
-    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    errors = [r for r in logged if r.levelname == "ERROR"]
     assert len(errors) == 2
     assert vars(errors[0])["error"] == "ConnectionError: endpoint unreachable"
     assert table.queries == [POOL, POOL]
@@ -272,24 +295,23 @@ def test_a_failed_query_with_nothing_cached_fails_closed(caplog: pytest.LogCaptu
     ],
 )
 def test_invalid_registered_rules_fail_closed_for_their_client_only(
-    caplog: pytest.LogCaptureFixture, text: str | None, problem: str
+    logged: list[logging.LogRecord], text: str | None, problem: str
 ) -> None:
     # Given a pool where one client's registration is invalid (written behind the resource's back)
     table = Table({POOL: {API: text, OTHER: API_RULES}})
     rules = registered(table)
     # When tokens are issued
-    with caplog.at_level(logging.ERROR, logger="cognito_automation"), Propagating():
-        with pytest.raises(RegisteredRulesUnavailableError) as refused:
-            rules.for_event(event(API))
-        working = edited(rules, event(OTHER))
-        unregistered = edited(rules, event("5thirdclient"))
+    with pytest.raises(RegisteredRulesUnavailableError) as refused:
+        rules.for_event(event(API))
+    working = edited(rules, event(OTHER))
+    unregistered = edited(rules, event("5thirdclient"))
     # Then that client's tokens are refused, naming client and problem; the others are unaffected
     assert str(refused.value) == (
         f"the registered claim rules of app client {API} (user pool {POOL}) are invalid: {problem}"
     )
     assert working["idTokenGeneration"]["claimsToAddOrOverride"]["tier"] == "gold"
     assert unregistered == bundled_response()
-    (record,) = [r for r in caplog.records if r.levelname == "ERROR"]
+    (record,) = [r for r in logged if r.levelname == "ERROR"]
     assert vars(record)["client_id"] == API
     assert vars(record)["problems"] == [problem]
 
@@ -355,16 +377,3 @@ def test_the_query_reads_every_page_of_the_pool(aws: None) -> None:
     assert found == {API: f"rules of {API}", OTHER: f"rules of {OTHER}"}
     assert len(pages) >= 2
     assert all(p["ConsistentRead"] for p in pages)
-
-
-class Propagating:
-    """Let the shared package's log records reach caplog even after a handler in this process took them
-    over (Powertools' copy_config_to_registered_loggers turns propagation off)."""
-
-    def __enter__(self) -> None:
-        self.logger = logging.getLogger("cognito_automation")
-        self.saved = self.logger.propagate
-        self.logger.propagate = True
-
-    def __exit__(self, *_: object) -> None:
-        self.logger.propagate = self.saved
