@@ -9,6 +9,12 @@ of a cold start that looks like another event version than PRE_TOKEN_EVENT_VERSI
 the configured version's shape, which is the one Cognito reads). The event is read
 by the code generated from the rules rather than through Powertools' event data classes, whose wrappers
 would cost more per invocation than the edits themselves.
+
+With CLAIM_RULES_TABLE set, rules that other stacks registered for an app client (Custom::CognitoClaimRules)
+apply after the bundled ones to that client's tokens: a pool's registrations are read with one Query on its
+first event and again every CLAIM_RULES_CACHE_SECONDS (boto3 is imported then, not at cold start), and a
+registration that cannot be read or used fails the sign-in rather than issue a token without its claims
+(see cognito_automation.claims.registered).
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
-from cognito_automation import config
+from cognito_automation import aws, config
 from cognito_automation.claims import (
     EVENT_VERSIONS,
     EventVersion,
@@ -29,16 +36,28 @@ from cognito_automation.claims import (
     RuleSetError,
     load_rules_file,
 )
+from cognito_automation.claims.registered import RegisteredRules
+from cognito_automation.claims.registry import query_registrations
 
 logger = Logger()
+# the shared package (registered rules) logs with the standard library: the same JSON lines as the handler
+copy_config_to_registered_loggers(source_logger=logger, include={"cognito_automation"})
 
 FUNCTION_DIR = Path(__file__).resolve().parent
+
+
+# The Query for registered rules runs inside Cognito's 5 s for the whole trigger: short timeouts, one retry.
+DYNAMODB_CONNECT_TIMEOUT = 0.5
+DYNAMODB_READ_TIMEOUT = 1.0
+DYNAMODB_MAX_ATTEMPTS = 1  # retries after the first attempt (botocore's meaning)
 
 
 @dataclass(frozen=True)
 class Settings:
     rules_file: Path
     event_version: EventVersion
+    registrations_table: str | None = None
+    cache_seconds: int = 60
 
 
 def read_settings(env: Mapping[str, str]) -> Settings:
@@ -53,6 +72,8 @@ def read_settings(env: Mapping[str, str]) -> Settings:
     return Settings(
         rules_file=rules_file if rules_file.is_absolute() else FUNCTION_DIR / rules_file,
         event_version=version,
+        registrations_table=config.optional(env, "CLAIM_RULES_TABLE", "") or None,
+        cache_seconds=config.integer(env, "CLAIM_RULES_CACHE_SECONDS", 60, 0, 3600),
     )
 
 
@@ -84,14 +105,39 @@ def load(settings: Settings) -> RuleSet:
     return rules
 
 
+def _dynamodb() -> Any:
+    return aws.client(
+        "dynamodb",
+        connect_timeout=DYNAMODB_CONNECT_TIMEOUT,
+        read_timeout=DYNAMODB_READ_TIMEOUT,
+        max_attempts=DYNAMODB_MAX_ATTEMPTS,
+    )
+
+
+def registered_rules(settings: Settings, rules: RuleSet) -> RegisteredRules | None:
+    table = settings.registrations_table
+    if table is None:
+        return None
+    return RegisteredRules(
+        rules,
+        lambda pool_id: query_registrations(_dynamodb(), table, pool_id),
+        cache_seconds=settings.cache_seconds,
+        on_mismatch=_warn_mismatch,
+    )
+
+
 SETTINGS = read_settings(os.environ)
 RULES = load(SETTINGS)
 APPLY = RULES.apply  # the function generated from the rules, bound once: the warm path is one call deep
+REGISTERED = registered_rules(SETTINGS, RULES)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # Registered rules that cannot be read or used raise here, outside the pass-through below: Cognito
+    # then refuses the sign-in rather than issue a token without the claims a relying party relies on.
+    apply = APPLY if REGISTERED is None else REGISTERED.for_event(event)
     try:
-        reason = APPLY(event)
+        reason = apply(event)
     except Exception:
         # the generated function writes the response only at its end: the event is as Cognito sent it
         logger.exception("claim rules failed on this event; it passes through unchanged", extra=_where(event))

@@ -96,6 +96,49 @@ def test_warm_invocation_is_within_twice_a_bare_handler_and_under_100_microsecon
     assert rules_median <= 2 * bare_median
 
 
+def test_warm_invocation_with_registered_rules_costs_a_lookup_not_a_query(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cognito_automation.claims.registered import RegisteredRules
+
+    env = {"CLAIM_RULES_FILE": "claim_rules.json", "PRE_TOKEN_EVENT_VERSION": "V2_0"}
+    plain = load_function(monkeypatch, "pre_token", env)
+    app = load_function(monkeypatch, "pre_token", {**env, "CLAIM_RULES_TABLE": "claim-rules"})
+    event = load_event("pre_token/v2_authentication.json")
+    other = load_event("pre_token/v2_authentication.json")
+    other["callerContext"]["clientId"] = "4otherclient"
+    rules = '{"rules": [{"name": "api", "access_token": {"scopes_add": ["rs/read"]}}]}'
+    queries: list[str] = []
+
+    def query(pool_id: str) -> dict[str, str | None]:
+        queries.append(pool_id)
+        return {event["callerContext"]["clientId"]: rules}
+
+    # a cache period longer than the benchmark: every invocation after the first is warm
+    monkeypatch.setattr(app, "REGISTERED", RegisteredRules(app.RULES, query, cache_seconds=3600))
+    plain_times: list[int] = []
+    registered_times: list[int] = []
+    unregistered_times: list[int] = []
+    for _ in range(ROUNDS):  # interleaved, so all see the same machine load
+        _sample(plain.lambda_handler, event, plain_times)
+        _sample(app.lambda_handler, event, registered_times)
+        _sample(app.lambda_handler, other, unregistered_times)
+    plain_median, plain_p99 = _figures(plain_times)
+    registered_median, registered_p99 = _figures(registered_times)
+    unregistered_median, unregistered_p99 = _figures(unregistered_times)
+    with capsys.disabled():
+        sys.stdout.write(
+            f"\npre token warm with CLAIM_RULES_TABLE, {len(plain_times)} invocations each (microseconds):\n"
+            f"  bundled rules, no table        median {plain_median:7.2f}  p99 {plain_p99:7.2f}\n"
+            f"  client with registered rules   median {registered_median:7.2f}  p99 {registered_p99:7.2f}\n"
+            f"  client without registration    median {unregistered_median:7.2f}  "
+            f"p99 {unregistered_p99:7.2f}\n"
+        )
+    assert queries == [event["userPoolId"]]
+    assert registered_median < 100
+    assert unregistered_median <= 2 * plain_median
+
+
 def _run(code: str, env: dict[str, str]) -> tuple[float, str]:
     start = time.perf_counter()
     completed = subprocess.run(  # noqa: S603 - this interpreter on this repository's files

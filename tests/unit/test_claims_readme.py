@@ -1,5 +1,5 @@
-"""The README's claim rule section is true: its examples pass the checker and its error sample is what the
-checker prints."""
+"""The README's claim rule section is true: its examples pass the checker (and the registration check), and
+its error samples are what the checker prints and what Custom::CognitoClaimRules answers."""
 
 from __future__ import annotations
 
@@ -61,3 +61,33 @@ def test_the_readme_structural_error_sample_is_what_the_checker_prints(
     path.write_text(json.dumps({"rules": rules}))
     assert main(["check", str(path)]) == 1
     assert capsys.readouterr().err.splitlines()[1:] == [f"  - {sample.group(1)}"]
+
+
+REGISTERED = SECTION[SECTION.index("### Rules for your own app client") :]
+
+
+def test_the_readme_registration_example_is_a_valid_registration() -> None:
+    # Given the usage example of Custom::CognitoClaimRules (CloudFormation YAML, short-form tags and all)
+    from cfnlint.decode import cfn_yaml
+
+    from cognito_automation.claims.registry import check_rules_text
+
+    (usage,) = re.findall(r"```yaml\n(.*?)```", REGISTERED, re.DOTALL)
+    resource = cfn_yaml.loads(usage)["ApiClaimRules"]
+    assert resource["Type"] == "Custom::CognitoClaimRules"
+    # Then its Rules property is a string that the resource accepts for a V2_0 stack
+    rules = resource["Properties"]["Rules"]
+    assert isinstance(rules, str)
+    assert check_rules_text(rules, "3apiclient4567890abcdefghi", "V2_0").names == ("api-groups", "api-read")
+
+
+def test_the_readme_registration_error_sample_is_what_the_resource_answers() -> None:
+    from cognito_automation.claims import resource
+
+    sample = re.search(r"`(Rules are invalid for V2_0 .*?)`", REGISTERED, re.DOTALL)
+    assert sample is not None
+    rules = json.dumps({"rules": [{"name": "evil", "id_token": {"claims": {"sub": {"value": "x"}}}}]})
+    props = resource.Properties("us-east-1_Example1", "3apiclient4567890abcdefghi", rules)
+    with pytest.raises(resource.InvalidRulesError) as caught:
+        resource.check_rules(props, "V2_0")
+    assert str(caught.value) == " ".join(sample.group(1).split())

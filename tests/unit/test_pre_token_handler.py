@@ -1,5 +1,6 @@
 """The pre token generation function with the shipped rules: every trigger source of every version, the
-peer events, bad input, and a cold start that fails closed on invalid rules."""
+peer events, bad input, a cold start that fails closed on invalid rules, and rules registered for app
+clients (CLAIM_RULES_TABLE)."""
 
 from __future__ import annotations
 
@@ -277,6 +278,135 @@ def test_the_cold_path_does_not_import_boto3() -> None:
     }
     completed = subprocess.run(  # noqa: S603 - runs this interpreter on this repository's files
         [sys.executable, "-c", code, "functions/pre_token/app.py", "events/pre_token/v2_authentication.json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert json.loads(completed.stdout.splitlines()[-1]) == []
+
+
+# --- Rules registered for app clients (CLAIM_RULES_TABLE) ---------------------------------------------
+
+
+def registry_handler(monkeypatch: pytest.MonkeyPatch, table: str, cache_seconds: str = "60") -> ModuleType:
+    from cognito_automation import aws as aws_clients
+
+    aws_clients.client.cache_clear()  # a fresh client under this test's moto
+    env = {
+        "CLAIM_RULES_FILE": "claim_rules.json",
+        "PRE_TOKEN_EVENT_VERSION": "V2_0",
+        "CLAIM_RULES_TABLE": table,
+        "CLAIM_RULES_CACHE_SECONDS": cache_seconds,
+    }
+    return load_function(monkeypatch, "pre_token", env)
+
+
+def register(table: str, client_id: str, rules: str, pool_id: str = "us-east-1_EXAMPLE") -> None:
+    import boto3
+
+    from cognito_automation.claims.registry import Owner, Registration, put_registration
+
+    owner = Owner("arn:aws:cloudformation:us-east-1:123456789012:stack/api/1", "ApiClaimRules")
+    put_registration(boto3.client("dynamodb"), table, Registration(pool_id, client_id, rules, owner))
+
+
+def test_a_client_with_registered_rules_gets_them_after_the_bundled_ones(
+    aws: None, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
+) -> None:
+    import boto3
+
+    from tests.unit.claim_rules_support import create_registrations_table, rules_text
+
+    # Given rules registered for the sample event's client
+    event = load_event("pre_token/v2_authentication.json")
+    table = create_registrations_table(boto3.client("dynamodb"))
+    register(
+        table,
+        event["callerContext"]["clientId"],
+        rules_text(
+            {"name": "api", "access_token": {"scopes_add": ["rs/read"], "claims": {"aud2": {"value": "api"}}}}
+        ),
+        pool_id=event["userPoolId"],
+    )
+    app = registry_handler(monkeypatch, table)
+    # When a token is issued through that client, and through another
+    result = app.lambda_handler(copy.deepcopy(event), lambda_context)
+    other = copy.deepcopy(event)
+    other["callerContext"]["clientId"] = "4otherclient"
+    other_result = app.lambda_handler(other, lambda_context)
+    # Then the client's tokens carry the registered claim and scope as well as the bundled ones
+    access = result["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]
+    assert access["scopesToAdd"] == ["app/analytics", "app/read", "rs/read"]
+    assert access["claimsToAddOrOverride"]["aud2"] == "api"
+    assert access["claimsToAddOrOverride"]["groups"] == ["analysts", "users"]
+    # and the other client's do not
+    other_access = other_result["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]
+    assert other_access["scopesToAdd"] == ["app/analytics", "app/read"]
+    assert "aud2" not in other_access["claimsToAddOrOverride"]
+
+
+def test_an_unreadable_registrations_table_fails_the_sign_in(
+    aws: None, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
+) -> None:
+    from cognito_automation.claims.registered import RegisteredRulesUnavailableError
+
+    # Given a function whose registrations table cannot be read (it does not exist)
+    app = registry_handler(monkeypatch, "no-such-table")
+    event = load_event("pre_token/v2_authentication.json")
+    # When a token is about to be issued  # Then the function raises: Cognito issues no token
+    with pytest.raises(RegisteredRulesUnavailableError, match="ResourceNotFoundException"):
+        app.lambda_handler(event, lambda_context)
+    assert event == load_event("pre_token/v2_authentication.json")
+
+
+def test_the_registrations_client_has_short_timeouts_and_one_retry(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = registry_handler(monkeypatch, "claim-rules")
+    config = app._dynamodb().meta.config
+    assert (config.connect_timeout, config.read_timeout) == (0.5, 1.0)
+    assert config.retries["total_max_attempts"] == 2
+
+
+def test_without_a_registrations_table_only_the_bundled_rules_apply(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert handler(monkeypatch).REGISTERED is None
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("soon", "CLAIM_RULES_CACHE_SECONDS must be an integer, got 'soon'"),
+        ("-1", "CLAIM_RULES_CACHE_SECONDS must be between 0 and 3600, got -1"),
+    ],
+)
+def test_a_malformed_cache_period_fails_the_cold_start_naming_it(
+    monkeypatch: pytest.MonkeyPatch, value: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        registry_handler(monkeypatch, "claim-rules", cache_seconds=value)
+
+
+def test_the_cold_path_with_a_registrations_table_does_not_import_boto3() -> None:
+    # a fresh interpreter, as a Lambda cold start with CLAIM_RULES_TABLE set: boto3 waits for the first event
+    code = (
+        "import importlib.util, json, sys\n"
+        "spec = importlib.util.spec_from_file_location('app', sys.argv[1])\n"
+        "app = importlib.util.module_from_spec(spec)\n"
+        "sys.modules['app'] = app\n"
+        "spec.loader.exec_module(app)\n"
+        "assert app.REGISTERED is not None\n"
+        "aws = ('boto3', 's3transfer', 'aws_xray_sdk')\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in aws)))\n"
+    )
+    env = {
+        "CLAIM_RULES_FILE": "claim_rules.json",
+        "PRE_TOKEN_EVENT_VERSION": "V2_0",
+        "CLAIM_RULES_TABLE": "claim-rules",
+        "PYTHONPATH": "layers/common",
+    }
+    completed = subprocess.run(  # noqa: S603 - runs this interpreter on this repository's files
+        [sys.executable, "-c", code, "functions/pre_token/app.py"],
         cwd=ROOT,
         env=env,
         capture_output=True,

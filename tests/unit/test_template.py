@@ -16,9 +16,10 @@ FUNCTIONS = {name: r for name, r in RESOURCES.items() if r["Type"] == "AWS::Serv
 TRIGGERS = ("PreTokenFunction", "PostConfirmationFunction")
 
 
-def test_template_declares_the_four_functions() -> None:
+def test_template_declares_the_five_functions() -> None:
     assert set(FUNCTIONS) == {
         "CallbackUrlsFunction",
+        "ClaimRulesFunction",
         "PreTokenFunction",
         "PostConfirmationFunction",
         "ProvisionUsersFunction",
@@ -137,6 +138,8 @@ def test_stack_exports_what_other_stacks_import() -> None:
         "ProvisioningDeadLetterQueueUrl",
         "UsersTableName",
         "CallbackUrlLedgerTableName",
+        "ClaimRulesServiceToken",
+        "ClaimRulesTableName",
     } <= exports
 
 

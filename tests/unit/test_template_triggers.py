@@ -33,8 +33,18 @@ def test_the_pre_token_function_is_told_the_event_version_the_pool_sends() -> No
     assert pool_config["LambdaVersion"] == {"Ref": "PreTokenEventVersion"}
 
 
-def test_the_pre_token_function_has_no_aws_permission() -> None:
-    assert "Policies" not in PRE_TOKEN
+def test_the_pre_token_functions_only_aws_permission_is_querying_the_registered_claim_rules() -> None:
+    assert PRE_TOKEN["Policies"] == [
+        {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "dynamodb:Query",
+                    "Resource": {"Fn::GetAtt": ["ClaimRulesTable", "Arn"]},
+                }
+            ]
+        }
+    ]
     attached = [
         r
         for r in RESOURCES.values()

@@ -82,12 +82,14 @@ class RuleSetError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class RuleSet:
-    """A checked rule set: its rule names, and the function that applies it to one event."""
+    """A checked rule set: its rule names, the function that applies it to one event, and the checked rules
+    themselves (so that two checked sets can be compiled into one, see `claims.registered`)."""
 
     origin: str
     event_version: EventVersion
     names: tuple[str, ...]
     apply: Callable[[Any], str | None]
+    rules: tuple[Mapping[str, Any], ...] = ()
 
 
 # --- Loading -----------------------------------------------------------------------------------------
@@ -172,6 +174,7 @@ def load_rules(
         event_version=event_version,
         names=tuple(raw["name"] for raw in document["rules"]),
         apply=compile_rules(document["rules"], event_version, on_mismatch),
+        rules=tuple(document["rules"]),
     )
 
 

@@ -1,0 +1,172 @@
+"""Custom::CognitoClaimRules end to end on the local stack: template.yaml deployed, a second stack adds an app
+client to its pool and registers claim rules for it; tokens issued through that client carry the registered
+claims (the pre token trigger reads the registration), tokens of other clients do not; a rival registration
+for the same client rolls back naming the owner; deleting the stack removes the registration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jwt
+import pytest
+
+from local.stack import DeployError, LocalStack
+from tests.conftest import ROOT
+from tests.local.conftest import FIXTURES, items, unique_name
+
+pytestmark = pytest.mark.local
+
+PASSWORD = "Correct-Horse-9-battery"
+POOL_NAME = "orders-users"
+
+
+@pytest.fixture(scope="module")
+def main(local_stack: LocalStack) -> tuple[str, dict[str, str]]:
+    name = unique_name("claims-main")
+    return name, local_stack.deploy(ROOT / "template.yaml", {"UserPoolName": POOL_NAME}, name)
+
+
+@pytest.fixture(scope="module")
+def user(local_stack: LocalStack, main: tuple[str, dict[str, str]]) -> str:
+    """An analyst with a permanent password in the main stack's pool."""
+    _, outputs = main
+    cognito = local_stack.client("cognito-idp")
+    pool = outputs["UserPoolId"]
+    cognito.admin_create_user(
+        UserPoolId=pool,
+        Username="ada",
+        MessageAction="SUPPRESS",
+        UserAttributes=[
+            {"Name": "email", "Value": "ada@example.com"},
+            {"Name": "email_verified", "Value": "true"},
+            {"Name": "name", "Value": "Ada"},
+            {"Name": "preferred_username", "Value": "ada"},
+        ],
+    )
+    cognito.admin_set_user_password(UserPoolId=pool, Username="ada", Password=PASSWORD, Permanent=True)
+    cognito.admin_add_user_to_group(UserPoolId=pool, Username="ada", GroupName="analysts")
+    return "ada"
+
+
+def claims(
+    stack: LocalStack, pool_id: str, client_id: str, tokens: dict[str, str]
+) -> tuple[dict[str, Any], ...]:
+    """The ID and access tokens' claims, once their signatures check out against the local JWKS."""
+    keys = jwt.PyJWKClient(f"{stack.endpoint_url}/{pool_id}/.well-known/jwks.json")
+    issuer = f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}"
+
+    def decode(token: str, **checks: Any) -> dict[str, Any]:
+        decoded: dict[str, Any] = jwt.decode(
+            token, keys.get_signing_key_from_jwt(token), algorithms=["RS256"], issuer=issuer, **checks
+        )
+        return decoded
+
+    return decode(tokens["IdToken"], audience=client_id), decode(tokens["AccessToken"])
+
+
+def registrations(stack: LocalStack, outputs: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        i for i in items(stack, outputs["ClaimRulesTableName"]) if i["user_pool_id"] == outputs["UserPoolId"]
+    ]
+
+
+def test_the_pool_takes_the_name_the_installation_gives_it(local_stack, main):
+    _, outputs = main
+    pool = local_stack.client("cognito-idp").describe_user_pool(UserPoolId=outputs["UserPoolId"])["UserPool"]
+    assert pool["Name"] == POOL_NAME
+    assert outputs["ClaimRulesServiceToken"].endswith(f":function:{main[0]}-claim-rules")
+
+
+def test_registered_rules_reach_the_tokens_of_their_client_only_and_leave_with_their_stack(
+    local_stack, main, user
+):
+    main_name, outputs = main
+    pool = outputs["UserPoolId"]
+    cognito = local_stack.client("cognito-idp")
+    # Given an API team's stack that adds its client to the pool and registers rules for it
+    app_name = unique_name("orders-api")
+    app = local_stack.deploy(FIXTURES / "claim-rules-app.yaml", {"AutomationStackName": main_name}, app_name)
+    assert (app["RuleNames"], app["EventVersion"]) == ("api-roles,api-read-scope", "V2_0")
+    (registration,) = registrations(local_stack, outputs)
+    assert registration["client_id"] == app["ApiClientId"]
+    assert registration["owner_logical_id"] == "ApiClaimRules"
+
+    # When the user signs in through that client
+    tokens = cognito.admin_initiate_auth(
+        UserPoolId=pool,
+        ClientId=app["ApiClientId"],
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    id_claims, access = claims(local_stack, pool, app["ApiClientId"], tokens)
+    # Then both tokens carry the registered claims, the access token the registered scope, and the
+    # bundled rules still apply
+    assert id_claims["api_roles"] == access["api_roles"] == ["orders-reader"]
+    assert "rs/orders.read" in access["scope"].split()
+    assert id_claims["groups"] == ["analysts"]
+
+    # When the same user signs in through the stack's own app client
+    own = cognito.initiate_auth(
+        ClientId=outputs["AppClientId"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    own_id, own_access = claims(local_stack, pool, outputs["AppClientId"], own)
+    # Then its tokens have the bundled claims only
+    assert own_id["groups"] == ["analysts"]
+    assert "api_roles" not in own_id
+    assert "api_roles" not in own_access
+    assert "rs/orders.read" not in own_access["scope"].split()
+
+    # When another stack registers rules for the same client
+    rival_name = unique_name("rival")
+    rival = {
+        "Resources": {
+            "RivalRules": {
+                "Type": "Custom::CognitoClaimRules",
+                "Properties": {
+                    "ServiceToken": outputs["ClaimRulesServiceToken"],
+                    "UserPoolId": pool,
+                    "ClientId": app["ApiClientId"],
+                    "Rules": '{"rules": [{"name": "rival", "id_token": {"suppress": ["groups"]}}]}',
+                },
+            }
+        }
+    }
+    with pytest.raises(DeployError) as refused:
+        local_stack.deploy(rival, {}, rival_name)
+    local_stack.delete(rival_name)
+    # Then its stack rolls back naming the owner, and the registration is still the owner's
+    assert "already has claim rules registered by resource ApiClaimRules of stack" in str(refused.value)
+    assert app_name in str(refused.value)
+    assert [r["owner_logical_id"] for r in registrations(local_stack, outputs)] == ["ApiClaimRules"]
+
+    # When the API team's stack is deleted
+    local_stack.delete(app_name)
+    # Then its registration is gone
+    assert registrations(local_stack, outputs) == []
+
+
+def test_rules_written_as_a_yaml_mapping_are_refused_saying_how_to_write_them(local_stack, main):
+    _, outputs = main
+    name = unique_name("mapping")
+    client = local_stack.client("cognito-idp").create_user_pool_client(
+        UserPoolId=outputs["UserPoolId"], ClientName="mapping"
+    )["UserPoolClient"]["ClientId"]
+    template = {
+        "Resources": {
+            "Rules": {
+                "Type": "Custom::CognitoClaimRules",
+                "Properties": {
+                    "ServiceToken": outputs["ClaimRulesServiceToken"],
+                    "UserPoolId": outputs["UserPoolId"],
+                    "ClientId": client,
+                    "Rules": {"rules": [{"name": "g", "id_token": {"claims": {"on": {"value": True}}}}]},
+                },
+            }
+        }
+    }
+    with pytest.raises(DeployError, match="property Rules must be a JSON string, got a mapping"):
+        local_stack.deploy(template, {}, name)
+    local_stack.delete(name)
+    assert registrations(local_stack, outputs) == []

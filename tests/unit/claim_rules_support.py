@@ -1,0 +1,61 @@
+"""Helpers of the Custom::CognitoClaimRules tests: the registrations table as the template declares it,
+sample events aimed at a moto pool and client, and loading the handler by path."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from types import ModuleType
+from typing import Any
+
+from cognito_automation.claims import physical_ids
+from tests.conftest import ROOT, create_table_from_template, load_event
+
+APP_PATH = ROOT / "functions" / "claim_rules" / "app.py"
+
+
+def create_registrations_table(dynamodb: Any, name: str = "claim-rules") -> str:
+    return create_table_from_template(dynamodb, "ClaimRulesTable", name)
+
+
+def load_app(name: str = "claim_rules_app_under_test") -> ModuleType:
+    """Import the handler by file path, as the local stack does, so its cold start runs again. The module
+    is deliberately not registered in sys.modules: the handler must not depend on it."""
+    spec = importlib.util.spec_from_file_location(name, APP_PATH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert name not in sys.modules
+    return module
+
+
+def rules_text(*rules: dict[str, Any], event_version: str | None = "V2_0") -> str:
+    """A rules document as a `Rules: |` block scalar delivers it: JSON text with a final newline."""
+    document: dict[str, Any] = {"rules": list(rules)}
+    if event_version is not None:
+        document = {"event_version": event_version, **document}
+    return json.dumps(document) + "\n"
+
+
+def claim_rules_event(
+    name: str,
+    url: str,
+    pool: str | None = None,
+    client: str | None = None,
+    **properties: Any,
+) -> dict[str, Any]:
+    """A copy of a sample event (events/claim_rules/NAME.json) that answers to `url`, names the given pool
+    and client (in its properties and physical id) and has the given properties changed."""
+    event: dict[str, Any] = json.loads(json.dumps(load_event(f"claim_rules/{name}.json")))
+    event["ResponseURL"] = url
+    if pool is not None and client is not None:
+        for key in ("ResourceProperties", "OldResourceProperties"):
+            if key in event:
+                event[key] |= {"UserPoolId": pool, "ClientId": client}
+        if "PhysicalResourceId" in event:
+            event["PhysicalResourceId"] = physical_ids.issue(
+                event["StackId"], event["LogicalResourceId"], pool, client
+            )
+    event["ResourceProperties"] |= properties
+    return event

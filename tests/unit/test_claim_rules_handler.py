@@ -1,0 +1,578 @@
+"""The claim_rules function (Custom::CognitoClaimRules) end to end: sample and peer events in, an answer to
+the response URL out, the registration in the table.
+
+Cognito and DynamoDB are moto; the response URL is a loopback server. The handler is loaded by file path,
+as the local stack loads it, so each test gets a fresh cold start with its own environment.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+
+from cognito_automation import aws
+from cognito_automation.claims import physical_ids, registry, resource
+from tests.conftest import FakeLambdaContext, load_peer_event, peer_events
+from tests.unit.callback_urls_support import ResponseServer, create_client
+from tests.unit.claim_rules_support import (
+    claim_rules_event,
+    create_registrations_table,
+    load_app,
+    rules_text,
+)
+
+TABLE = "claim-rules"
+GROUPS = {
+    "name": "api-groups",
+    "when": {"grant": "user"},
+    "id_token": {"claims": {"groups": {"groups": True, "default": []}}},
+}
+SCOPE = {"name": "api-read-scope", "access_token": {"scopes_add": ["rs/read"]}}
+INVALID = "Rules are invalid for V2_0 (the stack's PreTokenEventVersion): "
+
+
+class Registry:
+    """A pool and client in moto, the registrations table, and the handler under test."""
+
+    def __init__(self, app: ModuleType) -> None:
+        self.app = app
+        self.cognito = boto3.client("cognito-idp")
+        self.dynamodb = boto3.client("dynamodb")
+        self.pool, self.client = create_client(self.cognito)
+
+    def invoke(
+        self, name: str, server: ResponseServer, context: Any = None, **properties: Any
+    ) -> dict[str, Any]:
+        event = claim_rules_event(name, server.url, self.pool, self.client, **properties)
+        return self.send(event, context)
+
+    def send(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        answer: dict[str, Any] = self.app.lambda_handler(event, context or FakeLambdaContext())
+        return answer
+
+    def items(self) -> list[dict[str, str]]:
+        scanned = self.dynamodb.scan(TableName=TABLE)["Items"]
+        return [{k: v["S"] for k, v in item.items()} for item in scanned]
+
+
+@pytest.fixture
+def reg(aws: None, monkeypatch: pytest.MonkeyPatch) -> Registry:
+    aws_clients_cache_clear()
+    create_registrations_table(boto3.client("dynamodb"), TABLE)
+    monkeypatch.setenv("CLAIM_RULES_TABLE", TABLE)
+    monkeypatch.setenv("PRE_TOKEN_EVENT_VERSION", "V2_0")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "claim-rules")
+    return Registry(load_app())
+
+
+def aws_clients_cache_clear() -> None:
+    aws.client.cache_clear()
+
+
+def other_resource(event: dict[str, Any], logical_id: str = "OtherClaimRules") -> dict[str, Any]:
+    """The same request from another resource instance (another logical id of another stack)."""
+    event["StackId"] = event["StackId"].replace("orders-api", "billing-api")
+    event["LogicalResourceId"] = logical_id
+    if "PhysicalResourceId" in event:
+        pool, client = event["ResourceProperties"]["UserPoolId"], event["ResourceProperties"]["ClientId"]
+        event["PhysicalResourceId"] = physical_ids.issue(event["StackId"], logical_id, pool, client)
+    return event
+
+
+# --- Create, Update, Delete ----------------------------------------------------------------------------
+
+
+def test_create_registers_the_rules_and_answers_the_attributes(reg: Registry) -> None:
+    # Given the sample Create for a client of the pool
+    with ResponseServer() as server:
+        event = claim_rules_event("create", server.url, reg.pool, reg.client)
+        # When CloudFormation sends it
+        answer = reg.send(event)
+    # Then CloudFormation got exactly the answer the handler returned: SUCCESS with the attributes
+    assert server.bodies == [answer]
+    assert answer["Status"] == "SUCCESS"
+    assert answer["Data"] == {"RuleNames": "api-groups", "EventVersion": "V2_0"}
+    assert answer["PhysicalResourceId"] == physical_ids.issue(
+        event["StackId"], "ApiClaimRules", reg.pool, reg.client
+    )
+    # And the table holds the rules text and its owner
+    (item,) = reg.items()
+    assert item.pop("updated_at")
+    assert item == {
+        "user_pool_id": reg.pool,
+        "client_id": reg.client,
+        "rules": event["ResourceProperties"]["Rules"],
+        "owner_stack_id": event["StackId"],
+        "owner_logical_id": "ApiClaimRules",
+    }
+
+
+def test_update_of_the_same_client_overwrites_under_the_same_physical_id(reg: Registry) -> None:
+    with ResponseServer() as server:
+        created = reg.invoke("create", server)
+        again = reg.invoke("create", server)  # a repeated Create (CloudFormation retried) is harmless
+        updated = reg.invoke("update", server)
+    assert created["PhysicalResourceId"] == again["PhysicalResourceId"] == updated["PhysicalResourceId"]
+    assert updated["Data"] == {"RuleNames": "api-groups,api-read-scope", "EventVersion": "V2_0"}
+    (item,) = reg.items()
+    assert json.loads(item["rules"])["rules"][1]["name"] == "api-read-scope"
+
+
+def test_a_new_client_gives_a_new_id_and_the_old_ids_delete_removes_the_old_registration(
+    reg: Registry,
+) -> None:
+    other_client = reg.cognito.create_user_pool_client(UserPoolId=reg.pool, ClientName="other")[
+        "UserPoolClient"
+    ]["ClientId"]
+    with ResponseServer() as server:
+        created = reg.invoke("create", server)
+        # When the properties name another client (CloudFormation sends Update, then, once the stack
+        # update succeeded, Delete of the old physical id)
+        moved = reg.invoke("update", server, ClientId=other_client)
+        old_delete = claim_rules_event("delete", server.url, reg.pool, reg.client)
+        assert old_delete["PhysicalResourceId"] == created["PhysicalResourceId"]
+        cleaned = reg.send(old_delete)
+    # Then the new client is registered under a new id, and the old client's registration is gone
+    assert moved["Status"] == cleaned["Status"] == "SUCCESS"
+    assert moved["PhysicalResourceId"] == physical_ids.issue(
+        old_delete["StackId"], "ApiClaimRules", reg.pool, other_client
+    )
+    assert "new physical id" in moved["Reason"]
+    assert [i["client_id"] for i in reg.items()] == [other_client]
+
+
+def test_delete_removes_the_registration(reg: Registry) -> None:
+    with ResponseServer() as server:
+        reg.invoke("create", server)
+        answer = reg.invoke("delete", server)
+    assert answer["Status"] == "SUCCESS"
+    assert (
+        answer["PhysicalResourceId"]
+        == claim_rules_event("delete", "", reg.pool, reg.client)["PhysicalResourceId"]
+    )
+    assert reg.items() == []
+
+
+def test_delete_with_nothing_registered_succeeds(reg: Registry) -> None:
+    with ResponseServer() as server:
+        answer = reg.invoke("delete", server)
+    assert answer["Status"] == "SUCCESS"
+    assert answer["Reason"] == f"nothing was registered for app client {reg.client} of user pool {reg.pool}"
+
+
+def test_delete_succeeds_when_the_pool_is_gone_and_removes_the_registration(reg: Registry) -> None:
+    with ResponseServer() as server:
+        reg.invoke("create", server)
+        reg.cognito.delete_user_pool(UserPoolId=reg.pool)
+        answer = reg.invoke("delete", server)
+    assert answer["Status"] == "SUCCESS"
+    assert reg.items() == []
+
+
+def test_delete_of_an_id_this_resource_never_issued_succeeds_and_touches_nothing(reg: Registry) -> None:
+    with ResponseServer() as server:
+        reg.invoke("create", server)
+        event = claim_rules_event("delete", server.url, reg.pool, reg.client)
+        event["PhysicalResourceId"] = f"{resource.ID_PREFIX}:invalid:0123456789abcdef0123"
+        answer = reg.send(event)
+    assert answer["Status"] == "SUCCESS"
+    assert answer["PhysicalResourceId"] == event["PhysicalResourceId"]
+    assert len(reg.items()) == 1
+
+
+# --- One registration per client -------------------------------------------------------------------------
+
+
+def test_create_for_a_client_another_resource_owns_fails_naming_the_owner(reg: Registry) -> None:
+    # Given a registration of ApiClaimRules (stack orders-api)
+    with ResponseServer() as server:
+        owned = reg.invoke("create", server)
+        owner_stack = claim_rules_event("create", server.url)["StackId"]
+        before = reg.items()
+        # When another stack's resource registers rules for the same client
+        rival = other_resource(claim_rules_event("create", server.url, reg.pool, reg.client))
+        rival["ResourceProperties"]["Rules"] = rules_text(SCOPE)
+        answer = reg.send(rival)
+    # Then it fails, naming the owner, and the registration is unchanged
+    assert owned["Status"] == "SUCCESS"
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        f"app client {reg.client} of user pool {reg.pool} already has claim rules registered by resource "
+        f"ApiClaimRules of stack {owner_stack}; an app client takes one registration: put these rules into "
+        "that resource, or delete it first"
+    )
+    assert reg.items() == before
+
+
+def test_the_rollback_delete_of_a_refused_create_leaves_the_owners_registration(reg: Registry) -> None:
+    with ResponseServer() as server:
+        reg.invoke("create", server)
+        rival = other_resource(claim_rules_event("create", server.url, reg.pool, reg.client))
+        refused = reg.send(rival)
+        # When CloudFormation rolls the rival back: a Delete of the id its FAILED answer carried
+        rollback = other_resource(claim_rules_event("delete", server.url, reg.pool, reg.client))
+        rollback["PhysicalResourceId"] = refused["PhysicalResourceId"]
+        answer = reg.send(rollback)
+    # Then the Delete succeeds without removing the owner's registration
+    assert refused["Status"] == "FAILED"
+    assert answer["Status"] == "SUCCESS"
+    assert "belongs to resource ApiClaimRules" in answer["Reason"]
+    assert [i["owner_logical_id"] for i in reg.items()] == ["ApiClaimRules"]
+
+
+def test_an_update_of_a_registration_another_resource_now_owns_fails(reg: Registry) -> None:
+    # Given the client's registration owned by another resource (ours was deleted meanwhile)
+    with ResponseServer() as server:
+        assert (
+            reg.send(other_resource(claim_rules_event("create", server.url, reg.pool, reg.client)))["Status"]
+            == "SUCCESS"
+        )
+        # When our resource's Update arrives
+        answer = reg.invoke("update", server)
+    # Then it fails naming the owner, under our (old) id
+    assert answer["Status"] == "FAILED"
+    assert "registered by resource OtherClaimRules of stack" in answer["Reason"]
+    assert (
+        answer["PhysicalResourceId"]
+        == claim_rules_event("update", "", reg.pool, reg.client)["PhysicalResourceId"]
+    )
+    assert [i["owner_logical_id"] for i in reg.items()] == ["OtherClaimRules"]
+
+
+def test_another_resource_may_register_once_the_owner_deleted_its_registration(reg: Registry) -> None:
+    with ResponseServer() as server:
+        reg.invoke("create", server)
+        reg.invoke("delete", server)
+        answer = reg.send(other_resource(claim_rules_event("create", server.url, reg.pool, reg.client)))
+    assert answer["Status"] == "SUCCESS"
+    assert [i["owner_logical_id"] for i in reg.items()] == ["OtherClaimRules"]
+
+
+# --- FAILED before anything is written ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rules", "reason"),
+    [
+        (
+            {"rules": [GROUPS]},
+            registry.RULES_NOT_A_STRING.format(kind="mapping"),
+        ),
+        (
+            [GROUPS],
+            registry.RULES_NOT_A_STRING.format(kind="list"),
+        ),
+        (
+            None,
+            'property Rules is required: a JSON string with the claim rules document, {"rules": [...]}',
+        ),
+        (
+            "  \n",
+            'property Rules is required: a JSON string with the claim rules document, {"rules": [...]}',
+        ),
+        (
+            '{"rules": [}',
+            INVALID + "not valid JSON: Expecting value at line 1 column 12",
+        ),
+        (
+            rules_text(GROUPS, event_version="V3_0"),
+            INVALID
+            + (
+                "event_version: the document declares V3_0, but this stack's pre token trigger runs V2_0 "
+                "(PreTokenEventVersion); write the rules for V2_0 and declare it, or leave event_version out"
+            ),
+        ),
+        (
+            rules_text({"name": "typo", "id_token": {"claimz": {}}}),
+            INVALID
+            + "rule \"typo\" (rules[0]): unknown field 'claimz' in id_token (allowed: claims, suppress)",
+        ),
+        (
+            rules_text(
+                {"name": "evil", "id_token": {"claims": {"sub": {"value": "x"}}}},
+                GROUPS,
+                {
+                    "name": "m2m",
+                    "when": {"grant": "client_credentials"},
+                    "access_token": {"scopes_add": ["a/b"]},
+                },
+            ),
+            INVALID
+            + (
+                'rule "evil" (rules[0]): id_token claim "sub": Cognito forbids changing it; rule "m2m" '
+                "(rules[2]): machine-to-machine (client credentials) tokens need V3_0, not V2_0"
+            ),
+        ),
+    ],
+    ids=["mapping", "list", "missing", "blank", "not-json", "other-version", "structure", "every-problem"],
+)
+def test_invalid_rules_fail_before_anything_is_written_naming_rule_and_problem(
+    reg: Registry, rules: Any, reason: str
+) -> None:
+    with ResponseServer() as server:
+        event = claim_rules_event("create", server.url, reg.pool, reg.client)
+        if rules is None:
+            del event["ResourceProperties"]["Rules"]
+        else:
+            event["ResourceProperties"]["Rules"] = rules
+        answer = reg.send(event)
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == reason
+    # the stable id, so the rollback Delete finds (and removes) nothing of anyone else's
+    assert answer["PhysicalResourceId"] == physical_ids.issue(
+        event["StackId"], event["LogicalResourceId"], reg.pool, reg.client
+    )
+    assert reg.items() == []
+
+
+def test_a_rule_for_another_client_is_rejected_naming_the_rule(reg: Registry) -> None:
+    other = {
+        "name": "console-only",
+        "when": {"clients": ["4otherclient"]},
+        "id_token": GROUPS["id_token"],
+    }
+    with ResponseServer() as server:
+        answer = reg.invoke("create", server, Rules=rules_text(GROUPS, other))
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        'Rules are invalid for V2_0 (the stack\'s PreTokenEventVersion): rule "console-only" (rules[1]): '
+        f"when.clients names '4otherclient', but rules registered for app client {reg.client} apply only to "
+        f"its tokens, so the rule never applies there; list only {reg.client} or leave clients out"
+    )
+    assert reg.items() == []
+
+
+def test_a_rule_that_names_its_own_client_is_accepted(reg: Registry) -> None:
+    own = {**GROUPS, "when": {"clients": [reg.client], "grant": "user"}}
+    with ResponseServer() as server:
+        answer = reg.invoke("create", server, Rules=rules_text(own))
+    assert answer["Status"] == "SUCCESS"
+
+
+def test_rules_for_access_tokens_fail_on_a_v1_stack(reg: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRE_TOKEN_EVENT_VERSION", "V1_0")
+    app = load_app()
+    with ResponseServer() as server:
+        event = claim_rules_event(
+            "create", server.url, reg.pool, reg.client, Rules=rules_text(SCOPE, event_version=None)
+        )
+        answer = app.lambda_handler(event, FakeLambdaContext())
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith(
+        'Rules are invalid for V1_0 (the stack\'s PreTokenEventVersion): rule "api-read-scope" (rules[0]): '
+        "access_token (scopes_add) needs V2_0 or V3_0"
+    )
+
+
+def test_a_rules_document_over_the_size_limit_fails(reg: Registry) -> None:
+    huge = rules_text({**GROUPS, "description": "x" * registry.MAX_RULES_BYTES})
+    with ResponseServer() as server:
+        answer = reg.invoke("create", server, Rules=huge)
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        f"property Rules is {len(huge.encode())} bytes; at most {registry.MAX_RULES_BYTES} are allowed"
+    )
+
+
+def test_every_problem_is_reported_and_the_answer_stays_under_4096_bytes(reg: Registry) -> None:
+    # Given 200 rules that each set a claim Cognito forbids changing
+    bad = [{"name": f"rule-{n:03d}", "id_token": {"claims": {"sub": {"value": "x"}}}} for n in range(200)]
+    with ResponseServer() as server:
+        answer = reg.invoke("create", server, Rules=rules_text(*bad))
+    # Then the reason lists them from the first, cut at its end to fit
+    assert answer["Status"] == "FAILED"
+    assert server.sizes[0] < 4096
+    assert answer["Reason"].startswith(
+        'Rules are invalid for V2_0 (the stack\'s PreTokenEventVersion): rule "rule-000" (rules[0]): '
+        'id_token claim "sub": Cognito forbids changing it; rule "rule-001" (rules[1])'
+    )
+    assert answer["Reason"].endswith("[truncated]")
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        (
+            {"UserPoolId": "not a pool"},
+            (
+                "property UserPoolId is required and must be a user pool id like us-east-1_AbC123, "
+                "got 'not a pool'"
+            ),
+        ),
+        (
+            {"ClientId": "a/b"},
+            "property ClientId is required and must be an app client id (letters, digits, +, _), got 'a/b'",
+        ),
+    ],
+)
+def test_malformed_pool_or_client_ids_fail_naming_the_property(
+    reg: Registry, changes: dict[str, str], reason: str
+) -> None:
+    with ResponseServer() as server:
+        answer = reg.invoke("create", server, **changes)
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == reason
+    assert answer["PhysicalResourceId"].startswith(f"{resource.ID_PREFIX}:invalid:")
+    assert reg.items() == []
+
+
+def test_a_client_that_is_not_in_the_pool_fails_naming_client_and_pool(reg: Registry) -> None:
+    with ResponseServer() as server:
+        answer = reg.invoke("create", server, ClientId="4nosuchclient0000000000000")
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == f"app client 4nosuchclient0000000000000 does not exist in user pool {reg.pool}"
+    assert reg.items() == []
+
+
+def test_a_pool_that_does_not_exist_fails_naming_client_and_pool(reg: Registry) -> None:
+    with ResponseServer() as server:
+        answer = reg.invoke("create", server, UserPoolId="us-east-1_Missing1")
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == f"app client {reg.client} does not exist in user pool us-east-1_Missing1"
+
+
+def test_an_unknown_request_type_fails(reg: Registry) -> None:
+    with ResponseServer() as server:
+        event = claim_rules_event("create", server.url, reg.pool, reg.client)
+        event["RequestType"] = "Replace"
+        answer = reg.send(event)
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == "unknown RequestType 'Replace'"
+
+
+# --- CloudFormation always gets an answer --------------------------------------------------------------
+
+
+def test_an_exception_in_the_logic_answers_failed(reg: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("the table exploded")
+
+    monkeypatch.setattr(resource, "handle", broken)
+    with ResponseServer() as server:
+        answer = reg.invoke("create", server)
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == "RuntimeError: the table exploded"
+    assert server.bodies == [answer]
+
+
+def test_a_run_that_approaches_the_timeout_answers_failed_before_it(
+    reg: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+
+    def stuck(*_: Any, **__: Any) -> None:
+        release.wait(timeout=10)
+        raise RuntimeError("finished far too late")
+
+    monkeypatch.setattr(resource, "handle", stuck)
+    with ResponseServer() as server:
+        started = time.monotonic()
+        worker = threading.Thread(
+            target=reg.invoke, args=("create", server, FakeLambdaContext(remaining_ms=3_000))
+        )
+        worker.start()
+        assert server.received.wait(timeout=3.0)
+        elapsed = time.monotonic() - started
+        release.set()
+        worker.join(timeout=10)
+    assert 1.5 < elapsed < 3.0
+    assert [body["Status"] for body in server.bodies] == ["FAILED"]
+    assert server.bodies[0]["Reason"].startswith("timed out")
+
+
+@pytest.mark.parametrize("name", peer_events("cloudformationCustomResource"))
+def test_every_peer_event_is_answered(reg: Registry, name: str) -> None:
+    event = load_peer_event(name)
+    with ResponseServer() as server:
+        event["ResponseURL"] = server.url
+        answer = reg.send(event)
+    assert server.bodies == [answer]
+    assert answer["RequestId"] == event["RequestId"]
+    if event["RequestType"] == "Delete":
+        assert answer["Status"] == "SUCCESS"
+        assert answer["PhysicalResourceId"] == event["PhysicalResourceId"]
+    else:
+        assert answer["Status"] == "FAILED"
+        assert "property UserPoolId is required" in answer["Reason"]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CLAIM_RULES_TABLE": ""}, "CLAIM_RULES_TABLE is required"),
+        (
+            {"PRE_TOKEN_EVENT_VERSION": "V2"},
+            "PRE_TOKEN_EVENT_VERSION must be one of V1_0, V2_0, V3_0, got 'V2'",
+        ),
+    ],
+)
+def test_a_bad_setting_is_still_answered_failed_naming_it(
+    aws: None, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
+) -> None:
+    monkeypatch.setenv("CLAIM_RULES_TABLE", TABLE)
+    monkeypatch.setenv("PRE_TOKEN_EVENT_VERSION", "V2_0")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    app = load_app()
+    with ResponseServer() as server:
+        answer = app.lambda_handler(claim_rules_event("create", server.url), FakeLambdaContext())
+    assert server.bodies == [answer]
+    assert answer["Status"] == "FAILED"
+    assert message in answer["Reason"]
+
+
+def test_after_a_failed_init_the_rollback_delete_of_the_failed_create_succeeds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CLAIM_RULES_TABLE", TABLE)
+    monkeypatch.setenv("PRE_TOKEN_EVENT_VERSION", "V2_0")
+    monkeypatch.setitem(sys.modules, "aws_lambda_powertools", None)  # makes its import fail
+    app = load_app()
+    with ResponseServer() as server:
+        created = app.lambda_handler(claim_rules_event("create", server.url), FakeLambdaContext())
+        delete = claim_rules_event("delete", server.url)
+        delete["PhysicalResourceId"] = created["PhysicalResourceId"]
+        deleted = app.lambda_handler(delete, FakeLambdaContext())
+    assert created["Status"] == "FAILED"
+    assert "failed to initialise" in created["Reason"]
+    assert "aws_lambda_powertools" in created["Reason"]
+    assert deleted["Status"] == "SUCCESS"
+    assert server.bodies == [created, deleted]
+
+
+def test_after_a_failed_init_a_delete_of_an_issued_id_still_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a registration may exist: claiming success would leave it applied, and the client taken
+    monkeypatch.setenv("CLAIM_RULES_TABLE", TABLE)
+    monkeypatch.setenv("PRE_TOKEN_EVENT_VERSION", "V2_0")
+    monkeypatch.setitem(sys.modules, "aws_lambda_powertools", None)
+    app = load_app()
+    with ResponseServer() as server:
+        event = claim_rules_event("delete", server.url)
+        answer = app.lambda_handler(event, FakeLambdaContext())
+    assert physical_ids.parse(event["PhysicalResourceId"]) is not None
+    assert answer["Status"] == "FAILED"
+    assert "failed to initialise" in answer["Reason"]
+
+
+def test_metrics_count_the_outcome_by_request_type(capsys: pytest.CaptureFixture[str], reg: Registry) -> None:
+    with ResponseServer() as server:
+        reg.invoke("create", server)
+        reg.invoke("create", server, Rules="[")
+    metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert [m.get("OperationSucceeded", m.get("OperationFailed")) for m in metrics] in (
+        [[1.0], [1.0]],
+        [1.0, 1.0],
+    )
+    assert ["OperationSucceeded" in m for m in metrics] == [True, False]
+    assert {m["RequestType"] for m in metrics} == {"Create"}
+
+
+def test_an_event_that_is_not_an_object_is_logged_and_dropped(reg: Registry) -> None:
+    assert reg.app.lambda_handler(["not", "an", "event"], FakeLambdaContext()) is None

@@ -1,0 +1,137 @@
+"""Custom::CognitoClaimRules in template.yaml: least privilege matching the calls the code makes, the table
+both functions share, the settings they agree on, the exports other stacks import; and the pool's name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+from cfnlint.decode import cfn_yaml
+
+from cognito_automation import aws as aws_clients
+from tests.conftest import ROOT, FakeLambdaContext, load_event
+from tests.unit.callback_urls_support import ResponseServer, create_client
+from tests.unit.claim_rules_support import claim_rules_event, create_registrations_table, load_app
+from tests.unit.handlers import load_function
+
+TEMPLATE: dict[str, Any] = cfn_yaml.load(str(ROOT / "template.yaml"))
+RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+FUNCTION = RESOURCES["ClaimRulesFunction"]["Properties"]
+PRE_TOKEN = RESOURCES["PreTokenFunction"]["Properties"]
+ACCOUNT_POOLS = {"Fn::Sub": "arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/*"}
+TABLE_ARN = {"Fn::GetAtt": ["ClaimRulesTable", "Arn"]}
+
+
+def _granted(properties: dict[str, Any]) -> set[str]:
+    actions: set[str] = set()
+    for policy in properties["Policies"]:
+        assert set(policy) == {"Statement"}, "only explicit statements, no broad policy templates"
+        for statement in policy["Statement"]:
+            granted = statement["Action"]
+            actions.update(granted if isinstance(granted, list) else [granted])
+    return actions
+
+
+def _record_calls(clients: list[Any], called: set[str]) -> None:
+    for client in clients:
+        prefix = client.meta.service_model.signing_name
+        client.meta.events.register(
+            "before-call", lambda model, _p=prefix, **_: called.add(f"{_p}:{model.name}")
+        )
+
+
+def test_the_function_may_call_exactly_what_it_calls(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the handler, with every AWS call it makes recorded
+    aws_clients.client.cache_clear()
+    monkeypatch.setenv("CLAIM_RULES_TABLE", create_registrations_table(boto3.client("dynamodb")))
+    monkeypatch.setenv("PRE_TOKEN_EVENT_VERSION", "V2_0")
+    app = load_app()
+    pool, client = create_client(boto3.client("cognito-idp"))
+    called: set[str] = set()
+    _record_calls([app._cognito(), app._dynamodb()], called)
+    # When it runs create, update and delete
+    with ResponseServer() as server:
+        for name in ("create", "update", "delete"):
+            event = claim_rules_event(name, server.url, pool, client)
+            assert app.lambda_handler(event, FakeLambdaContext())["Status"] == "SUCCESS"
+    # Then the template grants exactly those actions
+    assert called == _granted(FUNCTION)
+
+
+def test_the_pre_token_function_may_call_exactly_what_it_calls(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aws_clients.client.cache_clear()
+    table = create_registrations_table(boto3.client("dynamodb"))
+    env = {
+        "CLAIM_RULES_FILE": "claim_rules.json",
+        "PRE_TOKEN_EVENT_VERSION": "V2_0",
+        "CLAIM_RULES_TABLE": table,
+    }
+    app = load_function(monkeypatch, "pre_token", env)
+    called: set[str] = set()
+    _record_calls([app._dynamodb()], called)
+    app.lambda_handler(load_event("pre_token/v2_authentication.json"), FakeLambdaContext())
+    assert called == _granted(PRE_TOKEN) == {"dynamodb:Query"}
+
+
+def test_statements_name_the_table_and_the_accounts_pools_only() -> None:
+    for policy in FUNCTION["Policies"]:
+        for statement in policy["Statement"]:
+            actions = statement["Action"]
+            actions = actions if isinstance(actions, list) else [actions]
+            if any(a.startswith("cognito-idp:") for a in actions):
+                assert statement["Resource"] == ACCOUNT_POOLS
+            else:
+                assert statement["Resource"] == TABLE_ARN
+
+
+def test_the_table_is_keyed_by_pool_and_client_and_kept_like_the_others() -> None:
+    table = RESOURCES["ClaimRulesTable"]
+    assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    props = table["Properties"]
+    assert [(k["AttributeName"], k["KeyType"]) for k in props["KeySchema"]] == [
+        ("user_pool_id", "HASH"),
+        ("client_id", "RANGE"),
+    ]
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["SSESpecification"] == {"SSEEnabled": True}
+
+
+def test_both_functions_use_the_same_table_and_the_pools_event_version() -> None:
+    resource_env = FUNCTION["Environment"]["Variables"]
+    trigger_env = PRE_TOKEN["Environment"]["Variables"]
+    assert resource_env["CLAIM_RULES_TABLE"] == trigger_env["CLAIM_RULES_TABLE"] == {"Ref": "ClaimRulesTable"}
+    # rules are checked for the version Cognito sends the trigger
+    assert resource_env["PRE_TOKEN_EVENT_VERSION"] == trigger_env["PRE_TOKEN_EVENT_VERSION"]
+    assert resource_env["PRE_TOKEN_EVENT_VERSION"] == {"Ref": "PreTokenEventVersion"}
+    assert int(trigger_env["CLAIM_RULES_CACHE_SECONDS"]) == 60
+
+
+def test_the_function_answers_well_before_cloudformation_would_give_up() -> None:
+    assert FUNCTION["Timeout"] <= 60
+    assert FUNCTION["LoggingConfig"] == {"LogGroup": {"Ref": "ClaimRulesLogGroup"}}
+
+
+@pytest.mark.parametrize(
+    ("output", "value"),
+    [
+        ("ClaimRulesServiceToken", {"Fn::GetAtt": ["ClaimRulesFunction", "Arn"]}),
+        ("ClaimRulesTableName", {"Ref": "ClaimRulesTable"}),
+    ],
+)
+def test_the_service_token_and_table_are_exported_for_other_stacks(output: str, value: Any) -> None:
+    assert TEMPLATE["Outputs"][output]["Value"] == value
+    assert TEMPLATE["Outputs"][output]["Export"]["Name"] == {"Fn::Sub": f"${{AWS::StackName}}-{output}"}
+
+
+def test_the_pool_is_named_by_the_parameter_or_after_the_stack() -> None:
+    parameter = TEMPLATE["Parameters"]["UserPoolName"]
+    assert parameter["Default"] == ""
+    assert TEMPLATE["Conditions"]["HasUserPoolName"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "UserPoolName"}, ""]}]
+    }
+    assert RESOURCES["UserPool"]["Properties"]["UserPoolName"] == {
+        "Fn::If": ["HasUserPoolName", {"Ref": "UserPoolName"}, {"Fn::Sub": "${AWS::StackName}-users"}]
+    }

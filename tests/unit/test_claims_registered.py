@@ -1,0 +1,379 @@
+"""Registered claim rules in the pre token trigger (cognito_automation.claims.registered): bundled rules then
+the client's registered ones, one Query per pool and cache period, stale rules on a failed refresh, and
+failure closed where no usable rules exist, for the affected client only."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import boto3
+import pytest
+
+from cognito_automation.claims import load_rules, load_rules_file
+from cognito_automation.claims.registered import RegisteredRules, RegisteredRulesUnavailableError
+from cognito_automation.claims.registry import Owner, Registration, put_registration, query_registrations
+from tests.conftest import ROOT, load_event
+from tests.unit.claim_rules_support import create_registrations_table, rules_text
+
+POOL = "us-east-1_Example1"
+API = "3apiclient4567890abcdefghi"
+OTHER = "4otherclient567890abcdefgh"
+BUNDLED = load_rules_file(ROOT / "functions" / "pre_token" / "claim_rules.json", "V2_0")
+API_RULES = rules_text(
+    {"name": "api-tier", "id_token": {"claims": {"tier": {"value": "gold"}}}},
+    {"name": "api-scope", "access_token": {"scopes_add": ["rs/read"]}},
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Table:
+    """What the Query returns per pool, and every Query made; `error` makes the next Queries fail."""
+
+    def __init__(self, registrations: Mapping[str, Mapping[str, str | None]] | None = None) -> None:
+        self.registrations = {pool: dict(items) for pool, items in (registrations or {}).items()}
+        self.queries: list[str] = []
+        self.error: Exception | None = None
+
+    def __call__(self, pool_id: str) -> Mapping[str, str | None]:
+        self.queries.append(pool_id)
+        if self.error is not None:
+            raise self.error
+        return dict(self.registrations.get(pool_id, {}))
+
+
+def registered(table: Table, clock: Clock | None = None, cache_seconds: float = 60) -> RegisteredRules:
+    return RegisteredRules(BUNDLED, table, cache_seconds=cache_seconds, clock=clock or Clock())
+
+
+def event(client_id: str = API, pool_id: str = POOL) -> dict[str, Any]:
+    sample = load_event("pre_token/v2_authentication.json")
+    sample["userPoolId"] = pool_id
+    sample["callerContext"]["clientId"] = client_id
+    return sample
+
+
+def edited(rules: RegisteredRules, sample: dict[str, Any]) -> dict[str, Any]:
+    """The response the function for `sample` writes."""
+    assert rules.for_event(sample)(sample) is None
+    response: dict[str, Any] = sample["response"]["claimsAndScopeOverrideDetails"]
+    return response
+
+
+def bundled_response() -> dict[str, Any]:
+    sample = event(OTHER)
+    assert BUNDLED.apply(sample) is None
+    response: dict[str, Any] = sample["response"]["claimsAndScopeOverrideDetails"]
+    return response
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def logged() -> Iterator[list[logging.LogRecord]]:
+    """The warnings and errors the module logs, read from its own logger: wherever a handler loaded in this
+    process (Powertools' copy_config_to_registered_loggers) sent the package's records."""
+    logger = logging.getLogger("cognito_automation.claims.registered")
+    handler, level = _Records(), logger.level
+    handler.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+# --- What applies --------------------------------------------------------------------------------------
+
+
+def test_a_registered_client_gets_the_bundled_rules_and_then_its_own() -> None:
+    rules = registered(Table({POOL: {API: API_RULES}}))
+    response = edited(rules, event(API))
+    expected = bundled_response()
+    expected["idTokenGeneration"]["claimsToAddOrOverride"]["tier"] = "gold"
+    expected["accessTokenGeneration"]["scopesToAdd"].append("rs/read")
+    assert response == expected
+
+
+def test_a_client_without_registration_gets_the_bundled_rules_only() -> None:
+    rules = registered(Table({POOL: {API: API_RULES}}))
+    assert rules.for_event(event(OTHER)) is BUNDLED.apply
+    assert edited(rules, event(OTHER)) == bundled_response()
+
+
+def test_a_registered_rule_overrides_a_bundled_one_for_the_same_claim() -> None:
+    # Given a registration that sets groups to a fixed value and suppresses the bundled tenant claim
+    override = rules_text(
+        {
+            "name": "fixed-groups",
+            "id_token": {"claims": {"groups": {"value": ["api"]}}, "suppress": ["tenant"]},
+        }
+    )
+    rules = registered(Table({POOL: {API: override}}))
+    # When a token is issued through the client
+    claims = edited(rules, event(API))["idTokenGeneration"]
+    # Then the later (registered) rule wins, as within one document
+    assert claims["claimsToAddOrOverride"]["groups"] == ["api"]
+    assert "tenant" not in claims["claimsToAddOrOverride"]
+    assert claims["claimsToSuppress"] == ["tenant"]
+
+
+def test_registered_rules_of_one_pool_never_apply_to_another_pool() -> None:
+    rules = registered(Table({POOL: {API: API_RULES}}))
+    assert edited(rules, event(API, pool_id="us-east-1_Other22")) == bundled_response()
+
+
+def test_a_registered_rule_name_may_repeat_a_bundled_rule_name() -> None:
+    # the names only label rules: a registration knows nothing of the bundled rules' names
+    rules = registered(
+        Table({POOL: {API: rules_text({"name": "tenant", "id_token": {"suppress": ["tenant"]}})}})
+    )
+    assert edited(rules, event(API))["idTokenGeneration"]["claimsToSuppress"] == ["tenant"]
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [
+        ["not", "an", "object"],
+        {"triggerSource": "TokenGeneration_Authentication"},
+        {"userPoolId": POOL, "callerContext": "x"},
+        {"userPoolId": POOL, "callerContext": {"clientId": ["unhashable"]}},
+        {"userPoolId": ["unhashable"], "callerContext": {"clientId": API}},
+    ],
+)
+def test_an_event_without_pool_or_client_gets_the_bundled_rules_without_a_query(sample: Any) -> None:
+    table = Table({POOL: {API: API_RULES}})
+    assert registered(table).for_event(sample) is BUNDLED.apply
+    assert table.queries == []
+
+
+# --- The cache -----------------------------------------------------------------------------------------
+
+
+def test_the_first_event_for_a_pool_queries_and_later_ones_within_the_period_do_not() -> None:
+    table, clock = Table({POOL: {API: API_RULES}}), Clock()
+    rules = registered(table, clock)
+    first = rules.for_event(event(API))
+    clock.now += 59.9
+    assert rules.for_event(event(API)) is first
+    assert rules.for_event(event(OTHER)) is BUNDLED.apply
+    assert table.queries == [POOL]
+
+
+def test_after_the_cache_period_a_changed_registration_applies() -> None:
+    # Given a cached registration
+    table, clock = Table({POOL: {API: API_RULES}}), Clock()
+    rules = registered(table, clock)
+    assert edited(rules, event(API))["idTokenGeneration"]["claimsToAddOrOverride"]["tier"] == "gold"
+    # When it changes, and the cache period passes
+    table.registrations[POOL][API] = rules_text(
+        {"name": "t", "id_token": {"claims": {"tier": {"value": "silver"}}}}
+    )
+    clock.now += 30
+    assert edited(rules, event(API))["idTokenGeneration"]["claimsToAddOrOverride"]["tier"] == "gold"
+    clock.now += 30
+    # Then the next event queries again and gets the new rules
+    assert edited(rules, event(API))["idTokenGeneration"]["claimsToAddOrOverride"]["tier"] == "silver"
+    assert table.queries == [POOL, POOL]
+
+
+def test_a_removed_registration_stops_applying_after_the_cache_period() -> None:
+    table, clock = Table({POOL: {API: API_RULES}}), Clock()
+    rules = registered(table, clock)
+    assert rules.for_event(event(API)) is not BUNDLED.apply
+    del table.registrations[POOL][API]
+    clock.now += 60
+    assert rules.for_event(event(API)) is BUNDLED.apply
+
+
+def test_an_unchanged_registration_is_not_compiled_again_on_refresh() -> None:
+    table, clock = Table({POOL: {API: API_RULES}}), Clock()
+    rules = registered(table, clock)
+    first = rules.for_event(event(API))
+    clock.now += 61
+    assert rules.for_event(event(API)) is first
+    assert table.queries == [POOL, POOL]
+
+
+def test_each_pool_has_its_own_cache() -> None:
+    table = Table({POOL: {API: API_RULES}, "us-east-1_Other22": {}})
+    rules = registered(table)
+    rules.for_event(event(API))
+    rules.for_event(event(API, pool_id="us-east-1_Other22"))
+    rules.for_event(event(API))
+    assert table.queries == [POOL, "us-east-1_Other22"]
+
+
+# --- Failures ------------------------------------------------------------------------------------------
+
+
+def test_a_failed_refresh_keeps_the_cached_rules_and_warns(logged: list[logging.LogRecord]) -> None:
+    # Given cached rules, and a table that fails from now on
+    table, clock = Table({POOL: {API: API_RULES}}), Clock()
+    rules = registered(table, clock)
+    cached = rules.for_event(event(API))
+    table.error = TimeoutError("read timeout")
+    clock.now += 60
+    # When the cache period has passed
+    again = rules.for_event(event(API))
+    # Then the cached rules still apply, and a warning says so
+    assert again is cached
+    (record,) = logged
+    assert record.levelname == "WARNING"
+    assert record.getMessage() == "could not read the registered claim rules; using the cached ones"
+    assert vars(record)["error"] == "TimeoutError: read timeout"
+    assert vars(record)["cached_seconds_ago"] == 60.0
+
+
+def test_after_a_failed_refresh_the_query_is_retried_after_a_few_seconds_not_every_event() -> None:
+    table, clock = Table({POOL: {API: API_RULES}}), Clock()
+    rules = registered(table, clock)
+    rules.for_event(event(API))
+    table.error = TimeoutError("read timeout")
+    clock.now += 60
+    rules.for_event(event(API))
+    rules.for_event(event(API))
+    clock.now += 4.9
+    rules.for_event(event(API))
+    assert len(table.queries) == 2
+    # once the table answers again, its rules apply
+    table.error = None
+    table.registrations[POOL][API] = rules_text(
+        {"name": "t", "id_token": {"claims": {"tier": {"value": "new"}}}}
+    )
+    clock.now += 0.1
+    assert edited(rules, event(API))["idTokenGeneration"]["claimsToAddOrOverride"]["tier"] == "new"
+    assert len(table.queries) == 3
+
+
+def test_a_failed_query_with_nothing_cached_fails_closed(logged: list[logging.LogRecord]) -> None:
+    # Given a table that cannot be read, and no rules cached for the pool
+    table = Table({POOL: {API: API_RULES}})
+    table.error = ConnectionError("endpoint unreachable")
+    rules = registered(table)
+    # When a token is about to be issued, for any client of the pool
+    for client in (API, OTHER):
+        with pytest.raises(RegisteredRulesUnavailableError, match=f"user pool {POOL} could not be read"):
+            rules.for_event(event(client))
+    # Then no function is handed out (the handler raises: Cognito refuses the sign-in), an error is logged,
+    # and the next event tries again
+    errors = [r for r in logged if r.levelname == "ERROR"]
+    assert len(errors) == 2
+    assert vars(errors[0])["error"] == "ConnectionError: endpoint unreachable"
+    assert table.queries == [POOL, POOL]
+    table.error = None
+    assert rules.for_event(event(API)) is not BUNDLED.apply
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            rules_text({"name": "evil", "id_token": {"claims": {"sub": {"value": "x"}}}}),
+            'rule "evil" (rules[0]): id_token claim "sub": Cognito forbids changing it',
+        ),
+        ("{not json", "not valid JSON: Expecting property name enclosed in double quotes at line 1 column 2"),
+        (None, 'property Rules is required: a JSON string with the claim rules document, {"rules": [...]}'),
+    ],
+)
+def test_invalid_registered_rules_fail_closed_for_their_client_only(
+    logged: list[logging.LogRecord], text: str | None, problem: str
+) -> None:
+    # Given a pool where one client's registration is invalid (written behind the resource's back)
+    table = Table({POOL: {API: text, OTHER: API_RULES}})
+    rules = registered(table)
+    # When tokens are issued
+    with pytest.raises(RegisteredRulesUnavailableError) as refused:
+        rules.for_event(event(API))
+    working = edited(rules, event(OTHER))
+    unregistered = edited(rules, event("5thirdclient"))
+    # Then that client's tokens are refused, naming client and problem; the others are unaffected
+    assert str(refused.value) == (
+        f"the registered claim rules of app client {API} (user pool {POOL}) are invalid: {problem}"
+    )
+    assert working["idTokenGeneration"]["claimsToAddOrOverride"]["tier"] == "gold"
+    assert unregistered == bundled_response()
+    (record,) = [r for r in logged if r.levelname == "ERROR"]
+    assert vars(record)["client_id"] == API
+    assert vars(record)["problems"] == [problem]
+
+
+def test_a_registration_made_for_another_event_version_fails_closed_when_it_does_not_fit() -> None:
+    # Given V1_0 bundled rules, and a registration with access token rules
+    bundled = load_rules_file(ROOT / "functions" / "pre_token" / "claim_rules.v1.json", "V1_0")
+    rules = RegisteredRules(bundled, Table({POOL: {API: API_RULES}}), cache_seconds=60, clock=Clock())
+    with pytest.raises(
+        RegisteredRulesUnavailableError, match=r'rule "api-scope" \(rules\[1\]\): access_token'
+    ):
+        rules.for_event(event(API))
+
+
+def test_a_declared_version_that_differs_but_fits_still_applies() -> None:
+    # V2_0 rules stay usable when the trigger moves to V3_0: the check is for the trigger's version
+    bundled = load_rules(
+        {"rules": [{"name": "g", "when": {"grant": "user"}, "id_token": {"claims": {"g": {"value": 1}}}}]},
+        "V3_0",
+    )
+    rules = RegisteredRules(bundled, Table({POOL: {API: API_RULES}}), cache_seconds=60, clock=Clock())
+    sample = event(API)
+    assert rules.for_event(sample)(sample) is None
+    assert sample["response"]["claimsAndScopeOverrideDetails"]["idTokenGeneration"][
+        "claimsToAddOrOverride"
+    ] == {
+        "g": 1,
+        "tier": "gold",
+    }
+
+
+def test_a_compiled_function_never_shares_state_between_events() -> None:
+    rules = registered(Table({POOL: {API: API_RULES}}))
+    first, second = event(API), event(API)
+    edited(rules, first)
+    original = copy.deepcopy(first["response"])
+    edited(rules, second)["idTokenGeneration"]["claimsToAddOrOverride"]["groups"].append("x")
+    assert first["response"] == original
+
+
+# --- The Query -------------------------------------------------------------------------------------------
+
+
+def test_the_query_reads_every_page_of_the_pool(aws: None) -> None:
+    # Given a real (moto) table with registrations in two pools
+    dynamodb = boto3.client("dynamodb")
+    table = create_registrations_table(dynamodb)
+    owner = Owner("arn:aws:cloudformation:us-east-1:123456789012:stack/s/1", "Rules")
+    for client in (API, OTHER):
+        put_registration(dynamodb, table, Registration(POOL, client, f"rules of {client}", owner))
+    put_registration(dynamodb, table, Registration("us-east-1_Other22", API, "elsewhere", owner))
+    # and a client that returns one item per page
+    pages: list[dict[str, Any]] = []
+
+    class Paging:
+        def query(self, **request: Any) -> dict[str, Any]:
+            pages.append(request)
+            return dict(dynamodb.query(**request, Limit=1))
+
+    # When the pool's registrations are queried
+    found = query_registrations(Paging(), table, POOL)
+    # Then every page was read, and only the pool's registrations came back
+    assert found == {API: f"rules of {API}", OTHER: f"rules of {OTHER}"}
+    assert len(pages) >= 2
+    assert all(p["ConsistentRead"] for p in pages)
