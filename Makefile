@@ -15,7 +15,7 @@ export AWS_REGION ?= us-east-1
 export AWS_DEFAULT_REGION ?= $(AWS_REGION)
 export SAM_CLI_TELEMETRY ?= 0
 
-.PHONY: help venv format lint check-rules unit test bench build validate deploy local demo provision redrive clean freeze
+.PHONY: help venv format lint check-rules unit test bench build validate deploy local demo example example-deploy provision redrive clean freeze
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,9 +41,10 @@ lint: $(STAMP) check-rules ## ruff, mypy, cfn-lint and sam validate --lint on ev
 	@for t in $(TEMPLATES); do echo "sam validate --lint $$t"; $(BIN)/sam validate --lint --template-file $$t >/dev/null; done
 
 # Every claim rule file must pass before it can reach users: the main stack's (V2_0/V3_0 rules checked
-# against PRE_TOKEN_EVENT_VERSION, the V1_0 rules against V1_0) and each example's (its declared version).
+# against PRE_TOKEN_EVENT_VERSION, the V1_0 rules against V1_0) and those each example registers with
+# Custom::CognitoClaimRules in its template (their declared version).
 PRE_TOKEN_EVENT_VERSION ?= V2_0
-EXAMPLE_RULES := $(wildcard examples/*/claim_rules*.json)
+EXAMPLE_RULES := $(wildcard examples/*/template.yaml)
 check-rules: $(STAMP) ## check the claim rules of the pre token trigger (also run by lint, test and deploy)
 	PYTHONPATH=layers/common $(BIN)/python -m cognito_automation.claims check functions/pre_token/claim_rules.json --event-version $(PRE_TOKEN_EVENT_VERSION)
 	PYTHONPATH=layers/common $(BIN)/python -m cognito_automation.claims check functions/pre_token/claim_rules.v1.json --event-version V1_0
@@ -73,15 +74,31 @@ local: $(STAMP) ## the whole system on this machine (moto on 127.0.0.1:$PORT, te
 demo: $(STAMP) ## the scripted scenario on a fresh local stack: deploy, URLs, provisioning, sign-up, sign-in, clean-up
 	PYTHONPATH=layers/common $(BIN)/python -m local.demo
 
+EXAMPLES := $(notdir $(patsubst %/samconfig.toml,%,$(wildcard examples/*/samconfig.toml)))
+
+example: $(STAMP) ## an example of examples/ on a fresh local stack: make example [EXAMPLE=name] (default: all)
+	PYTHONPATH=layers/common $(BIN)/python -m local.examples $(EXAMPLE)
+
+# The same three steps against AWS: the automation stack (named <example>-cognito) with the example's
+# parameters, the example's stack, then its users through the provisioning queue.
+example-deploy: check-rules build ## deploy an example to AWS: make example-deploy EXAMPLE=name
+	@test -n "$(filter $(EXAMPLE),$(EXAMPLES))" || { echo "usage: make example-deploy EXAMPLE=<one of: $(EXAMPLES)>" >&2; exit 2; }
+	$(BIN)/sam deploy --config-file $(abspath examples/$(EXAMPLE)/samconfig.toml) --config-env automation
+	cd examples/$(EXAMPLE) && $(abspath $(BIN))/sam deploy
+	$(if $(wildcard examples/$(EXAMPLE)/users.*),$(PRODUCER) send $(firstword $(wildcard examples/$(EXAMPLE)/users.*)) --stack $(EXAMPLE)-cognito)
+
 PRODUCER := PYTHONPATH=layers/common $(BIN)/python -m cognito_automation.provisioning.producer
 
-provision: $(STAMP) ## send users to the queue: make provision FILE=users.csv QUEUE_URL=... [JSON=1]
-	@test -n "$(FILE)" -a -n "$(QUEUE_URL)" || { echo "usage: make provision FILE=users.csv|users.jsonl QUEUE_URL=<ProvisioningQueueUrl> [JSON=1]" >&2; exit 2; }
-	$(PRODUCER) send "$(FILE)" --queue-url "$(QUEUE_URL)" $(if $(JSON),--json)
+# The queue is named by QUEUE_URL, or found in the outputs of the cognito-automation stack STACK.
+QUEUES = $(if $(STACK),--stack "$(STACK)",$(if $(DLQ_URL),--dlq-url "$(DLQ_URL)") --queue-url "$(QUEUE_URL)")
 
-redrive: $(STAMP) ## move dead-lettered messages back: make redrive DLQ_URL=... QUEUE_URL=...
-	@test -n "$(DLQ_URL)" -a -n "$(QUEUE_URL)" || { echo "usage: make redrive DLQ_URL=<ProvisioningDeadLetterQueueUrl> QUEUE_URL=<ProvisioningQueueUrl> [JSON=1]" >&2; exit 2; }
-	$(PRODUCER) redrive --dlq-url "$(DLQ_URL)" --queue-url "$(QUEUE_URL)" $(if $(JSON),--json)
+provision: $(STAMP) ## send users to the queue: make provision FILE=users.csv STACK=<stack>|QUEUE_URL=... [JSON=1]
+	@test -n "$(FILE)" -a -n "$(QUEUE_URL)$(STACK)" || { echo "usage: make provision FILE=users.csv|users.jsonl STACK=<cognito-automation stack>|QUEUE_URL=<ProvisioningQueueUrl> [JSON=1]" >&2; exit 2; }
+	$(PRODUCER) send "$(FILE)" $(QUEUES) $(if $(JSON),--json)
+
+redrive: $(STAMP) ## move dead-lettered messages back: make redrive STACK=<stack> | DLQ_URL=... QUEUE_URL=...
+	@test -n "$(STACK)" -o \( -n "$(DLQ_URL)" -a -n "$(QUEUE_URL)" \) || { echo "usage: make redrive STACK=<cognito-automation stack> | DLQ_URL=<ProvisioningDeadLetterQueueUrl> QUEUE_URL=<ProvisioningQueueUrl> [JSON=1]" >&2; exit 2; }
+	$(PRODUCER) redrive $(QUEUES) $(if $(JSON),--json)
 
 clean: ## remove build output and the local stack's state
 	rm -rf .aws-sam .local

@@ -164,6 +164,12 @@ class CognitoHooks:
             self.limiter.check(operation)
         if operation in ("CreateUserPoolClient", "UpdateUserPoolClient"):
             _validate(params)
+        if operation == "SignUp":
+            pool = self.pool_of_client(params.get("ClientId", ""))
+            admin_only = (pool.extended_config.get("AdminCreateUserConfig") or {}) if pool else {}
+            if admin_only.get("AllowAdminCreateUserOnly"):
+                # moto lets anyone sign up; Cognito refuses when only administrators create users
+                raise CognitoError("NotAuthorizedException", "SignUp is not permitted for this user pool")
         if operation == "UpdateUserPoolClient":
             pool = self.backend.describe_user_pool(params.get("UserPoolId", ""))
             client = pool.clients.get(params.get("ClientId", ""))

@@ -92,15 +92,7 @@ def attributes_of(stack: LocalStack, pool_id: str, username: str) -> dict[str, s
 
 def provision(stack: LocalStack, csv_file: Path, queue_url: str) -> list[dict[str, Any]]:
     """Run the producer command as an administrator would, against the local stack."""
-    env = {
-        **os.environ,
-        "AWS_ENDPOINT_URL": stack.endpoint_url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": stack.region,
-        "AWS_DEFAULT_REGION": stack.region,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "common"), str(ROOT)]),
-    }
+    env = stack.process_environment()
     command = [sys.executable, "-m", "cognito_automation.provisioning.producer", "send", str(csv_file)]
     command += ["--queue-url", queue_url, "--json"]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603

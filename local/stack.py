@@ -25,6 +25,7 @@ from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 
+from cognito_automation.aws import client as shared_clients
 from local import moto_ext
 from local.cognito import CognitoHooks, RateLimiter
 from local.functions import FunctionCode, FunctionRuntime
@@ -131,6 +132,9 @@ class LocalStack:
         moto_ext.install(self.runtime, self.endpoint_url)
         self._saved_env = {name: os.environ.get(name) for name in self.runtime.process_env}
         self.runtime.ensure_process_env()
+        # The functions share the package's cached boto3 clients, which keep the endpoint they were made
+        # with: an earlier stack's in the same process would be unreachable now.
+        shared_clients.cache_clear()
         self._thread = threading.Thread(target=self._server.serve_forever, name="local-stack", daemon=True)
         self._thread.start()
         self._poller = EventSourcePoller(self.account_id, self.region)
@@ -169,6 +173,7 @@ class LocalStack:
             else:
                 os.environ[name] = value
         self._saved_env = {}
+        shared_clients.cache_clear()
 
     def __enter__(self) -> LocalStack:
         return self if self._server is not None else self.start()
@@ -195,6 +200,19 @@ class LocalStack:
                     config=Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=120),
                 )
             return self._clients[service]
+
+    def process_environment(self) -> dict[str, str]:
+        """The environment of a command run against this stack as against an AWS account: the
+        endpoint, region and fake credentials, and the shared package importable."""
+        return {
+            **os.environ,
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",  # moto's fake credentials
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "common"), str(ROOT)]),
+        }
 
     # --- deploy --------------------------------------------------------------------------------
     def deploy(

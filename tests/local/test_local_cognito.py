@@ -325,3 +325,21 @@ def test_quota_enforcement_answers_too_many_requests_past_the_limit(local_stack,
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     with pytest.raises(cognito.exceptions.UserNotFoundException):
         cognito.admin_get_user(UserPoolId=pool_id, Username="quota3")
+
+
+def test_sign_up_is_refused_when_only_administrators_create_users(local_stack):
+    # Given a pool where only administrators create users, with an app client
+    cognito = local_stack.client("cognito-idp")
+    pool_id = cognito.create_user_pool(
+        PoolName=unique_name("admin-only"), AdminCreateUserConfig={"AllowAdminCreateUserOnly": True}
+    )["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="web")["UserPoolClient"][
+        "ClientId"
+    ]
+    # When someone signs themselves up, Then Cognito's answer, and no user
+    with pytest.raises(cognito.exceptions.NotAuthorizedException, match="SignUp is not permitted"):
+        cognito.sign_up(ClientId=client_id, Username="eve", Password=PASSWORD)
+    assert cognito.list_users(UserPoolId=pool_id)["Users"] == []
+    # while an administrator still can
+    cognito.admin_create_user(UserPoolId=pool_id, Username="eve", MessageAction="SUPPRESS")
+    assert [u["Username"] for u in cognito.list_users(UserPoolId=pool_id)["Users"]] == ["eve"]

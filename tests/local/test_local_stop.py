@@ -51,3 +51,32 @@ def test_stop_ends_every_thread_the_stack_started_and_unloads_its_functions():
     assert report["left"] == []
     # And no execution environment's handler module stays loaded
     assert report["modules"] == []
+
+
+SECOND_STACK = """
+import json
+from cognito_automation import aws
+from local.stack import LocalStack
+
+first = LocalStack(port=0, region="us-east-1", enforce_quotas=False).start()
+aws.client("sqs").create_queue(QueueName="on-the-first")  # the functions' shared client, cached
+first.stop()
+second = LocalStack(port=0, region="us-east-1", enforce_quotas=False).start()
+try:
+    sqs = aws.client("sqs")
+    print(json.dumps({"endpoint": sqs.meta.endpoint_url, "expected": second.endpoint_url,
+                      "first": first.endpoint_url, "queues": sqs.list_queues().get("QueueUrls", [])}))
+finally:
+    second.stop()
+"""
+
+
+def test_a_later_stack_in_the_same_process_is_what_the_functions_reach():
+    # Given a stack whose functions' shared clients were made and cached, then stopped
+    # When another stack starts in the same process (as tests/local and tests/examples do)
+    finished = run_python(["-c", SECOND_STACK], timeout_s=120)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    report = json.loads(finished.stdout.strip().splitlines()[-1])
+    # Then the shared clients reach the new stack, a fresh account, not the stopped one
+    assert report["endpoint"] == report["expected"] != report["first"]
+    assert report["queues"] == []

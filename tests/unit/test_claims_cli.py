@@ -81,3 +81,74 @@ def test_the_module_runs_as_a_command() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert "ok for V2_0" in completed.stdout
+
+
+TEMPLATE = """\
+Resources:
+  Client:
+    Type: AWS::Cognito::UserPoolClient
+    Properties: {{UserPoolId: x}}
+  Claims:
+    Type: Custom::CognitoClaimRules
+    Properties:
+      ServiceToken: !ImportValue x-ClaimRulesServiceToken
+      ClientId: !Ref Client
+      Rules: {rules}
+"""
+
+
+def test_rules_registered_in_a_template_are_checked_with_their_declared_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = {
+        "event_version": "V3_0",
+        "rules": [
+            {
+                "name": "m2m",
+                "when": {"grant": "client_credentials"},
+                "access_token": {"claims": {"tier": {"value": "gold"}}},
+            }
+        ],
+    }
+    path = tmp_path / "template.yaml"
+    path.write_text(TEMPLATE.format(rules="|\n        " + json.dumps(good)))
+    assert main(["check", str(path)]) == 0
+    assert f"{path} resource Claims: ok for V3_0 (1 rules)" in capsys.readouterr().out
+
+
+def test_a_forbidden_claim_in_a_template_fails_before_deploy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = {"rules": [{"name": "steal-sub", "id_token": {"claims": {"sub": {"value": "x"}}}}]}
+    path = tmp_path / "template.yaml"
+    path.write_text(TEMPLATE.format(rules="|\n        " + json.dumps(bad)))
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path} resource Claims: INVALID for V2_0" in err
+    assert 'rule "steal-sub"' in err and "sub" in err
+
+
+@pytest.mark.parametrize(
+    ("rules", "reason"),
+    [
+        ("!Sub '{\"rules\": []}'", "Rules must be a literal JSON string"),
+        ("'{not json'", "Rules is not valid JSON"),
+    ],
+)
+def test_rules_that_cannot_be_checked_before_deploy_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], rules: str, reason: str
+) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text(TEMPLATE.format(rules=rules))
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path} resource Claims: INVALID" in err and reason in err
+
+
+def test_a_template_without_claim_rules_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n")
+    assert main(["check", str(path)]) == 1
+    assert "has no Custom::CognitoClaimRules resource" in capsys.readouterr().err

@@ -186,3 +186,73 @@ def test_producer_reaches_an_endpoint_given_by_aws_endpoint_url(
     finally:
         aws.client.cache_clear()
         server.stop()
+
+
+def _queue_stack(stack: Stack, name: str, outputs: dict[str, str]) -> None:
+    """A CloudFormation stack (in moto) whose outputs name the queues, as cognito-automation's do."""
+    import boto3
+
+    template = {
+        "Resources": {"Marker": {"Type": "AWS::SQS::Queue"}},
+        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+    }
+    boto3.client("cloudformation").create_stack(StackName=name, TemplateBody=json.dumps(template))
+
+
+@pytest.fixture
+def fresh_clients() -> Any:
+    from cognito_automation import aws
+
+    aws.client.cache_clear()
+    yield
+    aws.client.cache_clear()
+
+
+def test_send_to_the_queue_of_a_stack_named_by_stack(
+    stack: Stack, tmp_path: Path, fresh_clients: None
+) -> None:
+    # Given a stack whose ProvisioningQueueUrl output is the queue
+    _queue_stack(stack, "team-cognito", {"ProvisioningQueueUrl": stack.queue_url})
+    path = _csv(tmp_path, [_row(1), _row(2)])
+    # When
+    code, out, err = _run(["send", str(path), "--stack", "team-cognito"], stack.sqs)
+    # Then
+    assert (code, err.count("error")) == (EXIT_OK, 0)
+    assert "2 sent, 0 failed" in out
+    assert len(drain(stack.sqs, stack.queue_url)) == 2
+
+
+def test_a_stack_without_the_queue_output_is_named_and_nothing_is_sent(
+    stack: Stack, tmp_path: Path, fresh_clients: None
+) -> None:
+    _queue_stack(stack, "not-automation", {"SomethingElse": "x"})
+    path = _csv(tmp_path, [_row(1)])
+    code, _, err = _run(["send", str(path), "--stack", "not-automation"], stack.sqs)
+    assert code == EXIT_INVALID
+    assert "stack 'not-automation' has no output ProvisioningQueueUrl" in err
+    code, _, err = _run(["send", str(path), "--stack", "no-such-stack"], stack.sqs)
+    assert code == EXIT_INVALID
+    assert "cannot read the outputs of stack 'no-such-stack'" in err
+    assert drain(stack.sqs, stack.queue_url) == []
+
+
+def test_redrive_finds_both_queues_from_the_stack(stack: Stack, fresh_clients: None) -> None:
+    _queue_stack(
+        stack,
+        "team-cognito",
+        {"ProvisioningQueueUrl": stack.queue_url, "ProvisioningDeadLetterQueueUrl": stack.dlq_url},
+    )
+    stack.sqs.send_message(
+        QueueUrl=stack.dlq_url, MessageBody=json.dumps({"action": "enable", "username": "u"})
+    )
+    code, out, _ = _run(["redrive", "--stack", "team-cognito", "--json"], stack.sqs)
+    assert code == EXIT_OK
+    assert json.loads(out) == {"moved": 1, "failed": 0}
+    assert len(drain(stack.sqs, stack.queue_url)) == 1
+
+
+def test_redrive_needs_a_stack_or_both_queue_urls(stack: Stack) -> None:
+    code, _, err = _run(["redrive", "--queue-url", stack.queue_url], stack.sqs)
+    assert code == EXIT_INVALID and "give --stack, or both --dlq-url and --queue-url" in err
+    code, _, err = _run(["redrive", "--stack", "x", "--queue-url", stack.queue_url], stack.sqs)
+    assert code == EXIT_INVALID and "either --stack or" in err

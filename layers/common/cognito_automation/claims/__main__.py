@@ -4,6 +4,10 @@ Exits 0 when every file is a valid rule set for its event version, 1 otherwise, 
 with the rule it belongs to. The event version is --event-version, else the file's own `event_version`,
 else V2_0 (the stack's default).
 
+A FILE that is a CloudFormation template (.yaml, .yml, .template) is checked for the `Rules` of each of
+its `Custom::CognitoClaimRules` resources, with the version the rules declare (else --event-version),
+before the stack is deployed. Reading templates needs cfn-lint (a development dependency).
+
 `python -m cognito_automation.claims generate-validator` rewrites the schema validator module after a
 change to claim_rules.schema.json (a unit test fails while it is stale).
 """
@@ -15,18 +19,22 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from cognito_automation.claims.rules import (
     EVENT_VERSIONS,
     VALIDATOR_PATH,
     EventVersion,
+    RuleSet,
     RuleSetError,
     generated_validator,
+    load_rules,
     load_rules_file,
 )
 
 DEFAULT_VERSION: EventVersion = "V2_0"
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".template")
+RESOURCE_TYPE = "Custom::CognitoClaimRules"
 
 
 def _declared_version(path: Path) -> EventVersion:
@@ -35,6 +43,56 @@ def _declared_version(path: Path) -> EventVersion:
     except (OSError, ValueError, AttributeError):
         return DEFAULT_VERSION  # load_rules_file reports the unreadable file itself
     return cast(EventVersion, declared) if declared in EVENT_VERSIONS else DEFAULT_VERSION
+
+
+def template_rule_sets(path: Path) -> list[tuple[str, Any]]:
+    """(label, rules document) of each Custom::CognitoClaimRules resource in a template; RuleSetError
+    when a Rules property is not a literal JSON string (it could not be checked before deploy)."""
+    from cfnlint.decode import cfn_yaml  # noqa: PLC0415 - a development dependency, only for templates
+
+    try:
+        template = cfn_yaml.loads(path.read_text(encoding="utf-8"), str(path))
+    except Exception as exc:  # any parse error is reported with the file
+        raise RuleSetError(str(path), [f"cannot read the template: {exc}"]) from exc
+    found: list[tuple[str, Any]] = []
+    for name, resource in (template.get("Resources") or {}).items():
+        if not isinstance(resource, dict) or resource.get("Type") != RESOURCE_TYPE:
+            continue
+        label = f"{path} resource {name}"
+        text = (resource.get("Properties") or {}).get("Rules")
+        if not isinstance(text, str):
+            raise RuleSetError(
+                label, ["Rules must be a literal JSON string (a YAML block scalar, `Rules: |`)"]
+            )
+        try:
+            found.append((label, json.loads(text)))
+        except ValueError as exc:
+            raise RuleSetError(label, [f"Rules is not valid JSON: {exc}"]) from exc
+    return found
+
+
+def _declared(document: Any, fallback: EventVersion) -> EventVersion:
+    declared = document.get("event_version") if isinstance(document, dict) else None
+    return cast(EventVersion, declared) if declared in EVENT_VERSIONS else fallback
+
+
+def _check(path: Path, event_version: EventVersion | None) -> list[tuple[str, EventVersion, RuleSet]]:
+    if path.suffix not in TEMPLATE_SUFFIXES:
+        version = event_version or _declared_version(path)
+        try:
+            return [(str(path), version, load_rules_file(path, version))]
+        except RuleSetError as exc:
+            raise RuleSetError(f"{path}: INVALID for {version}", exc.problems) from exc
+    checked = []
+    for label, document in template_rule_sets(path):
+        version = _declared(document, event_version or DEFAULT_VERSION)
+        try:
+            checked.append((label, version, load_rules(document, version, label)))
+        except RuleSetError as exc:
+            raise RuleSetError(f"{label}: INVALID for {version}", exc.problems) from exc
+    if not checked:
+        raise RuleSetError(str(path), [f"the template has no {RESOURCE_TYPE} resource"])
+    return checked
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,15 +110,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     failed = 0
     for path in args.files:
-        version: EventVersion = args.event_version or _declared_version(path)
         try:
-            rule_set = load_rules_file(path, version)
+            checked = _check(path, args.event_version)
         except RuleSetError as exc:
             failed += 1
-            sys.stderr.write(f"{path}: INVALID for {version}\n")
+            header = exc.origin if "INVALID" in exc.origin else f"{exc.origin}: INVALID"
+            sys.stderr.write(f"{header}\n")
             sys.stderr.writelines(f"  - {problem}\n" for problem in exc.problems)
             continue
-        sys.stdout.write(f"{path}: ok for {version} ({len(rule_set.names)} rules)\n")
+        for label, version, rule_set in checked:
+            sys.stdout.write(f"{label}: ok for {version} ({len(rule_set.names)} rules)\n")
     return 1 if failed else 0
 
 

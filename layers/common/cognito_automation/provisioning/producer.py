@@ -317,13 +317,18 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     send = sub.add_parser("send", help="validate a CSV or JSON Lines file, then send one message per row")
     send.add_argument("file", help="users file (.csv, .jsonl); '-' reads stdin (give --format)")
-    send.add_argument("--queue-url", required=True)
+    target = send.add_mutually_exclusive_group(required=True)
+    target.add_argument("--queue-url")
+    target.add_argument("--stack", help="a cognito-automation stack: send to its ProvisioningQueueUrl output")
     send.add_argument("--format", choices=("csv", "jsonl"))
     send.add_argument("--dry-run", action="store_true", help="validate only")
     send.add_argument("--json", action="store_true", help="print results as JSON")
     move = sub.add_parser("redrive", help="move dead-lettered messages back to the queue")
-    move.add_argument("--dlq-url", required=True)
-    move.add_argument("--queue-url", required=True)
+    move.add_argument("--dlq-url")
+    move.add_argument("--queue-url")
+    move.add_argument(
+        "--stack", help="a cognito-automation stack: use its queue and dead-letter queue outputs"
+    )
     move.add_argument("--max", type=int, default=None, help="move at most this many messages")
     move.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
@@ -365,7 +370,56 @@ def _sqs_client(err: TextIO) -> Any:
         return None
 
 
+QUEUE_OUTPUT = "ProvisioningQueueUrl"
+DEAD_LETTER_QUEUE_OUTPUT = "ProvisioningDeadLetterQueueUrl"
+
+
+def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
+    """The outputs of a deployed stack; ValueError naming the stack when it cannot be read."""
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    try:
+        stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    except (BotoCoreError, ClientError) as exc:
+        raise ValueError(f"cannot read the outputs of stack {stack_name!r}: {exc}") from exc
+    return {o["OutputKey"]: o["OutputValue"] for s in stacks for o in s.get("Outputs") or []}
+
+
+def _resolve_queues(args: argparse.Namespace, err: TextIO, names: Sequence[str]) -> bool:
+    """Fill in args.queue_url (and args.dlq_url) from --stack; False with the reason on stderr."""
+    if not args.stack:
+        return True
+    from botocore.exceptions import BotoCoreError  # noqa: PLC0415 - boto3 only once the input is fine
+
+    from cognito_automation import aws  # noqa: PLC0415
+
+    try:
+        outputs = stack_outputs(aws.client("cloudformation", read_timeout=30.0, max_attempts=4), args.stack)
+    except (ValueError, BotoCoreError) as exc:
+        err.write(f"error: {exc}\n")
+        return False
+    missing = [name for name in names if not outputs.get(name)]
+    if missing:
+        err.write(
+            f"error: stack {args.stack!r} has no output {', '.join(missing)}; "
+            "is it a cognito-automation stack?\n"
+        )
+        return False
+    args.queue_url = outputs[QUEUE_OUTPUT]
+    if DEAD_LETTER_QUEUE_OUTPUT in names:
+        args.dlq_url = outputs[DEAD_LETTER_QUEUE_OUTPUT]
+    return True
+
+
 def _redrive_command(args: argparse.Namespace, sqs: Any, out: TextIO, err: TextIO) -> int:
+    if args.stack and (args.dlq_url or args.queue_url):
+        err.write("error: give either --stack or --dlq-url and --queue-url\n")
+        return EXIT_INVALID
+    if not args.stack and not (args.dlq_url and args.queue_url):
+        err.write("error: give --stack, or both --dlq-url and --queue-url\n")
+        return EXIT_INVALID
+    if not _resolve_queues(args, err, (QUEUE_OUTPUT, DEAD_LETTER_QUEUE_OUTPUT)):
+        return EXIT_INVALID
     sqs = sqs or _sqs_client(err)
     if sqs is None:
         return EXIT_INVALID
@@ -393,6 +447,8 @@ def _send_command(args: argparse.Namespace, sqs: Any, stdin: TextIO, out: TextIO
     if args.dry_run:
         out.write(json.dumps({"valid": len(rows)}) + "\n" if args.json else f"{len(rows)} valid row(s)\n")
         return EXIT_OK
+    if not _resolve_queues(args, err, (QUEUE_OUTPUT,)):
+        return EXIT_INVALID
     sqs = sqs or _sqs_client(err)
     if sqs is None:
         return EXIT_INVALID

@@ -1,0 +1,107 @@
+"""End-to-end tests of examples/: each example deployed on one local stack as `make example` does it
+(the automation stack with the example's parameters, the example's stack, its users through the queue),
+then its runbook's outcome checked item by item."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import jwt
+import pytest
+
+from local.examples import Deployment, deploy_example, load_example
+from local.stack import LocalStack
+
+
+@pytest.fixture(scope="package")
+def local_stack() -> Iterator[LocalStack]:
+    stack = LocalStack(port=0, region="us-east-1", enforce_quotas=False).start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+def deploy(stack: LocalStack, name: str) -> Deployment:
+    return deploy_example(stack, load_example(name))
+
+
+class Pool:
+    """Reads of the example's pool, as the runbook's checks need them."""
+
+    def __init__(self, stack: LocalStack, deployment: Deployment):
+        self.stack = stack
+        self.deployment = deployment
+        self.id = deployment.user_pool_id
+        self.cognito = stack.client("cognito-idp")
+
+    def client(self, client_id: str) -> dict[str, Any]:
+        described: dict[str, Any] = self.cognito.describe_user_pool_client(
+            UserPoolId=self.id, ClientId=client_id
+        )["UserPoolClient"]
+        return described
+
+    def describe(self) -> dict[str, Any]:
+        pool: dict[str, Any] = self.cognito.describe_user_pool(UserPoolId=self.id)["UserPool"]
+        return pool
+
+    def members(self, group: str) -> set[str]:
+        users = self.cognito.list_users_in_group(UserPoolId=self.id, GroupName=group)["Users"]
+        return {u["Username"] for u in users}
+
+    def user(self, username: str) -> dict[str, Any]:
+        user: dict[str, Any] = self.cognito.admin_get_user(UserPoolId=self.id, Username=username)
+        return user
+
+    def attributes(self, username: str) -> dict[str, str]:
+        return {a["Name"]: a["Value"] for a in self.user(username)["UserAttributes"]}
+
+    def set_password(self, username: str, password: str) -> None:
+        """What the user does on first sign-in (choose a password), done by the test."""
+        self.cognito.admin_set_user_password(
+            UserPoolId=self.id, Username=username, Password=password, Permanent=True
+        )
+
+    @property
+    def issuer(self) -> str:
+        return f"https://cognito-idp.{self.stack.region}.amazonaws.com/{self.id}"
+
+    def verify(self, token: str, audience: str | None = None) -> dict[str, Any]:
+        """The token's claims, once its signature and issuer check out against the local JWKS."""
+        keys = jwt.PyJWKClient(f"{self.stack.endpoint_url}/{self.id}/.well-known/jwks.json")
+        options: Any = {} if audience else {"verify_aud": False}
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            keys.get_signing_key_from_jwt(token),
+            algorithms=["RS256"],
+            issuer=self.issuer,
+            audience=audience,
+            options=options,
+        )
+        return claims
+
+
+def validity_seconds(claims: dict[str, Any]) -> int:
+    return int(claims["exp"]) - int(claims["iat"])
+
+
+def client_credentials_token(endpoint_url: str, client_id: str, secret: str, scope: str) -> dict[str, Any]:
+    """A machine's token from the local stack's /oauth2/token (client credentials, HTTP Basic)."""
+    import base64
+    import json
+    import urllib.parse
+    import urllib.request
+
+    request = urllib.request.Request(  # noqa: S310 - the local stack on loopback
+        f"{endpoint_url}/oauth2/token",
+        data=urllib.parse.urlencode({"grant_type": "client_credentials", "scope": scope}).encode(),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode(),
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        answer: dict[str, Any] = json.load(response)
+    return answer

@@ -1,0 +1,86 @@
+"""Identity-aware proxy (examples/identity-aware-proxy): the runbook's outcome, item by item."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from local.examples import Deployment
+from local.oauth import sign_in_with_code
+from local.stack import LocalStack
+from tests.examples.conftest import Pool, deploy
+
+pytestmark = pytest.mark.local
+
+PASSWORD = "Proxy-Pass-Word-3"
+CALLBACK = "https://authenticate.corp.example.com/oauth2/callback"
+
+
+@pytest.fixture(scope="module")
+def deployment(local_stack: LocalStack) -> Deployment:
+    return deploy(local_stack, "identity-aware-proxy")
+
+
+@pytest.fixture(scope="module")
+def pool(local_stack: LocalStack, deployment: Deployment) -> Pool:
+    return Pool(local_stack, deployment)
+
+
+def test_the_client_has_the_code_grant_the_scopes_and_the_authenticate_callback(
+    deployment: Deployment, pool: Pool
+) -> None:
+    client = pool.client(deployment.outputs["ClientId"])
+    assert client["ClientSecret"]
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert sorted(client["AllowedOAuthScopes"]) == ["email", "openid", "profile"]
+    assert client["CallbackURLs"] == ["https://localhost:8443/oauth2/callback", CALLBACK]
+    assert deployment.outputs["CallbackUrl"] == CALLBACK
+    assert client["EnableTokenRevocation"] is True
+    assert client["PreventUserExistenceErrors"] == "ENABLED"
+
+
+def test_the_pool_has_the_domain_the_proxy_requires(deployment: Deployment, pool: Pool) -> None:
+    assert pool.describe()["Domain"] == "corp-proxy-login"
+    assert deployment.outputs["HostedUiUrl"] == "https://corp-proxy-login.auth.us-east-1.amazoncognito.com"
+
+
+def test_the_pool_is_protected_from_replacement_and_deletion(
+    local_stack: LocalStack, deployment: Deployment, pool: Pool
+) -> None:
+    assert pool.describe()["DeletionProtection"] == "ACTIVE"
+    body = local_stack.client("cloudformation").get_template(
+        StackName=deployment.example.automation_stack_name
+    )["TemplateBody"]
+    template = json.loads(body) if isinstance(body, str) else body
+    user_pool = template["Resources"]["UserPool"]
+    assert (user_pool["DeletionPolicy"], user_pool["UpdateReplacePolicy"]) == ("Retain", "Retain")
+
+
+def test_the_proxy_gets_tokens_with_the_groups_its_policies_match(
+    local_stack: LocalStack, deployment: Deployment, pool: Pool
+) -> None:
+    pool.set_password("pat", PASSWORD)
+    client_id = deployment.outputs["ClientId"]
+    tokens = sign_in_with_code(
+        local_stack.endpoint_url,
+        client_id=client_id,
+        redirect_uri=CALLBACK,
+        username="pat",
+        password=PASSWORD,
+        scopes=["email", "openid", "profile"],
+        client_secret=pool.client(client_id)["ClientSecret"],
+    )
+    id_claims = pool.verify(tokens["id_token"], audience=client_id)
+    assert id_claims["iss"] == deployment.outputs["IdpProviderUrl"]
+    assert id_claims["groups"] == ["proxy-users"]
+    assert id_claims["email"] == "pat@corp.example.com"
+    assert id_claims["email_verified"] is True
+
+
+def test_outputs_give_the_proxy_its_provider_url_metadata_and_client(
+    deployment: Deployment, pool: Pool
+) -> None:
+    assert deployment.outputs["IdpProviderUrl"] == pool.issuer
+    assert deployment.outputs["OpenIdConfigurationUrl"] == f"{pool.issuer}/.well-known/openid-configuration"
+    assert deployment.outputs["ClientId"] == pool.client(deployment.outputs["ClientId"])["ClientId"]

@@ -1,0 +1,103 @@
+"""Kubernetes console behind a load balancer (examples/kubernetes-console): the runbook's outcome."""
+
+from __future__ import annotations
+
+import pytest
+
+from local.examples import Deployment
+from local.oauth import sign_in_with_code
+from local.stack import LocalStack
+from tests.examples.conftest import Pool, deploy
+
+pytestmark = pytest.mark.local
+
+TEMPORARY = "Temporary-Pass-1"
+CHOSEN = "Chosen-Pass-Kube-2"
+CONSOLE = "https://console.kubeconsole.example.com"
+
+
+@pytest.fixture(scope="module")
+def deployment(local_stack: LocalStack) -> Deployment:
+    return deploy(local_stack, "kubernetes-console")
+
+
+@pytest.fixture(scope="module")
+def pool(local_stack: LocalStack, deployment: Deployment) -> Pool:
+    return Pool(local_stack, deployment)
+
+
+def test_the_pool_and_the_client_are_named_by_the_installation(deployment: Deployment, pool: Pool) -> None:
+    assert pool.describe()["Name"] == "kubeconsole"
+    assert pool.client(deployment.outputs["ClientId"])["ClientName"] == "kubeconsole"
+
+
+def test_the_hosted_ui_domain_prefix_comes_from_the_parameter(deployment: Deployment, pool: Pool) -> None:
+    assert pool.describe()["Domain"] == "kubeconsole-login"
+    assert deployment.outputs["HostedUiUrl"] == "https://kubeconsole-login.auth.us-east-1.amazoncognito.com"
+
+
+def test_the_client_suits_the_load_balancer(deployment: Deployment, pool: Pool) -> None:
+    client = pool.client(deployment.outputs["ClientId"])
+    assert client["ClientSecret"]
+    assert client["AllowedOAuthFlowsUserPoolClient"] is True
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert sorted(client["AllowedOAuthScopes"]) == ["email", "openid", "profile"]
+    assert client["CallbackURLs"] == [
+        "https://localhost:8443/oauth2/idpresponse",
+        f"{CONSOLE}/oauth2/idpresponse",
+    ]
+    assert client["LogoutURLs"] == ["https://localhost:8443/", f"{CONSOLE}/"]
+    assert (client["AccessTokenValidity"], client["IdTokenValidity"], client["RefreshTokenValidity"]) == (
+        60,
+        60,
+        1,
+    )
+    assert client["EnableTokenRevocation"] is True
+    assert client["PreventUserExistenceErrors"] == "ENABLED"
+
+
+def test_users_are_created_with_a_temporary_password_in_the_installation_groups(
+    deployment: Deployment, pool: Pool
+) -> None:
+    assert [(r["username"], r["status"]) for r in deployment.provisioned] == [
+        ("kim", "sent"),
+        ("lee", "sent"),
+    ]
+    for username in ("kim", "lee"):
+        assert pool.user(username)["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+        assert pool.attributes(username)["email_verified"] == "true"
+    assert pool.members("kubeconsole-editors") == {"kim"}
+    assert pool.members("kubeconsole-viewers") == {"lee"}
+
+
+def test_first_sign_in_through_the_load_balancer_callback_sets_a_password_and_carries_groups(
+    local_stack: LocalStack, deployment: Deployment, pool: Pool
+) -> None:
+    # the temporary password the invitation carried (Cognito generated it; the test sets a known one)
+    pool.cognito.admin_set_user_password(
+        UserPoolId=pool.id, Username="kim", Password=TEMPORARY, Permanent=False
+    )
+    client_id = deployment.outputs["ClientId"]
+    secret = pool.client(client_id)["ClientSecret"]
+    tokens = sign_in_with_code(
+        local_stack.endpoint_url,
+        client_id=client_id,
+        redirect_uri=f"{CONSOLE}/oauth2/idpresponse",
+        username="kim",
+        password=TEMPORARY,
+        new_password=CHOSEN,
+        scopes=["openid", "email", "profile"],
+        client_secret=secret,
+    )
+    assert pool.user("kim")["UserStatus"] == "CONFIRMED"
+    id_claims = pool.verify(tokens["id_token"], audience=client_id)
+    assert id_claims["iss"] == deployment.outputs["OidcIssuerUrl"]
+    assert id_claims["groups"] == ["kubeconsole-editors"]
+    assert id_claims["email"] == "kim@example.com"
+    assert pool.verify(tokens["access_token"])["groups"] == ["kubeconsole-editors"]
+
+
+def test_outputs_feed_the_load_balancer_and_the_api_server(deployment: Deployment, pool: Pool) -> None:
+    assert deployment.outputs["OidcIssuerUrl"] == pool.issuer
+    assert deployment.outputs["OpenIdConfigurationUrl"] == f"{pool.issuer}/.well-known/openid-configuration"
+    assert deployment.automation_outputs["UserPoolArn"].endswith(f":userpool/{pool.id}")
