@@ -145,3 +145,30 @@ def test_outputs_give_the_relying_party_what_it_asks_for(deployment: Deployment,
         c["ClientId"]
         for c in pool.cognito.list_user_pool_clients(UserPoolId=pool.id, MaxResults=60)["UserPoolClients"]
     }
+
+
+def test_an_edit_of_the_client_keeps_the_stage_url_because_its_revision_follows_it(
+    local_stack: LocalStack, deployment: Deployment, pool: Pool
+) -> None:
+    from cfn_lint_rules.client_revision import client_digest
+    from local.sam import load_template
+
+    example = deployment.example
+    template = load_template(example.template)
+    client = template["Resources"]["PlatformClient"]["Properties"]
+    urls = template["Resources"]["PlatformCallbackUrls"]["Properties"]
+    stage_callback = f"{stage_url(deployment)}auth/callback"
+
+    # Without a new revision, CloudFormation's update of the client drops the stage URL (what E9101 stops)
+    client["AccessTokenValidity"] = 61
+    local_stack.deploy(template, example.parameters, example.stack_name, base_dir=example.directory)
+    assert stage_callback not in pool.client(deployment.outputs["ClientId"])["CallbackURLs"]
+
+    # With the revision the lint asks for, the same kind of edit keeps it
+    client["AccessTokenValidity"] = 62
+    urls["ClientRevision"] = client_digest(client)
+    local_stack.deploy(template, example.parameters, example.stack_name, base_dir=example.directory)
+    updated = pool.client(deployment.outputs["ClientId"])
+    assert updated["AccessTokenValidity"] == 62
+    assert updated["CallbackURLs"] == ["http://localhost:8080/auth/callback", stage_callback]
+    assert updated["LogoutURLs"] == ["http://localhost:8080/", stage_url(deployment)]
