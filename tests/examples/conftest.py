@@ -58,7 +58,7 @@ class Pool:
     def attributes(self, username: str) -> dict[str, str]:
         return {a["Name"]: a["Value"] for a in self.user(username)["UserAttributes"]}
 
-    def credentials(self, username: str, chosen: str, temporary: str | None = None) -> dict[str, str]:
+    def credentials(self, username: str, chosen: str, temporary: str | None = None) -> dict[str, Any]:
         """What the user types at the hosted UI: at the first sign-in the temporary password (the one
         the invitation email carried, or `temporary`, given by an administrator) and a new one,
         `chosen`; afterwards `chosen`."""
