@@ -11,11 +11,14 @@ ENV ?= default
 PORT ?= 4566
 TEMPLATES := template.yaml $(wildcard examples/*/template.yaml) local/demo_files/app-stack.yaml
 
-export AWS_REGION ?= us-east-1
-export AWS_DEFAULT_REGION ?= $(AWS_REGION)
+# Targets that run on this machine only get a default region; the ones that reach AWS (deploy,
+# example-deploy, provision, redrive) use yours (AWS_REGION or your profile's).
+OFFLINE := lint check-rules unit test bench validate local demo example
+$(OFFLINE): export AWS_REGION ?= us-east-1
+$(OFFLINE): export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY ?= 0
 
-.PHONY: help venv format lint check-rules unit test bench build validate deploy local demo example example-deploy provision redrive clean freeze
+.PHONY: help venv format lint check-rules unit test bench build validate deploy local demo example example-name example-deploy provision redrive clean freeze
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -79,10 +82,12 @@ EXAMPLES := $(notdir $(patsubst %/samconfig.toml,%,$(wildcard examples/*/samconf
 example: $(STAMP) ## an example of examples/ on a fresh local stack: make example [EXAMPLE=name] (default: all)
 	PYTHONPATH=layers/common $(BIN)/python -m local.examples $(EXAMPLE)
 
+example-name:
+	@test -n "$(filter $(EXAMPLE),$(EXAMPLES))" || { echo "usage: make example-deploy EXAMPLE=<one of: $(EXAMPLES)>" >&2; exit 2; }
+
 # The same three steps against AWS: the automation stack (named <example>-cognito) with the example's
 # parameters, the example's stack, then its users through the provisioning queue.
-example-deploy: check-rules build ## deploy an example to AWS: make example-deploy EXAMPLE=name
-	@test -n "$(filter $(EXAMPLE),$(EXAMPLES))" || { echo "usage: make example-deploy EXAMPLE=<one of: $(EXAMPLES)>" >&2; exit 2; }
+example-deploy: example-name check-rules build ## deploy an example to AWS: make example-deploy EXAMPLE=name
 	$(BIN)/sam deploy --config-file $(abspath examples/$(EXAMPLE)/samconfig.toml) --config-env automation
 	cd examples/$(EXAMPLE) && $(abspath $(BIN))/sam deploy
 	$(if $(wildcard examples/$(EXAMPLE)/users.*),$(PRODUCER) send $(firstword $(wildcard examples/$(EXAMPLE)/users.*)) --stack $(EXAMPLE)-cognito)

@@ -20,6 +20,7 @@ import binascii
 import collections
 import json
 import logging
+import secrets
 import threading
 import time
 import uuid
@@ -94,6 +95,23 @@ class CognitoError(Exception):
         self.status = status
 
 
+@dataclass(frozen=True)
+class Invitation:
+    """An invitation message as Cognito would send it (never logged: it carries a password)."""
+
+    user_pool_id: str
+    username: str
+    medium: str
+    destination: str
+    temporary_password: str = field(repr=False)
+
+
+def temporary_password() -> str:
+    """A temporary password any pool's policy accepts (upper, lower, digit, symbol; 16 characters)."""
+    core = secrets.token_urlsafe(12)[:12]
+    return f"Tq{core}7!x"
+
+
 def reset_client(client: CognitoIdpUserPoolClient, request: Mapping[str, Any]) -> None:
     """Set an app client to exactly what `request` says, every other setting back to its default."""
     name = request.get("ClientName") or client.extended_config.get("ClientName")
@@ -138,6 +156,10 @@ class CognitoHooks:
     region: str
     limiter: RateLimiter | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # The invitations Cognito would have sent (AdminCreateUser without SUPPRESS), newest last, bounded:
+    # what a user reads in the message, temporary password included, for tests and demos.
+    outbox: collections.deque[Invitation] = field(default_factory=lambda: collections.deque(maxlen=10_000))
+    _resent: dict[tuple[str, str], CognitoIdpUser] = field(default_factory=dict)
 
     # --- lookups -------------------------------------------------------------------------------
     @property
@@ -164,6 +186,13 @@ class CognitoHooks:
             self.limiter.check(operation)
         if operation in ("CreateUserPoolClient", "UpdateUserPoolClient"):
             _validate(params)
+        if operation == "AdminCreateUser" and params.get("MessageAction") == "RESEND":
+            # moto answers RESEND by replacing the user with a new one, without attributes or groups
+            pool = self._pool(params)
+            user = pool._get_user(params.get("Username", "")) if pool is not None else None
+            if pool is not None and user is not None:
+                with self._lock:
+                    self._resent[(pool.id, params.get("Username", ""))] = user
         if operation == "SignUp":
             pool = self.pool_of_client(params.get("ClientId", ""))
             admin_only = (pool.extended_config.get("AdminCreateUserConfig") or {}) if pool else {}
@@ -178,7 +207,9 @@ class CognitoHooks:
                 reset_client(client, params)
 
     def after(self, operation: str, params: Mapping[str, Any], result: dict[str, Any]) -> dict[str, Any]:
-        if operation in ("ConfirmSignUp", "AdminConfirmSignUp"):
+        if operation == "AdminCreateUser":
+            self._invite(params)
+        elif operation in ("ConfirmSignUp", "AdminConfirmSignUp"):
             self._post_confirmation(params, "PostConfirmation_ConfirmSignUp")
         elif operation == "ConfirmForgotPassword":
             self._post_confirmation(params, "PostConfirmation_ConfirmForgotPassword")
@@ -187,6 +218,40 @@ class CognitoHooks:
                 operation, params, result["AuthenticationResult"]
             )
         return result
+
+    def invitations(self, user_pool_id: str, username: str | None = None) -> list[Invitation]:
+        return [
+            i
+            for i in self.outbox
+            if i.user_pool_id == user_pool_id and (username is None or i.username == username)
+        ]
+
+    def _invite(self, params: Mapping[str, Any]) -> None:
+        """What Cognito does after AdminCreateUser that moto does not: a temporary password when none
+        was given (moto leaves the user without one, so nobody could ever sign in), and the invitation
+        message unless it is suppressed."""
+        pool = self.backend.user_pools.get(params.get("UserPoolId", ""))
+        user = pool._get_user(params.get("Username", "")) if pool is not None else None
+        if pool is None or user is None:
+            return
+        action = params.get("MessageAction")
+        if action == "RESEND":
+            with self._lock:
+                existing = self._resent.pop((pool.id, params.get("Username", "")), None)
+            if existing is not None:  # the user as it was, whom Cognito only sends the message again
+                pool.users[existing.username] = user = existing
+        if user.password is None or (action == "RESEND" and not params.get("TemporaryPassword")):
+            user.password = temporary_password()
+        if action == "SUPPRESS":
+            return
+        attributes = {a["Name"]: a["Value"] for a in user.attributes}
+        mediums = params.get("DesiredDeliveryMediums") or ["SMS"]  # Cognito's default
+        for medium in mediums:
+            destination = attributes.get("email" if medium == "EMAIL" else "phone_number")
+            if destination:
+                self.outbox.append(
+                    Invitation(pool.id, user.username, medium, destination, user.password or "")
+                )
 
     # --- triggers ------------------------------------------------------------------------------
     def _invoke(self, arn: str, event: dict[str, Any], trigger: str) -> dict[str, Any]:

@@ -158,8 +158,10 @@ def provision(stack: LocalStack, users_file: Path, automation_stack: str) -> lis
     return rows
 
 
-def deploy_example(stack: LocalStack, example: Example) -> Deployment:
-    """Deploy the automation stack and the example's stack, then provision the example's users."""
+def deploy_example(stack: LocalStack, example: Example, users_file: Path | None = None) -> Deployment:
+    """Deploy the automation stack and the example's stack, then provision the example's users (or
+    `users_file`, an administrator's own copy, for instance with temporary passwords in it)."""
+    users_file = users_file or example.users_file
     timings: dict[str, float] = {}
     started = time.perf_counter()
     automation = stack.deploy(
@@ -170,9 +172,9 @@ def deploy_example(stack: LocalStack, example: Example) -> Deployment:
     outputs = stack.deploy(example.template, example.parameters, example.stack_name)
     timings["example"] = time.perf_counter() - started
     deployment = Deployment(example, automation, outputs, timings=timings)
-    if example.users_file is not None:
+    if users_file is not None:
         started = time.perf_counter()
-        deployment.provisioned = provision(stack, example.users_file, example.automation_stack_name)
+        deployment.provisioned = provision(stack, users_file, example.automation_stack_name)
         timings["users"] = time.perf_counter() - started
     return deployment
 

@@ -27,7 +27,7 @@ from werkzeug.serving import make_server
 
 from cognito_automation.aws import client as shared_clients
 from local import moto_ext
-from local.cognito import CognitoHooks, RateLimiter
+from local.cognito import CognitoHooks, Invitation, RateLimiter
 from local.functions import FunctionCode, FunctionRuntime
 from local.hosted_ui import HostedUi
 from local.sam import ARTIFACT_BUCKET, Translation, load_template, translate, zip_directory
@@ -200,6 +200,13 @@ class LocalStack:
                     config=Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=120),
                 )
             return self._clients[service]
+
+    def invitations(self, user_pool_id: str, username: str | None = None) -> list[Invitation]:
+        """The invitation messages Cognito would have sent to the pool's users (AdminCreateUser without
+        SUPPRESS), oldest first, with the temporary password each carries."""
+        if self.cognito is None:
+            raise RuntimeError("start() the local stack first")
+        return self.cognito.invitations(user_pool_id, username)
 
     def process_environment(self) -> dict[str, str]:
         """The environment of a command run against this stack as against an AWS account: the

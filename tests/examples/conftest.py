@@ -5,6 +5,7 @@ then its runbook's outcome checked item by item."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -23,8 +24,8 @@ def local_stack() -> Iterator[LocalStack]:
         stack.stop()
 
 
-def deploy(stack: LocalStack, name: str) -> Deployment:
-    return deploy_example(stack, load_example(name))
+def deploy(stack: LocalStack, name: str, users_file: Path | None = None) -> Deployment:
+    return deploy_example(stack, load_example(name), users_file)
 
 
 class Pool:
@@ -57,11 +58,17 @@ class Pool:
     def attributes(self, username: str) -> dict[str, str]:
         return {a["Name"]: a["Value"] for a in self.user(username)["UserAttributes"]}
 
-    def set_password(self, username: str, password: str) -> None:
-        """What the user does on first sign-in (choose a password), done by the test."""
-        self.cognito.admin_set_user_password(
-            UserPoolId=self.id, Username=username, Password=password, Permanent=True
-        )
+    def credentials(self, username: str, chosen: str, temporary: str | None = None) -> dict[str, Any]:
+        """What the user types at the hosted UI: at the first sign-in the temporary password (the one
+        the invitation email carried, or `temporary`, given by an administrator) and a new one,
+        `chosen`; afterwards `chosen`."""
+        if self.user(username)["UserStatus"] != "FORCE_CHANGE_PASSWORD":
+            return {"password": chosen}
+        if temporary is None:
+            (invitation,) = self.stack.invitations(self.id, username)
+            assert invitation.medium == "EMAIL"
+            temporary = invitation.temporary_password
+        return {"password": temporary, "new_password": chosen}
 
     @property
     def issuer(self) -> str:

@@ -52,7 +52,17 @@ def test_the_client_has_the_runbook_callbacks_the_code_grant_and_the_scopes(
     assert client["ClientSecret"]
     assert client["EnableTokenRevocation"] is True
     assert client["PreventUserExistenceErrors"] == "ENABLED"
-    assert (client["AccessTokenValidity"], client["IdTokenValidity"]) == (60, 60)
+    assert (client["AccessTokenValidity"], client["IdTokenValidity"], client["RefreshTokenValidity"]) == (
+        60,
+        60,
+        30,
+    )
+    assert client["TokenValidityUnits"] == {
+        "AccessToken": "minutes",
+        "IdToken": "minutes",
+        "RefreshToken": "days",
+    }
+    assert client["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
 
 
 def test_the_test_user_is_in_the_test_group_with_a_verified_email(deployment: Deployment, pool: Pool) -> None:
@@ -67,14 +77,13 @@ def test_the_test_user_is_in_the_test_group_with_a_verified_email(deployment: De
 def test_the_tornado_callbacks_receive_tokens_with_the_groups_claim(
     local_stack: LocalStack, deployment: Deployment, pool: Pool, redirect_uri: str
 ) -> None:
-    pool.set_password("iam-tester", PASSWORD)
     client_id = deployment.outputs["ClientId"]
     tokens = sign_in_with_code(
         local_stack.endpoint_url,
         client_id=client_id,
         redirect_uri=redirect_uri,
         username="iam-tester",
-        password=PASSWORD,
+        **pool.credentials("iam-tester", PASSWORD),
         scopes=["email", "openid", "profile"],
         client_secret=pool.client(client_id)["ClientSecret"],
     )

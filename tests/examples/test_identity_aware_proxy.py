@@ -36,6 +36,17 @@ def test_the_client_has_the_code_grant_the_scopes_and_the_authenticate_callback(
     assert sorted(client["AllowedOAuthScopes"]) == ["email", "openid", "profile"]
     assert client["CallbackURLs"] == ["https://localhost:8443/oauth2/callback", CALLBACK]
     assert deployment.outputs["CallbackUrl"] == CALLBACK
+    assert client["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
+    assert (client["AccessTokenValidity"], client["IdTokenValidity"], client["RefreshTokenValidity"]) == (
+        60,
+        60,
+        14,
+    )
+    assert client["TokenValidityUnits"] == {
+        "AccessToken": "minutes",
+        "IdToken": "minutes",
+        "RefreshToken": "hours",
+    }
     assert client["EnableTokenRevocation"] is True
     assert client["PreventUserExistenceErrors"] == "ENABLED"
 
@@ -60,14 +71,13 @@ def test_the_pool_is_protected_from_replacement_and_deletion(
 def test_the_proxy_gets_tokens_with_the_groups_its_policies_match(
     local_stack: LocalStack, deployment: Deployment, pool: Pool
 ) -> None:
-    pool.set_password("pat", PASSWORD)
     client_id = deployment.outputs["ClientId"]
     tokens = sign_in_with_code(
         local_stack.endpoint_url,
         client_id=client_id,
         redirect_uri=CALLBACK,
         username="pat",
-        password=PASSWORD,
+        **pool.credentials("pat", PASSWORD),
         scopes=["email", "openid", "profile"],
         client_secret=pool.client(client_id)["ClientSecret"],
     )
@@ -83,4 +93,6 @@ def test_outputs_give_the_proxy_its_provider_url_metadata_and_client(
 ) -> None:
     assert deployment.outputs["IdpProviderUrl"] == pool.issuer
     assert deployment.outputs["OpenIdConfigurationUrl"] == f"{pool.issuer}/.well-known/openid-configuration"
-    assert deployment.outputs["ClientId"] == pool.client(deployment.outputs["ClientId"])["ClientId"]
+    clients = pool.cognito.list_user_pool_clients(UserPoolId=pool.id, MaxResults=60)["UserPoolClients"]
+    by_name = {c["ClientName"]: c["ClientId"] for c in clients}
+    assert deployment.outputs["ClientId"] == by_name["identity-aware-proxy-proxy"]

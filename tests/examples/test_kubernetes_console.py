@@ -11,7 +11,6 @@ from tests.examples.conftest import Pool, deploy
 
 pytestmark = pytest.mark.local
 
-TEMPORARY = "Temporary-Pass-1"
 CHOSEN = "Chosen-Pass-Kube-2"
 CONSOLE = "https://console.kubeconsole.example.com"
 
@@ -52,6 +51,12 @@ def test_the_client_suits_the_load_balancer(deployment: Deployment, pool: Pool) 
         60,
         1,
     )
+    assert client["TokenValidityUnits"] == {
+        "AccessToken": "minutes",
+        "IdToken": "minutes",
+        "RefreshToken": "days",
+    }
+    assert client["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
     assert client["EnableTokenRevocation"] is True
     assert client["PreventUserExistenceErrors"] == "ENABLED"
 
@@ -65,6 +70,8 @@ def test_users_are_created_with_a_temporary_password_in_the_installation_groups(
     ]
     for username in ("kim", "lee"):
         assert pool.user(username)["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+        (invitation,) = pool.stack.invitations(pool.id, username)
+        assert (invitation.medium, invitation.destination) == ("EMAIL", f"{username}@example.com")
         assert pool.attributes(username)["email_verified"] == "true"
     assert pool.members("kubeconsole-editors") == {"kim"}
     assert pool.members("kubeconsole-viewers") == {"lee"}
@@ -73,10 +80,9 @@ def test_users_are_created_with_a_temporary_password_in_the_installation_groups(
 def test_first_sign_in_through_the_load_balancer_callback_sets_a_password_and_carries_groups(
     local_stack: LocalStack, deployment: Deployment, pool: Pool
 ) -> None:
-    # the temporary password the invitation carried (Cognito generated it; the test sets a known one)
-    pool.cognito.admin_set_user_password(
-        UserPoolId=pool.id, Username="kim", Password=TEMPORARY, Permanent=False
-    )
+    # kim reads the temporary password Cognito generated in her invitation email
+    (invitation,) = local_stack.invitations(pool.id, "kim")
+    assert invitation.destination == "kim@example.com"
     client_id = deployment.outputs["ClientId"]
     secret = pool.client(client_id)["ClientSecret"]
     tokens = sign_in_with_code(
@@ -84,7 +90,7 @@ def test_first_sign_in_through_the_load_balancer_callback_sets_a_password_and_ca
         client_id=client_id,
         redirect_uri=f"{CONSOLE}/oauth2/idpresponse",
         username="kim",
-        password=TEMPORARY,
+        password=invitation.temporary_password,
         new_password=CHOSEN,
         scopes=["openid", "email", "profile"],
         client_secret=secret,

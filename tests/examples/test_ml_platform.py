@@ -37,6 +37,7 @@ def test_the_client_is_public_with_the_code_grant_and_safe_defaults(
     assert client["AllowedOAuthFlows"] == ["code"]
     assert sorted(client["AllowedOAuthScopes"]) == ["email", "openid", "profile"]
     assert client["SupportedIdentityProviders"] == ["COGNITO"]
+    assert client["ExplicitAuthFlows"] == ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
     assert (client["AccessTokenValidity"], client["IdTokenValidity"], client["RefreshTokenValidity"]) == (
         60,
         60,
@@ -82,7 +83,9 @@ def test_the_pool_requires_email_name_and_preferred_username_and_refuses_self_re
         )
 
 
-def test_administrators_created_the_users_through_the_queue(deployment: Deployment, pool: Pool) -> None:
+def test_administrators_created_the_users_through_the_queue(
+    local_stack: LocalStack, deployment: Deployment, pool: Pool
+) -> None:
     assert [(r["username"], r["status"]) for r in deployment.provisioned] == [
         ("ada", "sent"),
         ("grace", "sent"),
@@ -98,19 +101,24 @@ def test_administrators_created_the_users_through_the_queue(deployment: Deployme
         "ada",
     )
     assert pool.user("ada")["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    # each was invited by email, with a temporary password Cognito generated
+    assert {i.username for i in local_stack.invitations(pool.id) if i.medium == "EMAIL"} == {
+        "ada",
+        "grace",
+        "alan",
+    }
 
 
 def test_tokens_carry_the_name_claim_and_verify_against_the_oidc_url(
     local_stack: LocalStack, deployment: Deployment, pool: Pool
 ) -> None:
-    pool.set_password("grace", PASSWORD)
     client_id = deployment.outputs["ClientId"]
     tokens = sign_in_with_code(
         local_stack.endpoint_url,
         client_id=client_id,
         redirect_uri=f"{stage_url(deployment)}auth/callback",
         username="grace",
-        password=PASSWORD,
+        **pool.credentials("grace", PASSWORD),
         scopes=["openid", "email", "profile"],
     )
     id_claims = pool.verify(tokens["id_token"], audience=client_id)
@@ -145,3 +153,30 @@ def test_outputs_give_the_relying_party_what_it_asks_for(deployment: Deployment,
         c["ClientId"]
         for c in pool.cognito.list_user_pool_clients(UserPoolId=pool.id, MaxResults=60)["UserPoolClients"]
     }
+
+
+def test_an_edit_of_the_client_keeps_the_stage_url_because_its_revision_follows_it(
+    local_stack: LocalStack, deployment: Deployment, pool: Pool
+) -> None:
+    from cfn_lint_rules.client_revision import client_digest
+    from local.sam import load_template
+
+    example = deployment.example
+    template = load_template(example.template)
+    client = template["Resources"]["PlatformClient"]["Properties"]
+    urls = template["Resources"]["PlatformCallbackUrls"]["Properties"]
+    stage_callback = f"{stage_url(deployment)}auth/callback"
+
+    # Without a new revision, CloudFormation's update of the client drops the stage URL (what E9101 stops)
+    client["AccessTokenValidity"] = 61
+    local_stack.deploy(template, example.parameters, example.stack_name, base_dir=example.directory)
+    assert stage_callback not in pool.client(deployment.outputs["ClientId"])["CallbackURLs"]
+
+    # With the revision the lint asks for, the same kind of edit keeps it
+    client["AccessTokenValidity"] = 62
+    urls["ClientRevision"] = client_digest(client)
+    local_stack.deploy(template, example.parameters, example.stack_name, base_dir=example.directory)
+    updated = pool.client(deployment.outputs["ClientId"])
+    assert updated["AccessTokenValidity"] == 62
+    assert updated["CallbackURLs"] == ["http://localhost:8080/auth/callback", stage_callback]
+    assert updated["LogoutURLs"] == ["http://localhost:8080/", stage_url(deployment)]

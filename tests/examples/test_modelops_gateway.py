@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from local.examples import Deployment
+from local.examples import Deployment, load_example
 from local.oauth import OAuthError, refresh, revoke, sign_in_implicit, sign_in_with_code
 from local.stack import LocalStack
 from tests.examples.conftest import Pool, client_credentials_token, deploy, validity_seconds
@@ -18,9 +18,23 @@ GATEWAY = "https://modelops.example.com"
 EIGHT_HOURS = 480 * 60
 
 
+# No invitation goes out, so the administrators hand out first passwords themselves: their own copy of
+# users.csv, never committed, adds a temporary_password column from their secret store.
+TEMPORARY = {"olivia": "Olivia-First-1x", "victor": "Victor-First-2y"}
+
+
 @pytest.fixture(scope="module")
-def deployment(local_stack: LocalStack) -> Deployment:
-    return deploy(local_stack, "modelops-gateway")
+def deployment(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> Deployment:
+    committed = load_example("modelops-gateway").users_file
+    assert committed is not None
+    with committed.open(newline="") as rows:
+        users = list(csv.DictReader(rows))
+    private = tmp_path_factory.mktemp("admin") / "users.csv"
+    with private.open("w", newline="") as out:
+        writer = csv.DictWriter(out, [*users[0], "temporary_password"])
+        writer.writeheader()
+        writer.writerows({**row, "temporary_password": TEMPORARY[row["username"]]} for row in users)
+    return deploy(local_stack, "modelops-gateway", users_file=private)
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +57,7 @@ def test_every_client_has_480_minute_tokens_revocation_and_no_user_existence_err
     assert client["TokenValidityUnits"]["AccessToken"] == "minutes"
     assert client["TokenValidityUnits"]["IdToken"] == "minutes"
     assert client["EnableTokenRevocation"] is True
+    assert client["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
     assert client["PreventUserExistenceErrors"] == "ENABLED"
 
 
@@ -55,6 +70,7 @@ def test_the_gateway_client_is_confidential_with_the_code_grant_and_its_urls(
     assert sorted(client["AllowedOAuthScopes"]) == ["email", "openid", "profile", "rs/modelop_client"]
     assert f"{GATEWAY}/login/oauth2/code/gateway-service" in client["CallbackURLs"]
     assert f"{GATEWAY}/" in client["LogoutURLs"]
+    assert (client["RefreshTokenValidity"], client["TokenValidityUnits"]["RefreshToken"]) == (1, "days")
 
 
 def test_the_machine_client_has_only_the_client_credentials_grant(deployment: Deployment, pool: Pool) -> None:
@@ -72,14 +88,13 @@ def test_the_ui_client_is_public_with_the_implicit_grant_and_three_callbacks(
     assert "ClientSecret" not in client
     assert client["AllowedOAuthFlows"] == ["implicit"]
     assert client["CallbackURLs"] == ["http://localhost:4200/", f"{GATEWAY}/", f"{GATEWAY}/ui/callback"]
+    assert client["LogoutURLs"] == ["http://localhost:4200/", f"{GATEWAY}/"]
 
 
 def test_users_have_a_verified_email_no_invitation_and_their_groups(
-    deployment: Deployment, pool: Pool
+    local_stack: LocalStack, deployment: Deployment, pool: Pool
 ) -> None:
-    assert deployment.example.users_file is not None
-    with deployment.example.users_file.open(newline="") as rows:
-        assert {row["invitation"] for row in csv.DictReader(rows)} == {"SUPPRESS"}
+    assert local_stack.invitations(pool.id) == []  # no message went out, by email or SMS
     assert [(r["username"], r["status"]) for r in deployment.provisioned] == [
         ("olivia", "sent"),
         ("victor", "sent"),
@@ -108,7 +123,6 @@ def test_a_machine_gets_an_eight_hour_token_with_the_scope_and_its_role(
 def test_the_gateway_signs_users_in_with_roles_and_revocation_ends_their_refresh_token(
     local_stack: LocalStack, deployment: Deployment, pool: Pool
 ) -> None:
-    pool.set_password("olivia", PASSWORD)
     client_id = deployment.outputs["GatewayClientId"]
     secret = pool.client(client_id)["ClientSecret"]
     tokens = sign_in_with_code(
@@ -116,7 +130,7 @@ def test_the_gateway_signs_users_in_with_roles_and_revocation_ends_their_refresh
         client_id=client_id,
         redirect_uri=f"{GATEWAY}/login/oauth2/code/gateway-service",
         username="olivia",
-        password=PASSWORD,
+        **pool.credentials("olivia", PASSWORD, temporary=TEMPORARY["olivia"]),
         scopes=["openid", "email", "profile", "rs/modelop_client"],
         client_secret=secret,
     )
@@ -135,14 +149,13 @@ def test_the_gateway_signs_users_in_with_roles_and_revocation_ends_their_refresh
 def test_the_web_ui_gets_tokens_in_the_fragment_through_the_implicit_grant(
     local_stack: LocalStack, deployment: Deployment, pool: Pool
 ) -> None:
-    pool.set_password("victor", PASSWORD)
     client_id = deployment.outputs["UiClientId"]
     tokens = sign_in_implicit(
         local_stack.endpoint_url,
         client_id=client_id,
         redirect_uri=f"{GATEWAY}/ui/callback",
         username="victor",
-        password=PASSWORD,
+        **pool.credentials("victor", PASSWORD, temporary=TEMPORARY["victor"]),
         scopes=["openid", "email", "profile"],
     )
     id_claims = pool.verify(tokens["id_token"], audience=client_id)

@@ -343,3 +343,41 @@ def test_sign_up_is_refused_when_only_administrators_create_users(local_stack):
     # while an administrator still can
     cognito.admin_create_user(UserPoolId=pool_id, Username="eve", MessageAction="SUPPRESS")
     assert [u["Username"] for u in cognito.list_users(UserPoolId=pool_id)["Users"]] == ["eve"]
+
+
+def test_invitations_carry_the_temporary_password_cognito_generates_and_suppress_sends_none(local_stack):
+    cognito = local_stack.client("cognito-idp")
+    pool_id = cognito.create_user_pool(PoolName=unique_name("invites"))["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="web", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    # Given a user invited by email without a temporary password, and one created with SUPPRESS
+    email = [{"Name": "email", "Value": "ivy@example.com"}]
+    cognito.admin_create_user(
+        UserPoolId=pool_id, Username="ivy", UserAttributes=email, DesiredDeliveryMediums=["EMAIL"]
+    )
+    cognito.admin_create_user(
+        UserPoolId=pool_id, Username="sam", UserAttributes=email, MessageAction="SUPPRESS"
+    )
+    # Then one message went out, to ivy's email, with a password Cognito chose
+    (invitation,) = local_stack.invitations(pool_id)
+    assert (invitation.username, invitation.medium, invitation.destination) == (
+        "ivy",
+        "EMAIL",
+        "ivy@example.com",
+    )
+    assert invitation.temporary_password not in repr(invitation)
+    # And ivy signs in with it, then must choose her own
+    answer = cognito.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "ivy", "PASSWORD": invitation.temporary_password},
+    )
+    assert answer["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    assert local_stack.invitations(pool_id, "sam") == []
+    # A resent invitation carries a new temporary password
+    cognito.admin_create_user(
+        UserPoolId=pool_id, Username="ivy", MessageAction="RESEND", DesiredDeliveryMediums=["EMAIL"]
+    )
+    first, second = local_stack.invitations(pool_id, "ivy")
+    assert second.temporary_password != first.temporary_password
