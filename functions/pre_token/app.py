@@ -135,10 +135,19 @@ REGISTERED = registered_rules(SETTINGS, RULES)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # Registered rules that cannot be read or used raise here, outside the pass-through below: Cognito
     # then refuses the sign-in rather than issue a token without the claims a relying party relies on.
-    apply = APPLY if REGISTERED is None else REGISTERED.for_event(event)
+    registered = REGISTERED
+    apply = APPLY if registered is None else registered.for_event(event)
     try:
         reason = apply(event)
     except Exception:
+        if registered is not None and apply is not registered.bundled_apply:
+            # The client has registered rules: passing the event through would issue a token without their
+            # claims, so fail (Cognito refuses the sign-in) and say for which client.
+            logger.exception(
+                "claim rules failed on an event of an app client with registered rules; no token is issued",
+                extra=_where(event),
+            )
+            raise
         # the generated function writes the response only at its end: the event is as Cognito sent it
         logger.exception("claim rules failed on this event; it passes through unchanged", extra=_where(event))
         return event
@@ -150,4 +159,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def _where(event: Any) -> dict[str, Any]:
     if not isinstance(event, dict):
         return {}
-    return {"trigger_source": event.get("triggerSource"), "user_pool_id": event.get("userPoolId")}
+    caller = event.get("callerContext")
+    return {
+        "trigger_source": event.get("triggerSource"),
+        "user_pool_id": event.get("userPoolId"),
+        "client_id": caller.get("clientId") if isinstance(caller, dict) else None,
+    }

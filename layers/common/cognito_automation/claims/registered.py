@@ -76,6 +76,8 @@ class RegisteredRules:
     ) -> None:
         self._bundled = bundled
         self._bundled_apply = bundled.apply
+        self.bundled_apply: EditFn = bundled.apply
+        """What for_event hands out for a client without registered rules (the bundled rules alone)."""
         self._query = query
         self._cache_seconds = cache_seconds
         self._retry_seconds = min(retry_seconds, cache_seconds)
