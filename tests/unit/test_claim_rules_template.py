@@ -78,7 +78,7 @@ def test_the_pre_token_function_may_call_exactly_what_it_calls(
     }
     app = load_function(monkeypatch, "pre_token", env)
     called: set[str] = set()
-    _record_calls([app._dynamodb()], called)
+    _record_calls([app._dynamodb(1.0)], called)  # the client of an invocation with more than 2.5 s left
     app.lambda_handler(load_event("pre_token/v2_authentication.json"), FakeLambdaContext())
     assert called == _granted(PRE_TOKEN) == {"dynamodb:Query"}
 

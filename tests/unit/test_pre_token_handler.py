@@ -362,11 +362,35 @@ def test_an_unreadable_registrations_table_fails_the_sign_in(
     assert event == load_event("pre_token/v2_authentication.json")
 
 
-def test_the_registrations_client_has_short_timeouts_and_one_retry(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_registrations_client_makes_one_attempt_with_a_short_connect_and_the_given_read_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     app = registry_handler(monkeypatch, "claim-rules")
-    config = app._dynamodb().meta.config
-    assert (config.connect_timeout, config.read_timeout) == (0.5, 1.0)
-    assert config.retries["total_max_attempts"] == 2
+    config = app._dynamodb(0.7).meta.config
+    assert (config.connect_timeout, config.read_timeout) == (0.5, 0.7)
+    assert config.retries["total_max_attempts"] == 1
+
+
+def test_the_query_reads_for_what_the_invocation_has_left(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+
+    from tests.conftest import FakeLambdaContext
+    from tests.unit.claim_rules_support import create_registrations_table
+
+    # Given the function, with the DynamoDB clients it asks for recorded
+    app = registry_handler(monkeypatch, create_registrations_table(boto3.client("dynamodb")))
+    asked: list[float] = []
+    dynamodb = app._dynamodb
+
+    def recording(read_timeout: float) -> Any:
+        asked.append(read_timeout)
+        return dynamodb(read_timeout)
+
+    monkeypatch.setattr(app, "_dynamodb", recording)
+    # When the pool's first event arrives with 2.2 s left in the invocation
+    app.lambda_handler(load_event("pre_token/v2_authentication.json"), FakeLambdaContext(remaining_ms=2_200))
+    # Then the Query may read for 0.7 s: the time left less the 1.5 s safety margin
+    assert asked == [0.7]
 
 
 def test_without_a_registrations_table_only_the_bundled_rules_apply(monkeypatch: pytest.MonkeyPatch) -> None:
