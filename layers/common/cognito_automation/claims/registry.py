@@ -21,7 +21,7 @@ from cognito_automation.claims.rules import EVENT_VERSIONS, EventVersion, RuleSe
 
 MAX_RULES_BYTES = 64 * 1024
 """The largest rules document a registration takes (the pre token trigger reads every registration of its
-pool on a cold start, within Cognito's 5 seconds)."""
+pool with one Query, and compiles a client's on its first token, within Cognito's 5 seconds)."""
 
 RULES_NOT_A_STRING = (
     "property Rules must be a JSON string, got a {kind}: CloudFormation turns every scalar in a custom "
