@@ -10,6 +10,7 @@ answered (FAILED with the cause; SUCCESS for a Delete of an id this resource nev
 # which a module loaded by file path (as the local stack loads functions) may not be in.
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,11 +19,17 @@ from cognito_automation import cfn_response, config
 from cognito_automation.claims import physical_ids
 from cognito_automation.claims.rules import EVENT_VERSIONS, EventVersion
 
+FUNCTION_ARN = re.compile(r"arn:[\w-]+:lambda:[\w-]+:\d{12}:function:[\w-]+(:[\w$-]+)?")
+
 
 @dataclass(frozen=True)
 class Settings:
     table: str
     event_version: EventVersion
+    pre_token_function_arn: str
+    """This stack's pre token function: a registration is taken only for a pool that runs it."""
+    protected_client_ids: frozenset[str] = frozenset()
+    """App clients no registration may take (the automation stack's own)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":
@@ -33,7 +40,20 @@ class Settings:
                 f"environment variable PRE_TOKEN_EVENT_VERSION must be one of {', '.join(EVENT_VERSIONS)}, "
                 f"got {version!r}"
             )
-        return cls(table=table, event_version=version)
+        function_arn = config.required(env, "PRE_TOKEN_FUNCTION_ARN")
+        if not FUNCTION_ARN.fullmatch(function_arn):
+            raise config.ConfigError(
+                "environment variable PRE_TOKEN_FUNCTION_ARN must be a Lambda function ARN, "
+                f"got {function_arn!r}"
+            )
+        protected = config.string_list(env, "PROTECTED_CLIENT_IDS")
+        for client_id in protected:
+            if not physical_ids.is_client_id(client_id):
+                raise config.ConfigError(
+                    "environment variable PROTECTED_CLIENT_IDS must list app client ids (comma-separated), "
+                    f"got {client_id!r}"
+                )
+        return cls(table, version, function_arn, frozenset(protected))
 
 
 _INIT_ERROR: Exception | None = None
@@ -57,6 +77,8 @@ try:
         resource.InvalidPropertiesError,
         resource.InvalidRulesError,
         resource.ClientNotFoundError,
+        resource.PoolNotServedError,
+        resource.ProtectedClientError,
         OwnerConflictError,
     )
 except Exception as exc:  # any init failure must still be answered, see lambda_handler
@@ -64,8 +86,8 @@ except Exception as exc:  # any init failure must still be answered, see lambda_
     logging.getLogger(__name__).exception("claim_rules failed to initialise")
 
 
-# One DescribeUserPoolClient and one table write per request: a few attempts each fit well within the
-# function's timeout (the responder answers FAILED shortly before it).
+# One DescribeUserPoolClient, one DescribeUserPool and one table write per request: a few attempts each fit
+# well within the function's timeout (the responder answers FAILED shortly before it).
 def _cognito() -> Any:
     return aws.client("cognito-idp", connect_timeout=2.0, read_timeout=5.0, max_attempts=2)
 
@@ -94,7 +116,15 @@ def _process(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
         metrics.add_dimension(name="RequestType", value=str(request.request_type))
         failure_id = resource.failure_physical_id(request)
         responder.start_timer(failure_id)
-        outcome = resource.handle(request, _cognito(), _dynamodb(), SETTINGS.table, SETTINGS.event_version)
+        outcome = resource.handle(
+            request,
+            _cognito(),
+            _dynamodb(),
+            SETTINGS.table,
+            SETTINGS.event_version,
+            pre_token_function_arn=SETTINGS.pre_token_function_arn,
+            protected_client_ids=SETTINGS.protected_client_ids,
+        )
     except EXPECTED_FAILURES as exc:
         logger.warning("request failed", extra={"reason": str(exc)})
         metrics.add_metric(name="OperationFailed", unit=MetricUnit.Count, value=1)

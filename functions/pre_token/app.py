@@ -12,8 +12,10 @@ would cost more per invocation than the edits themselves.
 
 With CLAIM_RULES_TABLE set, rules that other stacks registered for an app client (Custom::CognitoClaimRules)
 apply after the bundled ones to that client's tokens: a pool's registrations are read with one Query on its
-first event and again every CLAIM_RULES_CACHE_SECONDS (boto3 is imported then, not at cold start), and a
-registration that cannot be read or used fails the sign-in rather than issue a token without its claims
+first event and again every CLAIM_RULES_CACHE_SECONDS (boto3 is imported then, not at cold start; the Query
+makes one attempt, bounded by the time the invocation has left), a client's rules are compiled on its first
+event, and a registration that cannot be read or used fails the sign-in rather than issue a token without
+its claims, as does a failure of the rules on an event of a client with registered rules
 (see cognito_automation.claims.registered).
 """
 
@@ -46,10 +48,11 @@ copy_config_to_registered_loggers(source_logger=logger, include={"cognito_automa
 FUNCTION_DIR = Path(__file__).resolve().parent
 
 
-# The Query for registered rules runs inside Cognito's 5 s for the whole trigger: short timeouts, one retry.
+# The Query for registered rules runs inside Cognito's 5 s for the whole trigger: one attempt, a short
+# connect timeout, and a read timeout of at most 1 s that the time left in the invocation bounds
+# (cognito_automation.claims.registered.read_timeout).
 DYNAMODB_CONNECT_TIMEOUT = 0.5
-DYNAMODB_READ_TIMEOUT = 1.0
-DYNAMODB_MAX_ATTEMPTS = 1  # retries after the first attempt (botocore's meaning)
+DYNAMODB_MAX_ATTEMPTS = 0  # retries after the first attempt (botocore's meaning): none
 
 
 @dataclass(frozen=True)
@@ -105,11 +108,12 @@ def load(settings: Settings) -> RuleSet:
     return rules
 
 
-def _dynamodb() -> Any:
+def _dynamodb(read_timeout: float) -> Any:
+    # one client per read timeout (steps of 0.1 s), created when first needed
     return aws.client(
         "dynamodb",
         connect_timeout=DYNAMODB_CONNECT_TIMEOUT,
-        read_timeout=DYNAMODB_READ_TIMEOUT,
+        read_timeout=read_timeout,
         max_attempts=DYNAMODB_MAX_ATTEMPTS,
     )
 
@@ -120,7 +124,7 @@ def registered_rules(settings: Settings, rules: RuleSet) -> RegisteredRules | No
         return None
     return RegisteredRules(
         rules,
-        lambda pool_id: query_registrations(_dynamodb(), table, pool_id),
+        lambda pool_id, read_timeout: query_registrations(_dynamodb(read_timeout), table, pool_id),
         cache_seconds=settings.cache_seconds,
         on_mismatch=_warn_mismatch,
     )
@@ -135,10 +139,19 @@ REGISTERED = registered_rules(SETTINGS, RULES)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # Registered rules that cannot be read or used raise here, outside the pass-through below: Cognito
     # then refuses the sign-in rather than issue a token without the claims a relying party relies on.
-    apply = APPLY if REGISTERED is None else REGISTERED.for_event(event)
+    registered = REGISTERED
+    apply = APPLY if registered is None else registered.for_event(event, context)
     try:
         reason = apply(event)
     except Exception:
+        if registered is not None and apply is not registered.bundled_apply:
+            # The client has registered rules: passing the event through would issue a token without their
+            # claims, so fail (Cognito refuses the sign-in) and say for which client.
+            logger.exception(
+                "claim rules failed on an event of an app client with registered rules; no token is issued",
+                extra=_where(event),
+            )
+            raise
         # the generated function writes the response only at its end: the event is as Cognito sent it
         logger.exception("claim rules failed on this event; it passes through unchanged", extra=_where(event))
         return event
@@ -150,4 +163,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def _where(event: Any) -> dict[str, Any]:
     if not isinstance(event, dict):
         return {}
-    return {"trigger_source": event.get("triggerSource"), "user_pool_id": event.get("userPoolId")}
+    caller = event.get("callerContext")
+    return {
+        "trigger_source": event.get("triggerSource"),
+        "user_pool_id": event.get("userPoolId"),
+        "client_id": caller.get("clientId") if isinstance(caller, dict) else None,
+    }

@@ -110,7 +110,7 @@ def test_warm_invocation_with_registered_rules_costs_a_lookup_not_a_query(
     rules = '{"rules": [{"name": "api", "access_token": {"scopes_add": ["rs/read"]}}]}'
     queries: list[str] = []
 
-    def query(pool_id: str) -> dict[str, str | None]:
+    def query(pool_id: str, read_timeout: float) -> dict[str, str | None]:
         queries.append(pool_id)
         return {event["callerContext"]["clientId"]: rules}
 

@@ -170,3 +170,49 @@ def test_rules_written_as_a_yaml_mapping_are_refused_saying_how_to_write_them(lo
         local_stack.deploy(template, {}, name)
     local_stack.delete(name)
     assert registrations(local_stack, outputs) == []
+
+
+def _registration(outputs: dict[str, str], pool: str, client: str) -> dict[str, Any]:
+    return {
+        "Resources": {
+            "Rules": {
+                "Type": "Custom::CognitoClaimRules",
+                "Properties": {
+                    "ServiceToken": outputs["ClaimRulesServiceToken"],
+                    "UserPoolId": pool,
+                    "ClientId": client,
+                    "Rules": '{"rules": [{"name": "r", "id_token": {"claims": {"team": {"value": "x"}}}}]}',
+                },
+            }
+        }
+    }
+
+
+def test_the_main_applications_client_takes_no_registration(local_stack, main):
+    _, outputs = main
+    name = unique_name("protected")
+    template = _registration(outputs, outputs["UserPoolId"], outputs["AppClientId"])
+    with pytest.raises(DeployError, match=f"app client {outputs['AppClientId']} is protected"):
+        local_stack.deploy(template, {}, name)
+    local_stack.delete(name)
+    assert registrations(local_stack, outputs) == []
+
+
+def test_a_pool_the_stacks_trigger_does_not_serve_takes_no_registration(local_stack, main):
+    # Given a pool of the account whose pre token trigger is not the stack's function (it has none)
+    _, outputs = main
+    cognito = local_stack.client("cognito-idp")
+    pool = cognito.create_user_pool(PoolName=unique_name("elsewhere"))["UserPool"]["Id"]
+    client = cognito.create_user_pool_client(UserPoolId=pool, ClientName="c")["UserPoolClient"]["ClientId"]
+    name = unique_name("unserved")
+    # When a stack registers rules for its client  # Then its stack rolls back naming what was found
+    with pytest.raises(DeployError) as refused:
+        local_stack.deploy(_registration(outputs, pool, client), {}, name)
+    local_stack.delete(name)
+    expected = local_stack.client("lambda").get_function(FunctionName=f"{main[0]}-pre-token")
+    assert (
+        f"user pool {pool} does not run this stack's pre token trigger, so rules registered here would never "
+        f"apply: its pre token generation function is none, expected "
+        f"{expected['Configuration']['FunctionArn']}"
+    ) in str(refused.value)
+    assert [i for i in items(local_stack, outputs["ClaimRulesTableName"]) if i["user_pool_id"] == pool] == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+import uuid
 from types import ModuleType
 from typing import Any
 
@@ -13,6 +14,18 @@ from cognito_automation.claims import physical_ids
 from tests.conftest import ROOT, create_table_from_template, load_event
 
 APP_PATH = ROOT / "functions" / "claim_rules" / "app.py"
+PRE_TOKEN_ARN = "arn:aws:lambda:us-east-1:123456789012:function:cognito-automation-pre-token"
+"""The pre token function of the automation stack under test (the handler's PRE_TOKEN_FUNCTION_ARN)."""
+
+
+def served_client(cognito: Any, lambda_config: dict[str, Any] | None = None) -> tuple[str, str]:
+    """A pool whose pre token trigger is PRE_TOKEN_ARN (unless `lambda_config` says otherwise), a client."""
+    if lambda_config is None:
+        lambda_config = {"PreTokenGenerationConfig": {"LambdaArn": PRE_TOKEN_ARN, "LambdaVersion": "V2_0"}}
+    pool = cognito.create_user_pool(PoolName=f"pool-{uuid.uuid4().hex[:8]}", LambdaConfig=lambda_config)
+    pool_id = pool["UserPool"]["Id"]
+    client = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="app")["UserPoolClient"]
+    return pool_id, client["ClientId"]
 
 
 def create_registrations_table(dynamodb: Any, name: str = "claim-rules") -> str:

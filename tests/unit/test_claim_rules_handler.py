@@ -20,12 +20,14 @@ import pytest
 from cognito_automation import aws
 from cognito_automation.claims import physical_ids, registry, resource
 from tests.conftest import FakeLambdaContext, load_peer_event, peer_events
-from tests.unit.callback_urls_support import ResponseServer, create_client
+from tests.unit.callback_urls_support import ResponseServer
 from tests.unit.claim_rules_support import (
+    PRE_TOKEN_ARN,
     claim_rules_event,
     create_registrations_table,
     load_app,
     rules_text,
+    served_client,
 )
 
 TABLE = "claim-rules"
@@ -45,7 +47,7 @@ class Registry:
         self.app = app
         self.cognito = boto3.client("cognito-idp")
         self.dynamodb = boto3.client("dynamodb")
-        self.pool, self.client = create_client(self.cognito)
+        self.pool, self.client = served_client(self.cognito)
 
     def invoke(
         self, name: str, server: ResponseServer, context: Any = None, **properties: Any
@@ -68,6 +70,7 @@ def reg(aws: None, monkeypatch: pytest.MonkeyPatch) -> Registry:
     create_registrations_table(boto3.client("dynamodb"), TABLE)
     monkeypatch.setenv("CLAIM_RULES_TABLE", TABLE)
     monkeypatch.setenv("PRE_TOKEN_EVENT_VERSION", "V2_0")
+    monkeypatch.setenv("PRE_TOKEN_FUNCTION_ARN", PRE_TOKEN_ARN)
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "claim-rules")
     return Registry(load_app())
 
@@ -438,6 +441,95 @@ def test_a_pool_that_does_not_exist_fails_naming_client_and_pool(reg: Registry) 
     assert answer["Reason"] == f"app client {reg.client} does not exist in user pool us-east-1_Missing1"
 
 
+# --- Only pools this stack's trigger serves, never a protected client -----------------------------------
+
+
+OTHER_FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:another-stack-pre-token"
+
+
+@pytest.mark.parametrize(
+    ("lambda_config", "found"),
+    [
+        (
+            {"PreTokenGenerationConfig": {"LambdaArn": OTHER_FUNCTION, "LambdaVersion": "V2_0"}},
+            OTHER_FUNCTION,
+        ),
+        ({"PreTokenGeneration": OTHER_FUNCTION}, OTHER_FUNCTION),
+        ({}, "none"),
+        ({"PostConfirmation": PRE_TOKEN_ARN}, "none"),
+    ],
+    ids=["another-function", "another-function-v1-setting", "no-trigger", "only-other-triggers"],
+)
+def test_a_pool_this_stacks_trigger_does_not_serve_fails_naming_pool_and_both_functions(
+    reg: Registry, lambda_config: dict[str, Any], found: str
+) -> None:
+    # Given a pool whose pre token trigger is another function (or none): its registrations would be inert
+    pool, client = served_client(reg.cognito, lambda_config)
+    with ResponseServer() as server:
+        answer = reg.send(claim_rules_event("create", server.url, pool, client))
+    # Then the registration is refused, naming the pool, the function found and the one expected
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        f"user pool {pool} does not run this stack's pre token trigger, so rules registered here would never "
+        f"apply: its pre token generation function is {found}, expected {PRE_TOKEN_ARN}. Register the rules "
+        "with the automation stack whose trigger the pool runs"
+    )
+    assert reg.items() == []
+
+
+@pytest.mark.parametrize(
+    "lambda_config",
+    [
+        {"PreTokenGeneration": PRE_TOKEN_ARN},
+        {"PreTokenGenerationConfig": {"LambdaArn": f"{PRE_TOKEN_ARN}:live", "LambdaVersion": "V2_0"}},
+    ],
+    ids=["v1-setting", "alias-of-the-function"],
+)
+def test_a_pool_served_by_this_stacks_trigger_in_another_form_is_accepted(
+    reg: Registry, lambda_config: dict[str, Any]
+) -> None:
+    pool, client = served_client(reg.cognito, lambda_config)
+    with ResponseServer() as server:
+        answer = reg.send(claim_rules_event("create", server.url, pool, client))
+    assert answer["Status"] == "SUCCESS"
+    assert [i["client_id"] for i in reg.items()] == [client]
+
+
+def test_a_protected_client_is_refused_before_anything_is_read_or_written(
+    reg: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the automation stack's own app client among PROTECTED_CLIENT_IDS
+    monkeypatch.setenv("PROTECTED_CLIENT_IDS", f"4otherclient567890abcdefgh,{reg.client}")
+    reg.app = load_app()
+    # When another stack registers rules for it
+    with ResponseServer() as server:
+        answer = reg.invoke("create", server)
+        updated = reg.invoke("update", server)
+    # Then it fails naming the client and why, and nothing is registered
+    assert answer["Status"] == updated["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        f"app client {reg.client} is protected (PROTECTED_CLIENT_IDS of the automation stack): it is that "
+        "stack's own app client, whose tokens only its bundled rules shape; register rules for an app client "
+        "of your own"
+    )
+    assert reg.items() == []
+
+
+def test_a_registration_of_a_client_protected_since_can_still_be_deleted_by_its_owner(
+    reg: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a registration made before the client was protected
+    with ResponseServer() as server:
+        assert reg.invoke("create", server)["Status"] == "SUCCESS"
+        monkeypatch.setenv("PROTECTED_CLIENT_IDS", reg.client)
+        reg.app = load_app()
+        # When its owner deletes it
+        answer = reg.invoke("delete", server)
+    # Then it is gone
+    assert answer["Status"] == "SUCCESS"
+    assert reg.items() == []
+
+
 def test_an_unknown_request_type_fails(reg: Registry) -> None:
     with ResponseServer() as server:
         event = claim_rules_event("create", server.url, reg.pool, reg.client)
@@ -511,6 +603,15 @@ def test_every_peer_event_is_answered(reg: Registry, name: str) -> None:
             {"PRE_TOKEN_EVENT_VERSION": "V2"},
             "PRE_TOKEN_EVENT_VERSION must be one of V1_0, V2_0, V3_0, got 'V2'",
         ),
+        ({"PRE_TOKEN_FUNCTION_ARN": ""}, "PRE_TOKEN_FUNCTION_ARN is required"),
+        (
+            {"PRE_TOKEN_FUNCTION_ARN": "pre-token"},
+            "PRE_TOKEN_FUNCTION_ARN must be a Lambda function ARN, got 'pre-token'",
+        ),
+        (
+            {"PROTECTED_CLIENT_IDS": "3apiclient4567890abcdefghi, a/b"},
+            "PROTECTED_CLIENT_IDS must list app client ids (comma-separated), got 'a/b'",
+        ),
     ],
 )
 def test_a_bad_setting_is_still_answered_failed_naming_it(
@@ -518,6 +619,7 @@ def test_a_bad_setting_is_still_answered_failed_naming_it(
 ) -> None:
     monkeypatch.setenv("CLAIM_RULES_TABLE", TABLE)
     monkeypatch.setenv("PRE_TOKEN_EVENT_VERSION", "V2_0")
+    monkeypatch.setenv("PRE_TOKEN_FUNCTION_ARN", PRE_TOKEN_ARN)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     app = load_app()
@@ -533,6 +635,7 @@ def test_after_a_failed_init_the_rollback_delete_of_the_failed_create_succeeds(
 ) -> None:
     monkeypatch.setenv("CLAIM_RULES_TABLE", TABLE)
     monkeypatch.setenv("PRE_TOKEN_EVENT_VERSION", "V2_0")
+    monkeypatch.setenv("PRE_TOKEN_FUNCTION_ARN", PRE_TOKEN_ARN)
     monkeypatch.setitem(sys.modules, "aws_lambda_powertools", None)  # makes its import fail
     app = load_app()
     with ResponseServer() as server:
@@ -551,6 +654,7 @@ def test_after_a_failed_init_a_delete_of_an_issued_id_still_fails(monkeypatch: p
     # a registration may exist: claiming success would leave it applied, and the client taken
     monkeypatch.setenv("CLAIM_RULES_TABLE", TABLE)
     monkeypatch.setenv("PRE_TOKEN_EVENT_VERSION", "V2_0")
+    monkeypatch.setenv("PRE_TOKEN_FUNCTION_ARN", PRE_TOKEN_ARN)
     monkeypatch.setitem(sys.modules, "aws_lambda_powertools", None)
     app = load_app()
     with ResponseServer() as server:

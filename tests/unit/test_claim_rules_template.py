@@ -11,8 +11,14 @@ from cfnlint.decode import cfn_yaml
 
 from cognito_automation import aws as aws_clients
 from tests.conftest import ROOT, FakeLambdaContext, load_event
-from tests.unit.callback_urls_support import ResponseServer, create_client
-from tests.unit.claim_rules_support import claim_rules_event, create_registrations_table, load_app
+from tests.unit.callback_urls_support import ResponseServer
+from tests.unit.claim_rules_support import (
+    PRE_TOKEN_ARN,
+    claim_rules_event,
+    create_registrations_table,
+    load_app,
+    served_client,
+)
 from tests.unit.handlers import load_function
 
 TEMPLATE: dict[str, Any] = cfn_yaml.load(str(ROOT / "template.yaml"))
@@ -46,8 +52,9 @@ def test_the_function_may_call_exactly_what_it_calls(aws: None, monkeypatch: pyt
     aws_clients.client.cache_clear()
     monkeypatch.setenv("CLAIM_RULES_TABLE", create_registrations_table(boto3.client("dynamodb")))
     monkeypatch.setenv("PRE_TOKEN_EVENT_VERSION", "V2_0")
+    monkeypatch.setenv("PRE_TOKEN_FUNCTION_ARN", PRE_TOKEN_ARN)
     app = load_app()
-    pool, client = create_client(boto3.client("cognito-idp"))
+    pool, client = served_client(boto3.client("cognito-idp"))
     called: set[str] = set()
     _record_calls([app._cognito(), app._dynamodb()], called)
     # When it runs create, update and delete
@@ -71,7 +78,7 @@ def test_the_pre_token_function_may_call_exactly_what_it_calls(
     }
     app = load_function(monkeypatch, "pre_token", env)
     called: set[str] = set()
-    _record_calls([app._dynamodb()], called)
+    _record_calls([app._dynamodb(1.0)], called)  # the client of an invocation with more than 2.5 s left
     app.lambda_handler(load_event("pre_token/v2_authentication.json"), FakeLambdaContext())
     assert called == _granted(PRE_TOKEN) == {"dynamodb:Query"}
 
@@ -107,6 +114,16 @@ def test_both_functions_use_the_same_table_and_the_pools_event_version() -> None
     assert resource_env["PRE_TOKEN_EVENT_VERSION"] == trigger_env["PRE_TOKEN_EVENT_VERSION"]
     assert resource_env["PRE_TOKEN_EVENT_VERSION"] == {"Ref": "PreTokenEventVersion"}
     assert int(trigger_env["CLAIM_RULES_CACHE_SECONDS"]) == 60
+
+
+def test_registrations_are_taken_for_the_pools_this_stacks_trigger_serves_only() -> None:
+    resource_env = FUNCTION["Environment"]["Variables"]
+    # the function the resource expects is the one the stack's pool runs
+    pool_trigger = RESOURCES["UserPool"]["Properties"]["LambdaConfig"]["PreTokenGenerationConfig"]
+    assert resource_env["PRE_TOKEN_FUNCTION_ARN"] == pool_trigger["LambdaArn"]
+    assert resource_env["PRE_TOKEN_FUNCTION_ARN"] == {"Fn::GetAtt": ["PreTokenFunction", "Arn"]}
+    # and the main application's client is never open to registrations
+    assert resource_env["PROTECTED_CLIENT_IDS"] == {"Ref": "AppClient"}
 
 
 def test_the_function_answers_well_before_cloudformation_would_give_up() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cognito_automation.claims.__main__ import main
+from cognito_automation.claims.rules import EventVersion
 from tests.conftest import ROOT
 
 SHIPPED = ROOT / "functions" / "pre_token"
@@ -132,7 +133,7 @@ def test_a_forbidden_claim_in_a_template_fails_before_deploy(
     ("rules", "reason"),
     [
         ("!Sub '{\"rules\": []}'", "Rules must be a literal JSON string"),
-        ("'{not json'", "Rules is not valid JSON"),
+        ("'{not json'", "not valid JSON: Expecting property name enclosed in double quotes"),
     ],
 )
 def test_rules_that_cannot_be_checked_before_deploy_are_refused(
@@ -152,3 +153,87 @@ def test_a_template_without_claim_rules_is_an_error(
     path.write_text("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n")
     assert main(["check", str(path)]) == 1
     assert "has no Custom::CognitoClaimRules resource" in capsys.readouterr().err
+
+
+def _template(tmp_path: Path, text: str) -> Path:
+    """A template registering `text` as its Rules (a block scalar, as the README writes it)."""
+    path = tmp_path / "template.yaml"
+    path.write_text(TEMPLATE.format(rules="|\n" + "".join(f"        {line}\n" for line in text.splitlines())))
+    return path
+
+
+def test_when_clients_in_a_template_is_reported_the_registration_applies_to_its_own_client(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a registration whose rule names a client (whichever: the template cannot know its client's id)
+    rules = {"rules": [{"name": "own", "when": {"clients": ["3apiclient"]}, "id_token": {"suppress": ["t"]}}]}
+    path = _template(tmp_path, json.dumps(rules))
+    # When make check-rules reads the template  # Then it fails, saying why
+    assert main(["check", str(path)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{path} resource Claims: INVALID for V2_0",
+        (
+            '  - rule "own" (rules[0]): when.clients: leave `clients` out: the registration applies to its '
+            "own client only"
+        ),
+    ]
+
+
+def test_a_document_over_the_registration_limit_in_a_template_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cognito_automation.claims.registry import MAX_RULES_BYTES
+
+    rules = {
+        "rules": [{"name": "big", "description": "x" * MAX_RULES_BYTES, "id_token": {"suppress": ["t"]}}]
+    }
+    path = _template(tmp_path, json.dumps(rules))
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path} resource Claims: INVALID for V2_0" in err
+    assert f"at most {MAX_RULES_BYTES} are allowed" in err
+
+
+AGREEMENT = {
+    "valid": {"rules": [{"name": "g", "id_token": {"claims": {"g": {"groups": True}}}}]},
+    "forbidden-claim": {"rules": [{"name": "evil", "id_token": {"claims": {"sub": {"value": "x"}}}}]},
+    "structure": {"rules": [{"name": "typo", "id_token": {"claimz": {}}}]},
+    "machine-rules-on-v2": {
+        "event_version": "V2_0",
+        "rules": [
+            {"name": "m2m", "when": {"grant": "client_credentials"}, "access_token": {"scopes_add": ["a/b"]}}
+        ],
+    },
+    "v1-access-token": {
+        "event_version": "V1_0",
+        "rules": [{"name": "s", "access_token": {"scopes_add": ["a/b"]}}],
+    },
+    "oversize": {"rules": [{"name": "big", "description": "x" * 70_000, "id_token": {"suppress": ["t"]}}]},
+    "not-json": '{"rules": [',
+    "empty-rules": {"rules": []},
+}
+
+
+@pytest.mark.parametrize("name", sorted(AGREEMENT))
+def test_the_template_check_and_the_custom_resource_give_the_same_verdict_and_problems(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    from cognito_automation.claims import resource
+
+    document = AGREEMENT[name]
+    text = document if isinstance(document, str) else json.dumps(document)
+    version: EventVersion = document.get("event_version", "V2_0") if isinstance(document, dict) else "V2_0"
+    # What the custom resource answers for these Rules (as the block scalar delivers them: with a final
+    # newline) on a stack of the declared version
+    props = resource.Properties("us-east-1_Example1", "3apiclient4567890abcdefghi", text + "\n")
+    try:
+        resource.check_rules(props, version)
+        refused = ""
+    except (resource.InvalidRulesError, resource.InvalidPropertiesError) as exc:
+        refused = str(exc)
+    # What make check-rules says of a template that registers them
+    code = main(["check", str(_template(tmp_path, text))])
+    problems = [line[4:] for line in capsys.readouterr().err.splitlines() if line.startswith("  - ")]
+    assert code == (1 if refused else 0)
+    assert all(problem in refused for problem in problems)
+    assert bool(problems) == bool(refused)

@@ -1,6 +1,7 @@
 """Registered claim rules in the pre token trigger (cognito_automation.claims.registered): bundled rules then
-the client's registered ones, one Query per pool and cache period, stale rules on a failed refresh, and
-failure closed where no usable rules exist, for the affected client only."""
+the client's registered ones, one Query per pool and cache period (bounded by the invocation's time left),
+each client's rules readied on its own first event, stale rules on a failed refresh, and failure closed
+where no usable rules exist, for the affected client only."""
 
 from __future__ import annotations
 
@@ -13,9 +14,16 @@ import boto3
 import pytest
 
 from cognito_automation.claims import load_rules, load_rules_file
+from cognito_automation.claims import registered as registered_module
 from cognito_automation.claims.registered import RegisteredRules, RegisteredRulesUnavailableError
-from cognito_automation.claims.registry import Owner, Registration, put_registration, query_registrations
-from tests.conftest import ROOT, load_event
+from cognito_automation.claims.registry import (
+    Owner,
+    Registration,
+    check_rules_text,
+    put_registration,
+    query_registrations,
+)
+from tests.conftest import ROOT, FakeLambdaContext, load_event
 from tests.unit.claim_rules_support import create_registrations_table, rules_text
 
 POOL = "us-east-1_Example1"
@@ -37,15 +45,18 @@ class Clock:
 
 
 class Table:
-    """What the Query returns per pool, and every Query made; `error` makes the next Queries fail."""
+    """What the Query returns per pool, every Query made and its read timeout; `error` makes the next Queries
+    fail."""
 
     def __init__(self, registrations: Mapping[str, Mapping[str, str | None]] | None = None) -> None:
         self.registrations = {pool: dict(items) for pool, items in (registrations or {}).items()}
         self.queries: list[str] = []
+        self.read_timeouts: list[float] = []
         self.error: Exception | None = None
 
-    def __call__(self, pool_id: str) -> Mapping[str, str | None]:
+    def __call__(self, pool_id: str, read_timeout: float) -> Mapping[str, str | None]:
         self.queries.append(pool_id)
+        self.read_timeouts.append(read_timeout)
         if self.error is not None:
             raise self.error
         return dict(self.registrations.get(pool_id, {}))
@@ -377,3 +388,105 @@ def test_the_query_reads_every_page_of_the_pool(aws: None) -> None:
     assert found == {API: f"rules of {API}", OTHER: f"rules of {OTHER}"}
     assert len(pages) >= 2
     assert all(p["ConsistentRead"] for p in pages)
+
+
+# --- The cold path: one Query attempt within the time left, each client's rules on its first event ------
+
+
+@pytest.fixture
+def checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The clients whose registered document was checked and compiled, in order."""
+    clients: list[str] = []
+    check = check_rules_text
+
+    def counting(text: Any, client_id: str, *args: Any, **kwargs: Any) -> Any:
+        clients.append(client_id)
+        return check(text, client_id, *args, **kwargs)
+
+    monkeypatch.setattr(registered_module, "check_rules_text", counting)
+    return clients
+
+
+def test_the_first_event_of_a_pool_readies_its_own_clients_rules_only(
+    checked: list[str], logged: list[logging.LogRecord]
+) -> None:
+    # Given a pool with three registrations, one of them invalid
+    invalid = rules_text({"name": "evil", "id_token": {"claims": {"sub": {"value": "x"}}}})
+    table = Table({POOL: {API: API_RULES, OTHER: API_RULES, "5thirdclient": invalid}})
+    rules = registered(table)
+    # When the pool's first event arrives, for API
+    first = rules.for_event(event(API))
+    # Then only API's document is checked and compiled, and nothing is said of the others yet
+    assert checked == [API]
+    assert [r for r in logged if r.levelname == "ERROR"] == []
+    # and each other client's document waits for that client's first event, once
+    assert rules.for_event(event(OTHER)) is not first
+    assert rules.for_event(event(API)) is first
+    rules.for_event(event(OTHER))
+    assert checked == [API, OTHER]
+    with pytest.raises(RegisteredRulesUnavailableError):
+        rules.for_event(event("5thirdclient"))
+    with pytest.raises(RegisteredRulesUnavailableError):
+        rules.for_event(event("5thirdclient"))
+    assert checked == [API, OTHER, "5thirdclient"]
+    assert len([r for r in logged if r.levelname == "ERROR"]) == 1
+    assert table.queries == [POOL]
+
+
+def test_a_refresh_compiles_again_only_the_documents_that_changed(checked: list[str]) -> None:
+    table, clock = Table({POOL: {API: API_RULES, OTHER: API_RULES}}), Clock()
+    rules = registered(table, clock)
+    api, other = rules.for_event(event(API)), rules.for_event(event(OTHER))
+    # When OTHER's document changes and the cache period passes
+    table.registrations[POOL][OTHER] = rules_text({"name": "t", "id_token": {"claims": {"t": {"value": 2}}}})
+    clock.now += 60
+    # Then API keeps its compiled rules (same document), OTHER gets its new ones
+    assert rules.for_event(event(API)) is api
+    assert rules.for_event(event(OTHER)) is not other
+    assert checked == [API, OTHER, OTHER]
+    assert table.queries == [POOL, POOL]
+
+
+@pytest.mark.parametrize(
+    ("remaining_ms", "read_timeout"),
+    [(None, 1.0), (4_900, 1.0), (2_500, 1.0), (2_300, 0.8), (2_049, 0.5), (1_600, 0.1)],
+)
+def test_the_query_reads_for_at_most_a_second_and_never_into_the_safety_margin(
+    remaining_ms: int | None, read_timeout: float
+) -> None:
+    table = Table({POOL: {API: API_RULES}})
+    context = None if remaining_ms is None else FakeLambdaContext(remaining_ms=remaining_ms)
+    registered(table).for_event(event(API), context)
+    assert table.read_timeouts == [read_timeout]
+
+
+def test_without_time_left_for_the_query_and_nothing_cached_the_sign_in_fails(
+    logged: list[logging.LogRecord],
+) -> None:
+    # Given an invocation with less than the safety margin and 0.1 s left
+    table = Table({POOL: {API: API_RULES}})
+    rules = registered(table)
+    # When the pool's first event arrives  # Then no Query is made and no token is issued
+    with pytest.raises(RegisteredRulesUnavailableError, match=f"user pool {POOL} could not be read"):
+        rules.for_event(event(API), FakeLambdaContext(remaining_ms=1_599))
+    assert table.queries == []
+    (record,) = [r for r in logged if r.levelname == "ERROR"]
+    assert vars(record)["error"] == "no time left for the Query: 1599 ms remain, 1600 ms needed"
+    # and the next event, with time, reads the registrations
+    assert rules.for_event(event(API), FakeLambdaContext(remaining_ms=4_000)) is not BUNDLED.apply
+
+
+def test_without_time_left_for_a_refresh_the_cached_rules_apply_and_the_next_event_refreshes(
+    logged: list[logging.LogRecord],
+) -> None:
+    table, clock = Table({POOL: {API: API_RULES}}), Clock()
+    rules = registered(table, clock)
+    cached = rules.for_event(event(API))
+    clock.now += 60
+    assert rules.for_event(event(API), FakeLambdaContext(remaining_ms=1_000)) is cached
+    assert table.queries == [POOL]
+    assert [r.getMessage() for r in logged] == [
+        "could not read the registered claim rules; using the cached ones"
+    ]
+    rules.for_event(event(API), FakeLambdaContext(remaining_ms=4_000))
+    assert table.queries == [POOL, POOL]

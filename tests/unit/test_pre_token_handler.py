@@ -362,11 +362,35 @@ def test_an_unreadable_registrations_table_fails_the_sign_in(
     assert event == load_event("pre_token/v2_authentication.json")
 
 
-def test_the_registrations_client_has_short_timeouts_and_one_retry(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_registrations_client_makes_one_attempt_with_a_short_connect_and_the_given_read_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     app = registry_handler(monkeypatch, "claim-rules")
-    config = app._dynamodb().meta.config
-    assert (config.connect_timeout, config.read_timeout) == (0.5, 1.0)
-    assert config.retries["total_max_attempts"] == 2
+    config = app._dynamodb(0.7).meta.config
+    assert (config.connect_timeout, config.read_timeout) == (0.5, 0.7)
+    assert config.retries["total_max_attempts"] == 1
+
+
+def test_the_query_reads_for_what_the_invocation_has_left(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+
+    from tests.conftest import FakeLambdaContext
+    from tests.unit.claim_rules_support import create_registrations_table
+
+    # Given the function, with the DynamoDB clients it asks for recorded
+    app = registry_handler(monkeypatch, create_registrations_table(boto3.client("dynamodb")))
+    asked: list[float] = []
+    dynamodb = app._dynamodb
+
+    def recording(read_timeout: float) -> Any:
+        asked.append(read_timeout)
+        return dynamodb(read_timeout)
+
+    monkeypatch.setattr(app, "_dynamodb", recording)
+    # When the pool's first event arrives with 2.2 s left in the invocation
+    app.lambda_handler(load_event("pre_token/v2_authentication.json"), FakeLambdaContext(remaining_ms=2_200))
+    # Then the Query may read for 0.7 s: the time left less the 1.5 s safety margin
+    assert asked == [0.7]
 
 
 def test_without_a_registrations_table_only_the_bundled_rules_apply(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -415,3 +439,55 @@ def test_the_cold_path_with_a_registrations_table_does_not_import_boto3() -> Non
         timeout=60,
     )
     assert json.loads(completed.stdout.splitlines()[-1]) == []
+
+
+def _broken(event: Any) -> str | None:
+    raise ZeroDivisionError("boom")
+
+
+def test_a_failure_on_a_client_with_registered_rules_refuses_the_sign_in(
+    aws: None, monkeypatch: pytest.MonkeyPatch, lambda_context: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    import boto3
+
+    from cognito_automation.claims import registered
+    from tests.unit.claim_rules_support import create_registrations_table, rules_text
+
+    # Given rules registered for the sample event's client, and a generated function that fails on the event
+    event = load_event("pre_token/v2_authentication.json")
+    client, pool = event["callerContext"]["clientId"], event["userPoolId"]
+    table = create_registrations_table(boto3.client("dynamodb"))
+    register(table, client, rules_text({"name": "api", "id_token": {"claims": {"t": {"value": 1}}}}), pool)
+    app = registry_handler(monkeypatch, table)
+    monkeypatch.setattr(registered, "compile_rules", lambda *_, **__: _broken)
+    # When a token is about to be issued through that client
+    with pytest.raises(ZeroDivisionError, match="boom"):
+        app.lambda_handler(event, lambda_context)
+    # Then the function raises (Cognito issues no token without the registered claims), and the error
+    # names the client
+    (line,) = [line for line in log_lines(caplog) if line["level"] == "ERROR"]
+    assert (line["client_id"], line["user_pool_id"]) == (client, pool)
+    assert "no token is issued" in line["message"]
+    assert "ZeroDivisionError" in line["exception"]
+
+
+def test_a_failure_on_a_client_without_registered_rules_still_passes_the_event_through(
+    aws: None, monkeypatch: pytest.MonkeyPatch, lambda_context: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    import dataclasses
+
+    import boto3
+
+    from cognito_automation.claims.registered import RegisteredRules
+    from tests.unit.claim_rules_support import create_registrations_table
+
+    # Given a registrations table in use, no registration for the client, and bundled rules that fail
+    app = registry_handler(monkeypatch, create_registrations_table(boto3.client("dynamodb")))
+    broken = dataclasses.replace(app.RULES, apply=_broken)
+    monkeypatch.setattr(app, "REGISTERED", app.registered_rules(app.SETTINGS, broken))
+    assert isinstance(app.REGISTERED, RegisteredRules)
+    event = load_event("pre_token/v2_authentication.json")
+    # When a token is issued through the client  # Then the event comes back unchanged, as without a table
+    assert app.lambda_handler(copy.deepcopy(event), lambda_context) == event
+    (line,) = [line for line in log_lines(caplog) if line["level"] == "ERROR"]
+    assert line["message"] == "claim rules failed on this event; it passes through unchanged"

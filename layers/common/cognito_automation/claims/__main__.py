@@ -6,7 +6,10 @@ else V2_0 (the stack's default).
 
 A FILE that is a CloudFormation template (.yaml, .yml, .template) is checked for the `Rules` of each of
 its `Custom::CognitoClaimRules` resources, with the version the rules declare (else --event-version),
-before the stack is deployed. Reading templates needs cfn-lint (a development dependency).
+before the stack is deployed: by the check the custom resource itself runs (registry.check_rules_text, so
+the two cannot disagree: the size limit, the checker, a declared version), except that the client's id is
+not known yet, so any `when.clients` is reported. Reading templates needs cfn-lint (a development
+dependency).
 
 `python -m cognito_automation.claims generate-validator` rewrites the schema validator module after a
 change to claim_rules.schema.json (a unit test fails while it is stale).
@@ -19,8 +22,9 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
+from cognito_automation.claims import registry
 from cognito_automation.claims.rules import (
     EVENT_VERSIONS,
     VALIDATOR_PATH,
@@ -28,7 +32,6 @@ from cognito_automation.claims.rules import (
     RuleSet,
     RuleSetError,
     generated_validator,
-    load_rules,
     load_rules_file,
 )
 
@@ -45,16 +48,16 @@ def _declared_version(path: Path) -> EventVersion:
     return cast(EventVersion, declared) if declared in EVENT_VERSIONS else DEFAULT_VERSION
 
 
-def template_rule_sets(path: Path) -> list[tuple[str, Any]]:
-    """(label, rules document) of each Custom::CognitoClaimRules resource in a template; RuleSetError
-    when a Rules property is not a literal JSON string (it could not be checked before deploy)."""
+def template_rule_sets(path: Path) -> list[tuple[str, str]]:
+    """(label, Rules text) of each Custom::CognitoClaimRules resource in a template; RuleSetError when a
+    Rules property is not a literal string (it could not be checked before deploy)."""
     from cfnlint.decode import cfn_yaml  # noqa: PLC0415 - a development dependency, only for templates
 
     try:
         template = cfn_yaml.loads(path.read_text(encoding="utf-8"), str(path))
     except Exception as exc:  # any parse error is reported with the file
         raise RuleSetError(str(path), [f"cannot read the template: {exc}"]) from exc
-    found: list[tuple[str, Any]] = []
+    found: list[tuple[str, str]] = []
     for name, resource in (template.get("Resources") or {}).items():
         if not isinstance(resource, dict) or resource.get("Type") != RESOURCE_TYPE:
             continue
@@ -64,14 +67,15 @@ def template_rule_sets(path: Path) -> list[tuple[str, Any]]:
             raise RuleSetError(
                 label, ["Rules must be a literal JSON string (a YAML block scalar, `Rules: |`)"]
             )
-        try:
-            found.append((label, json.loads(text)))
-        except ValueError as exc:
-            raise RuleSetError(label, [f"Rules is not valid JSON: {exc}"]) from exc
+        found.append((label, text))
     return found
 
 
-def _declared(document: Any, fallback: EventVersion) -> EventVersion:
+def _declared(text: str, fallback: EventVersion) -> EventVersion:
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return fallback  # check_rules_text reports it
     declared = document.get("event_version") if isinstance(document, dict) else None
     return cast(EventVersion, declared) if declared in EVENT_VERSIONS else fallback
 
@@ -84,10 +88,13 @@ def _check(path: Path, event_version: EventVersion | None) -> list[tuple[str, Ev
         except RuleSetError as exc:
             raise RuleSetError(f"{path}: INVALID for {version}", exc.problems) from exc
     checked = []
-    for label, document in template_rule_sets(path):
-        version = _declared(document, event_version or DEFAULT_VERSION)
+    for label, text in template_rule_sets(path):
+        version = _declared(text, event_version or DEFAULT_VERSION)
         try:
-            checked.append((label, version, load_rules(document, version, label)))
+            # client None: the template cannot know its client's id, so any when.clients is reported
+            checked.append((label, version, registry.check_rules_text(text, None, version, origin=label)))
+        except registry.RegistrationError as exc:
+            raise RuleSetError(f"{label}: INVALID for {version}", [str(exc)]) from exc
         except RuleSetError as exc:
             raise RuleSetError(f"{label}: INVALID for {version}", exc.problems) from exc
     if not checked:

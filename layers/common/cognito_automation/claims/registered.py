@@ -2,13 +2,18 @@
 rules followed by C's registered rules (so a registered rule overrides a bundled one for the same claim, as
 a later rule does within one document), compiled into one function per client.
 
-A pool's registrations are read with one (paginated) Query on the first event for the pool, and again
-once `cache_seconds` have passed; each changed document is checked and compiled then, so the warm path is
-a dict lookup and a time check. Failures are closed, because a relying party that authorises on a
-registered claim must never get a token without it:
-- the Query fails with rules cached: the cached rules stay in use (a warning), and the Query is tried
-  again after `retry_seconds`;
-- the Query fails with nothing cached: RegisteredRulesUnavailableError (Cognito refuses the sign-in and
+Cognito gives the whole trigger 5 seconds, cold start included, so the cold path does as little as it can:
+- a pool's registrations are read with one Query on the first event for the pool, and again once
+  `cache_seconds` have passed. The Query makes one attempt, and may read for what the invocation has left
+  less a safety margin (SAFETY_MARGIN_SECONDS, for the connection, the client's rules and the answer), at
+  most MAX_READ_TIMEOUT; with less than MIN_READ_TIMEOUT to read, no Query is made (a failed read);
+- a client's document is checked and compiled on that client's first event, not with the Query; compiled
+  rules are kept by the document's digest, so an unchanged document is not compiled again after a refresh.
+The warm path is a dict lookup and a time check. Failures are closed, because a relying party that
+authorises on a registered claim must never get a token without it:
+- the read fails with rules cached: the cached rules stay in use (a warning), and the Query is tried
+  again after `retry_seconds` (at the next event when it failed for lack of time);
+- the read fails with nothing cached: RegisteredRulesUnavailableError (Cognito refuses the sign-in and
   retries it);
 - a client's registered rules are invalid: that client's events raise RegisteredRulesUnavailableError
   (an error names the client and the rules' problems once per change); other clients are not affected.
@@ -17,10 +22,11 @@ Clients without a registration get the bundled rules alone.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cognito_automation.claims.apply import EditFn, MismatchFn, compile_rules
 from cognito_automation.claims.registry import RegistrationError, check_rules_text
@@ -28,12 +34,38 @@ from cognito_automation.claims.rules import RuleSet, RuleSetError
 
 logger = logging.getLogger(__name__)
 
-QueryFn = Callable[[str], Mapping[str, "str | None"]]
+QueryFn = Callable[[str, float], Mapping[str, "str | None"]]
+"""(pool id, read timeout in seconds) to the pool's registrations: client id to rules text (None if none)."""
+
 RETRY_SECONDS = 5.0
+SAFETY_MARGIN_SECONDS = 1.5
+MAX_READ_TIMEOUT = 1.0
+MIN_READ_TIMEOUT = 0.1
+_STEP_MS = 100  # read timeouts come in steps of 0.1 s: one DynamoDB client per step, at most ten
 
 
 class RegisteredRulesUnavailableError(RuntimeError):
     """The registered rules that apply to this event cannot be used; no token may be issued for it."""
+
+
+class _NoTimeLeftError(TimeoutError):
+    """Too little of the invocation is left to read the registrations."""
+
+
+def read_timeout(context: object) -> float:
+    """How long the Query may read: the invocation's time left less SAFETY_MARGIN_SECONDS, at most
+    MAX_READ_TIMEOUT, rounded down to 0.1 s (MAX_READ_TIMEOUT without a Lambda context).
+
+    Raises _NoTimeLeftError below MIN_READ_TIMEOUT."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return MAX_READ_TIMEOUT
+    left_ms = int(remaining())
+    steps = min((left_ms - int(SAFETY_MARGIN_SECONDS * 1000)) // _STEP_MS, int(MAX_READ_TIMEOUT * 10))
+    if steps * _STEP_MS < MIN_READ_TIMEOUT * 1000:
+        needed = int((SAFETY_MARGIN_SECONDS + MIN_READ_TIMEOUT) * 1000)
+        raise _NoTimeLeftError(f"no time left for the Query: {left_ms} ms remain, {needed} ms needed")
+    return steps * _STEP_MS / 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +78,14 @@ class _Pool:
     expires_at: float
     loaded_at: float
     texts: dict[str, str | None]
-    appliers: dict[str, EditFn | _Refusal]
+    # filled on each client's first event since the Query: its function, the bundled one, or a refusal
+    appliers: dict[str, EditFn | _Refusal] = field(default_factory=dict)
+    # compiled registrations by client: the digest of the document and what it compiled to
+    compiled: dict[str, tuple[str, EditFn | _Refusal]] = field(default_factory=dict)
+
+
+def _digest(text: str | None) -> str:
+    return "none" if text is None else hashlib.sha256(text.encode()).hexdigest()
 
 
 def combine(bundled: RuleSet, registered: RuleSet, on_mismatch: MismatchFn | None = None) -> RuleSet:
@@ -76,6 +115,8 @@ class RegisteredRules:
     ) -> None:
         self._bundled = bundled
         self._bundled_apply = bundled.apply
+        self.bundled_apply: EditFn = bundled.apply
+        """What for_event hands out for a client without registered rules (the bundled rules alone)."""
         self._query = query
         self._cache_seconds = cache_seconds
         self._retry_seconds = min(retry_seconds, cache_seconds)
@@ -83,9 +124,10 @@ class RegisteredRules:
         self._on_mismatch = on_mismatch
         self._pools: dict[str, _Pool] = {}
 
-    def for_event(self, event: object) -> EditFn:
+    def for_event(self, event: object, context: object = None) -> EditFn:
         """The function for this event; raises RegisteredRulesUnavailableError when none may be used.
 
+        `context` (the Lambda context) bounds a Query this event makes by the time the invocation has left.
         An event without a pool or client id gets the bundled rules, which pass a malformed event through.
         """
         if type(event) is not dict:
@@ -99,28 +141,47 @@ class RegisteredRules:
             return self._bundled_apply
         pool = self._pools.get(pool_id)
         if pool is None or self._clock() >= pool.expires_at:
-            pool = self._refresh(pool_id, pool)
+            pool = self._refresh(pool_id, pool, context)
         found = pool.appliers.get(client_id)
         if found is None:
-            return self._bundled_apply
+            found = self._ready(pool_id, pool, client_id)
         if type(found) is _Refusal:
             raise RegisteredRulesUnavailableError(found.reason)
         return found  # type: ignore[return-value]  # the type test above is exact
 
-    def _refresh(self, pool_id: str, cached: _Pool | None) -> _Pool:
+    def _ready(self, pool_id: str, pool: _Pool, client_id: str) -> EditFn | _Refusal:
+        """The client's function on its first event since the Query: its registration compiled (or taken
+        from an earlier compile of the same document), or the bundled rules when it has none."""
+        applier: EditFn | _Refusal
+        if client_id not in pool.texts:
+            applier = self._bundled_apply
+        else:
+            text = pool.texts[client_id]
+            digest = _digest(text)
+            known = pool.compiled.get(client_id)
+            if known is not None and known[0] == digest:
+                applier = known[1]
+            else:
+                applier = self._compile(pool_id, client_id, text)
+                pool.compiled[client_id] = (digest, applier)
+        pool.appliers[client_id] = applier
+        return applier
+
+    def _refresh(self, pool_id: str, cached: _Pool | None, context: object) -> _Pool:
         now = self._clock()
         try:
-            texts = dict(self._query(pool_id))
+            texts = dict(self._query(pool_id, read_timeout(context)))
         except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            error = str(exc) if isinstance(exc, _NoTimeLeftError) else f"{type(exc).__name__}: {exc}"
             if cached is not None:
-                cached.expires_at = now + self._retry_seconds
+                if not isinstance(exc, _NoTimeLeftError):  # out of time: the next event tries again
+                    cached.expires_at = now + self._retry_seconds
                 logger.warning(
                     "could not read the registered claim rules; using the cached ones",
                     extra={
                         "user_pool_id": pool_id,
                         "cached_seconds_ago": round(now - cached.loaded_at, 1),
-                        "retry_in_seconds": self._retry_seconds,
+                        "retry_in_seconds": max(0.0, round(cached.expires_at - now, 1)),
                         "error": error,
                     },
                 )
@@ -134,22 +195,13 @@ class RegisteredRules:
                 f"the registered claim rules of user pool {pool_id} could not be read ({error})"
             ) from exc
         previous = cached.texts if cached is not None else {}
-        appliers: dict[str, EditFn | _Refusal] = {}
-        for client_id, text in texts.items():
-            if cached is not None and client_id in previous and previous[client_id] == text:
-                appliers[client_id] = cached.appliers[client_id]
-            else:
-                appliers[client_id] = self._compile(pool_id, client_id, text)
+        compiled = {c: v for c, v in cached.compiled.items() if c in texts} if cached is not None else {}
         if texts != previous:
             logger.info(
-                "registered claim rules loaded",
-                extra={
-                    "user_pool_id": pool_id,
-                    "clients": sorted(texts),
-                    "refused_clients": sorted(c for c, a in appliers.items() if type(a) is _Refusal),
-                },
+                "registered claim rules read",
+                extra={"user_pool_id": pool_id, "registrations": len(texts), "clients": sorted(texts)},
             )
-        fresh = _Pool(expires_at=now + self._cache_seconds, loaded_at=now, texts=texts, appliers=appliers)
+        fresh = _Pool(expires_at=now + self._cache_seconds, loaded_at=now, texts=texts, compiled=compiled)
         self._pools[pool_id] = fresh
         return fresh
 

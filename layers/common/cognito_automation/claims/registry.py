@@ -21,7 +21,7 @@ from cognito_automation.claims.rules import EVENT_VERSIONS, EventVersion, RuleSe
 
 MAX_RULES_BYTES = 64 * 1024
 """The largest rules document a registration takes (the pre token trigger reads every registration of its
-pool on a cold start, within Cognito's 5 seconds)."""
+pool with one Query, and compiles a client's on its first token, within Cognito's 5 seconds)."""
 
 RULES_NOT_A_STRING = (
     "property Rules must be a JSON string, got a {kind}: CloudFormation turns every scalar in a custom "
@@ -89,7 +89,7 @@ class Registration:
 
 def check_rules_text(
     text: Any,
-    client_id: str,
+    client_id: str | None,
     event_version: EventVersion,
     *,
     origin: str = "Rules",
@@ -97,10 +97,13 @@ def check_rules_text(
 ) -> RuleSet:
     """Check a registered rules document for `client_id` under the trigger's `event_version`, and compile it.
 
-    Raises RegistrationError when `text` is no document at all, and RuleSetError naming every problem
-    otherwise: the checker's (the same as for the bundled rules), an `event_version` the document declares
-    that is not the trigger's (when `declared_must_match`), and rules whose `when.clients` names another
-    client (registered rules only ever apply to their own client's tokens).
+    The one check of a registration: Custom::CognitoClaimRules, the pre token trigger and `make check-rules`
+    (on templates) all call it. Raises RegistrationError when `text` is no document at all (not a string,
+    empty, over MAX_RULES_BYTES), and RuleSetError naming every problem otherwise: the checker's (the same as
+    for the bundled rules), an `event_version` the document declares that is not the trigger's (when
+    `declared_must_match`), and rules whose `when.clients` names another client (registered rules only ever
+    apply to their own client's tokens). With `client_id` None (a template, where the client's id is not
+    known yet), every `when.clients` is a problem.
     """
     if isinstance(text, Mapping):
         raise RegistrationError(RULES_NOT_A_STRING.format(kind="mapping"))
@@ -138,20 +141,27 @@ def check_rules_text(
     return rule_set
 
 
-def _client_problems(document: Any, client_id: str) -> list[str]:
+def _client_problems(document: Any, client_id: str | None) -> list[str]:
     rules = document.get("rules") if isinstance(document, dict) else None
     if not isinstance(rules, list):
         return []
     problems = []
     for index, rule in enumerate(rules):
         when = rule.get("when") if isinstance(rule, dict) else None
-        clients = when.get("clients") if isinstance(when, dict) else None
-        if not isinstance(clients, list):
+        if not isinstance(when, dict) or "clients" not in when:
             continue
+        name = rule.get("name")
+        label = f'rule "{name}" (rules[{index}])' if isinstance(name, str) else f"rules[{index}]"
+        if client_id is None:
+            problems.append(
+                f"{label}: when.clients: leave `clients` out: the registration applies to its own client only"
+            )
+            continue
+        clients = when["clients"]
+        if not isinstance(clients, list):
+            continue  # the checker reports the shape
         others = [c for c in clients if c != client_id]
         if others:
-            name = rule.get("name")
-            label = f'rule "{name}" (rules[{index}])' if isinstance(name, str) else f"rules[{index}]"
             problems.append(
                 f"{label}: when.clients names {', '.join(map(repr, others))}, but rules registered for app "
                 f"client {client_id} apply only to its tokens, so the rule never applies there; list only "

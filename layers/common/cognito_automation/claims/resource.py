@@ -5,9 +5,10 @@ The physical resource id is `cognito-claim-rules:<pool id>:<client id>:<instance
 (CloudFormation then deletes the old id, which removes the old client's registration). The owner of a
 registration is the resource instance: the request's stack id and logical resource id.
 
-Create and Update check everything before writing anything: the properties, the rules (the same checker as
-the bundled rules, for the stack's event version), and that the app client exists. The one write is
-conditional on the owner.
+Create and Update check everything before writing anything: the properties, that the client is not one the
+automation stack protects (its own app client), the rules (the same checker as the bundled rules, for the
+stack's event version), that the app client exists, and that its pool runs this stack's pre token function
+(registrations for any other pool would never apply). The one write is conditional on the owner.
 """
 
 from __future__ import annotations
@@ -33,6 +34,14 @@ class InvalidRulesError(ValueError):
 
 class ClientNotFoundError(LookupError):
     """The user pool or the app client does not exist."""
+
+
+class PoolNotServedError(ValueError):
+    """The user pool's pre token generation trigger is not this stack's function."""
+
+
+class ProtectedClientError(PermissionError):
+    """The app client is one the automation stack keeps for its bundled rules alone."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,15 @@ def check_rules(props: Properties, event_version: EventVersion) -> RuleSet:
         ) from None
 
 
+def check_not_protected(client_id: str, protected_client_ids: frozenset[str]) -> None:
+    if client_id in protected_client_ids:
+        raise ProtectedClientError(
+            f"app client {client_id} is protected (PROTECTED_CLIENT_IDS of the automation stack): it is that "
+            "stack's own app client, whose tokens only its bundled rules shape; register rules for an app "
+            "client of your own"
+        )
+
+
 def check_client(cognito: Any, user_pool_id: str, client_id: str) -> None:
     try:
         cognito.describe_user_pool_client(UserPoolId=user_pool_id, ClientId=client_id)
@@ -126,15 +144,56 @@ def check_client(cognito: Any, user_pool_id: str, client_id: str) -> None:
         ) from exc
 
 
-def handle(request: Request, cognito: Any, dynamodb: Any, table: str, event_version: EventVersion) -> Outcome:
+def pre_token_function(user_pool: Mapping[str, Any]) -> str | None:
+    """The pre token function a described pool invokes: the versioned setting, else the V1_0 one."""
+    config = user_pool.get("LambdaConfig") or {}
+    versioned = config.get("PreTokenGenerationConfig") or {}
+    found = versioned.get("LambdaArn") or config.get("PreTokenGeneration")
+    return str(found) if found else None
+
+
+def unqualified(function_arn: str) -> str:
+    """A function ARN without its version or alias (`...:function:name:live` is `...:function:name`)."""
+    parts = function_arn.split(":")
+    return ":".join(parts[:7]) if len(parts) == 8 and parts[5] == "function" else function_arn
+
+
+def check_pool(cognito: Any, user_pool_id: str, pre_token_function_arn: str) -> None:
+    """The pool must run `pre_token_function_arn` (any version or alias of it) as its pre token trigger."""
+    try:
+        described = cognito.describe_user_pool(UserPoolId=user_pool_id)["UserPool"]
+    except cognito.exceptions.ResourceNotFoundException as exc:
+        raise ClientNotFoundError(f"user pool {user_pool_id} does not exist") from exc
+    found = pre_token_function(described)
+    if found is None or unqualified(found) != unqualified(pre_token_function_arn):
+        raise PoolNotServedError(
+            f"user pool {user_pool_id} does not run this stack's pre token trigger, so rules registered here "
+            f"would never apply: its pre token generation function is {found or 'none'}, expected "
+            f"{pre_token_function_arn}. Register the rules with the automation stack whose trigger the pool "
+            "runs"
+        )
+
+
+def handle(
+    request: Request,
+    cognito: Any,
+    dynamodb: Any,
+    table: str,
+    event_version: EventVersion,
+    *,
+    pre_token_function_arn: str,
+    protected_client_ids: frozenset[str] = frozenset(),
+) -> Outcome:
     """Run the request; raises on failure (the caller answers FAILED with the message)."""
     if request.request_type == "Delete":
         return _delete(request, dynamodb, table)
     if request.request_type not in ("Create", "Update"):
         raise InvalidPropertiesError(f"unknown RequestType {request.request_type!r}")
     props = Properties.parse(request.properties)
+    check_not_protected(props.client_id, protected_client_ids)
     rule_set = check_rules(props, event_version)
     check_client(cognito, props.user_pool_id, props.client_id)
+    check_pool(cognito, props.user_pool_id, pre_token_function_arn)
     new_id = physical_id(request, props.user_pool_id, props.client_id)
     registry.put_registration(
         dynamodb,
