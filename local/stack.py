@@ -211,13 +211,11 @@ class LocalStack:
     def process_environment(self) -> dict[str, str]:
         """The environment of a command run against this stack as against an AWS account: the
         endpoint, region and fake credentials, and the shared package importable."""
+        if self.runtime is None:
+            raise RuntimeError("start() the local stack first")
         return {
             **os.environ,
-            "AWS_ENDPOINT_URL": self.endpoint_url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",  # moto's fake credentials
-            "AWS_REGION": self.region,
-            "AWS_DEFAULT_REGION": self.region,
+            **self.runtime.process_env,  # what the functions get: endpoint, region, fake credentials
             "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "common"), str(ROOT)]),
         }
 

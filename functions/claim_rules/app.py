@@ -158,29 +158,18 @@ if _INIT_ERROR is None:
     )
 
 
-def _answer_init_failure(event: dict[str, Any], context: Any, error: Exception) -> dict[str, Any] | None:
-    responder = cfn_response.Responder(event, remaining_ms=_remaining_ms(context))
-    physical_id = str(event.get("PhysicalResourceId") or f"{physical_ids.ID_PREFIX}:init-failed")
-    if event.get("RequestType") == "Delete" and physical_ids.parse(physical_id) is None:
-        # An id this resource never issued (e.g. the init-failed id of a failed Create) owns nothing:
-        # failing its rollback Delete would leave the stack in ROLLBACK_FAILED.
-        responder.respond(
-            "SUCCESS", "nothing to remove: the physical id was not issued for a registration", physical_id
-        )
-        return responder.answer
-    # A Delete of an issued id fails: claiming success would leave the client's rules applied, and the
-    # client taken for any other stack.
-    responder.respond(
-        "FAILED", f"the function failed to initialise: {type(error).__name__}: {error}", physical_id
-    )
-    return responder.answer
-
-
 def lambda_handler(event: Any, context: Any) -> dict[str, Any] | None:
     """Answer the CloudFormation request; the return value (the answer sent) is for direct invokes."""
     if not isinstance(event, dict):
         logging.getLogger(__name__).error("event is not a JSON object; not a CloudFormation request")
         return None
     if _INIT_ERROR is not None:
-        return _answer_init_failure(event, context, _INIT_ERROR)
+        return cfn_response.answer_init_failure(
+            event,
+            remaining_ms=_remaining_ms(context),
+            error=_INIT_ERROR,
+            fallback_id=physical_ids.IDS.init_failed,
+            issued=lambda physical_id: physical_ids.parse(physical_id) is not None,
+            nothing_to_remove="nothing to remove: the physical id was not issued for a registration",
+        )
     return _process(event, context)

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from cognito_automation import config
 from cognito_automation.callback_urls import operation, physical_ids
 from cognito_automation.callback_urls.ledger import Claim
 from cognito_automation.callback_urls.validation import check_urls
+from cognito_automation.resource_ids import pool_and_client
 
 ID_PREFIX = physical_ids.ID_PREFIX
 _logger = logging.getLogger(__name__)
@@ -36,18 +36,7 @@ class Properties:
 
     @classmethod
     def parse(cls, props: Mapping[str, Any]) -> Properties:
-        pool = props.get("UserPoolId")
-        if not isinstance(pool, str) or not config.is_user_pool_id(pool):
-            raise InvalidPropertiesError(
-                "property UserPoolId is required and must be a user pool id like us-east-1_AbC123, "
-                f"got {pool!r}"
-            )
-        client = props.get("ClientId")
-        if not isinstance(client, str) or not physical_ids.is_client_id(client):
-            raise InvalidPropertiesError(
-                "property ClientId is required and must be an app client id (letters, digits, +, _), "
-                f"got {client!r}"
-            )
+        pool, client = pool_and_client(props, InvalidPropertiesError)
         callback = check_urls("CallbackURLs", props.get("CallbackURLs"), required=True)
         logout = check_urls("LogoutURLs", props.get("LogoutURLs"), required=False)
         return cls(pool, client, Claim(callback, logout))

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cognito_automation import config
 from cognito_automation.claims import physical_ids, registry
 from cognito_automation.claims.rules import EventVersion, RuleSet, RuleSetError
+from cognito_automation.resource_ids import pool_and_client
 
 ID_PREFIX = physical_ids.ID_PREFIX
 
@@ -67,18 +67,7 @@ class Properties:
 
     @classmethod
     def parse(cls, props: Mapping[str, Any]) -> Properties:
-        pool = props.get("UserPoolId")
-        if not isinstance(pool, str) or not config.is_user_pool_id(pool):
-            raise InvalidPropertiesError(
-                "property UserPoolId is required and must be a user pool id like us-east-1_AbC123, "
-                f"got {pool!r}"
-            )
-        client = props.get("ClientId")
-        if not isinstance(client, str) or not physical_ids.is_client_id(client):
-            raise InvalidPropertiesError(
-                "property ClientId is required and must be an app client id (letters, digits, +, _), "
-                f"got {client!r}"
-            )
+        pool, client = pool_and_client(props, InvalidPropertiesError)
         return cls(pool, client, props.get("Rules"))
 
 
