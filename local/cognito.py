@@ -40,6 +40,7 @@ from moto.cognitoidp.models import (
 from moto.core.exceptions import JsonRESTError
 
 from cognito_automation.claims.rules import RESERVED_ACCESS_TOKEN_CLAIMS, RESERVED_CLAIMS
+from cognito_automation.quotas import CATEGORIES, QUOTAS
 from local.validation import validate_client_urls
 
 log = logging.getLogger("local.cognito")
@@ -53,28 +54,9 @@ CLIENT_DEFAULTS: dict[str, Any] = {
     "RefreshTokenValidity": 30,
 }
 
-# Cognito's per account and region rate limits (requests per second) by operation category.
-QUOTAS: dict[str, tuple[int, frozenset[str]]] = {
-    "UserCreation": (50, frozenset({"AdminCreateUser", "SignUp"})),
-    "UserUpdate": (
-        25,
-        frozenset(
-            {
-                "AdminAddUserToGroup",
-                "AdminConfirmSignUp",
-                "AdminDeleteUser",
-                "AdminDeleteUserAttributes",
-                "AdminDisableUser",
-                "AdminEnableUser",
-                "AdminRemoveUserFromGroup",
-                "AdminResetUserPassword",
-                "AdminSetUserPassword",
-                "AdminUpdateUserAttributes",
-                "AdminUserGlobalSignOut",
-            }
-        ),
-    ),
-}
+# The categories the local stack limits when LOCAL_COGNITO_QUOTAS=1 (the rates are Cognito's, shared with
+# the consumer's pacing): the ones a load test of user creation and updates runs into.
+LIMITED_CATEGORIES = ("UserCreation", "UserUpdate")
 
 # Claims a pre token generation trigger cannot change; Cognito keeps its own values. One list with the
 # claim rules' load-time check (cognito_automation.claims.rules), which is where the docs' list lives.
@@ -124,12 +106,13 @@ class RateLimiter:
 
     def __init__(
         self,
-        quotas: Mapping[str, tuple[int, frozenset[str]]] = QUOTAS,
+        limits: Mapping[str, int] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ):
+        """`limits`: requests per second by category (default: Cognito's, for LIMITED_CATEGORIES)."""
         self._clock = clock
-        self._category = {op: name for name, (_, ops) in quotas.items() for op in ops}
-        self._limit = {name: limit for name, (limit, _) in quotas.items()}
+        self._limit = dict(limits or {name: int(QUOTAS[name]) for name in LIMITED_CATEGORIES})
+        self._category = {op: name for op, name in CATEGORIES.items() if name in self._limit}
         self._calls: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
         self._lock = threading.Lock()
 

@@ -25,7 +25,7 @@ from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 
-from cognito_automation.aws import client as shared_clients
+from cognito_automation import aws as shared_clients
 from local import moto_ext
 from local.cognito import CognitoHooks, Invitation, RateLimiter
 from local.functions import FunctionCode, FunctionRuntime
@@ -134,7 +134,7 @@ class LocalStack:
         self.runtime.ensure_process_env()
         # The functions share the package's cached boto3 clients, which keep the endpoint they were made
         # with: an earlier stack's in the same process would be unreachable now.
-        shared_clients.cache_clear()
+        shared_clients.reset()
         self._thread = threading.Thread(target=self._server.serve_forever, name="local-stack", daemon=True)
         self._thread.start()
         self._poller = EventSourcePoller(self.account_id, self.region)
@@ -173,7 +173,7 @@ class LocalStack:
             else:
                 os.environ[name] = value
         self._saved_env = {}
-        shared_clients.cache_clear()
+        shared_clients.reset()
 
     def __enter__(self) -> LocalStack:
         return self if self._server is not None else self.start()

@@ -20,13 +20,17 @@ import itertools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import PostConfirmationTriggerEvent
 
 from cognito_automation import aws, config
 from cognito_automation.confirmation import confirm_sign_up
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 logger = Logger()
 
@@ -71,9 +75,15 @@ SETTINGS = read_settings(os.environ)
 _invocations = itertools.count()  # the first invocation of this process is the cold one
 
 
-def _client(service: str) -> Any:
+def _cognito() -> CognitoIdentityProviderClient:
     return aws.client(
-        service, connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT, max_attempts=RETRIES
+        "cognito-idp", connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT, max_attempts=RETRIES
+    )
+
+
+def _dynamodb() -> DynamoDBClient:
+    return aws.client(
+        "dynamodb", connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT, max_attempts=RETRIES
     )
 
 
@@ -119,8 +129,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     confirmed = PostConfirmationTriggerEvent(event)
     try:
         result = confirm_sign_up(
-            cognito=_client("cognito-idp"),
-            dynamodb=_client("dynamodb"),
+            cognito=_cognito(),
+            dynamodb=_dynamodb(),
             table_name=SETTINGS.users_table,
             user_pool_id=confirmed.user_pool_id,
             username=confirmed.user_name,

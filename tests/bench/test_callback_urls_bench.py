@@ -30,7 +30,7 @@ ROUNDS = 20
 
 
 def test_bench_handler_create_and_delete_latency(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    aws_clients.client.cache_clear()
+    aws_clients.reset()
     monkeypatch.setenv("LEDGER_TABLE", create_ledger_table(boto3.client("dynamodb")))
     app = load_app()
     pool, client = create_client(boto3.client("cognito-idp"), CallbackURLs=["http://localhost:3000/"])

@@ -83,7 +83,7 @@ def test_the_first_event_of_a_pool_with_50_registrations(
     creating: list[float] = []
     for _ in range(COLD_RUNS):
         # When a fresh instance (its own DynamoDB client, as after a cold start) gets the pool's first event
-        aws_clients.client.cache_clear()
+        aws_clients.reset()
         app = load_function(monkeypatch, "pre_token", env)
         dynamodb = app._dynamodb
 

@@ -303,9 +303,7 @@ def test_quota_enforcement_answers_too_many_requests_past_the_limit(local_stack,
     # (every call falls in the same second however slow the machine; the sliding window itself is
     # checked in the unit tests)
     assert local_stack.cognito is not None
-    local_stack.cognito.limiter = RateLimiter(
-        {"UserCreation": (2, frozenset({"AdminCreateUser"}))}, clock=lambda: 1000.0
-    )
+    local_stack.cognito.limiter = RateLimiter({"UserCreation": 2}, clock=lambda: 1000.0)
     cognito = boto3.session.Session().client(
         "cognito-idp",
         endpoint_url=local_stack.endpoint_url,

@@ -73,7 +73,7 @@ def stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> Stack:
 
 
 def aws_module_cache_clear() -> None:
-    aws.client.cache_clear()
+    aws.reset()
 
 
 def test_create_answers_success_with_every_attribute(stack: Stack) -> None:

@@ -36,7 +36,7 @@ def _granted_actions() -> set[str]:
 
 def test_the_function_may_call_exactly_what_it_calls(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given the handler, with every AWS call it makes recorded
-    aws_clients.client.cache_clear()
+    aws_clients.reset()
     monkeypatch.setenv("LEDGER_TABLE", create_ledger_table(boto3.client("dynamodb")))
     app = load_app()
     pool, client = create_client(boto3.client("cognito-idp"), CallbackURLs=["http://localhost:3000/"])
@@ -107,7 +107,7 @@ def test_a_cognito_call_with_every_retry_ends_within_the_lease_extended_before_i
     aws: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given the Cognito client the handler uses
-    aws_clients.client.cache_clear()
+    aws_clients.reset()
     monkeypatch.setenv("LEDGER_TABLE", "ledger")
     config = load_app()._cognito().meta.config
     # When every attempt of one call times out, with the longest backoff between them

@@ -76,7 +76,7 @@ def reg(aws: None, monkeypatch: pytest.MonkeyPatch) -> Registry:
 
 
 def aws_clients_cache_clear() -> None:
-    aws.client.cache_clear()
+    aws.reset()
 
 
 def other_resource(event: dict[str, Any], logical_id: str = "OtherClaimRules") -> dict[str, Any]:

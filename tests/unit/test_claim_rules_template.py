@@ -49,7 +49,7 @@ def _record_calls(clients: list[Any], called: set[str]) -> None:
 
 def test_the_function_may_call_exactly_what_it_calls(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given the handler, with every AWS call it makes recorded
-    aws_clients.client.cache_clear()
+    aws_clients.reset()
     monkeypatch.setenv("CLAIM_RULES_TABLE", create_registrations_table(boto3.client("dynamodb")))
     monkeypatch.setenv("PRE_TOKEN_EVENT_VERSION", "V2_0")
     monkeypatch.setenv("PRE_TOKEN_FUNCTION_ARN", PRE_TOKEN_ARN)
@@ -69,7 +69,7 @@ def test_the_function_may_call_exactly_what_it_calls(aws: None, monkeypatch: pyt
 def test_the_pre_token_function_may_call_exactly_what_it_calls(
     aws: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    aws_clients.client.cache_clear()
+    aws_clients.reset()
     table = create_registrations_table(boto3.client("dynamodb"))
     env = {
         "CLAIM_RULES_FILE": "claim_rules.json",

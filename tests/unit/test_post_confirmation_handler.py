@@ -192,8 +192,8 @@ def test_the_worst_case_fits_cognitos_five_seconds_with_a_cold_start(pool: Pool)
     # one attempt per call (Cognito retries the whole trigger), each bounded by connect + read timeouts
     app = pool.app
     call_ms = 0.0
-    for service in ("cognito-idp", "dynamodb"):
-        client_config = app._client(service).meta.config
+    for client in (app._cognito(), app._dynamodb()):
+        client_config = client.meta.config
         assert client_config.retries["total_max_attempts"] == 1
         call_ms = max(call_ms, (client_config.connect_timeout + client_config.read_timeout) * 1000)
     # the most groups the function accepts: the record, one call per group, the groups into the record

@@ -294,7 +294,7 @@ def test_the_cold_path_does_not_import_boto3() -> None:
 def registry_handler(monkeypatch: pytest.MonkeyPatch, table: str, cache_seconds: str = "60") -> ModuleType:
     from cognito_automation import aws as aws_clients
 
-    aws_clients.client.cache_clear()  # a fresh client under this test's moto
+    aws_clients.reset()  # a fresh client under this test's moto
     env = {
         "CLAIM_RULES_FILE": "claim_rules.json",
         "PRE_TOKEN_EVENT_VERSION": "V2_0",

@@ -34,7 +34,7 @@ from tests.unit.provisioning_support import (
 def _import_app(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> ModuleType:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    aws.client.cache_clear()
+    aws.reset()
     module = importlib.import_module("functions.provision_users.app")
     return importlib.reload(module)
 
@@ -49,7 +49,7 @@ def app(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     module = _import_app(monkeypatch, handler_env(stack))
     yield module
     module.POOL.shutdown(wait=False)
-    aws.client.cache_clear()
+    aws.reset()
 
 
 def _record(body: dict[str, Any] | str, message_id: str = "m-1", receive_count: int = 1) -> dict[str, Any]:

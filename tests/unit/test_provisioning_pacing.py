@@ -10,13 +10,13 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 
 from cognito_automation.provisioning.pacing import (
-    CATEGORIES,
     DeadlineReachedError,
     PacedClient,
     TokenBucket,
     TransientError,
     is_transient,
 )
+from cognito_automation.quotas import CATEGORIES
 from tests.unit.provisioning_support import client_error, server_error, throttling_error
 
 

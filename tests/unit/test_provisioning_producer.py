@@ -174,7 +174,7 @@ def test_producer_reaches_an_endpoint_given_by_aws_endpoint_url(
     try:
         host, port = server.get_host_and_port()
         monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
-        aws.client.cache_clear()
+        aws.reset()
         sqs = aws.client("sqs")
         queue_url = sqs.create_queue(QueueName="local-provisioning")["QueueUrl"]
         path = _csv(tmp_path, [_row(1), _row(2)])
@@ -184,7 +184,7 @@ def test_producer_reaches_an_endpoint_given_by_aws_endpoint_url(
         assert code == EXIT_OK
         assert len(drain(sqs, queue_url)) == 2
     finally:
-        aws.client.cache_clear()
+        aws.reset()
         server.stop()
 
 
@@ -203,9 +203,9 @@ def _queue_stack(stack: Stack, name: str, outputs: dict[str, str]) -> None:
 def fresh_clients() -> Any:
     from cognito_automation import aws
 
-    aws.client.cache_clear()
+    aws.reset()
     yield
-    aws.client.cache_clear()
+    aws.reset()
 
 
 def test_send_to_the_queue_of_a_stack_named_by_stack(

@@ -24,8 +24,9 @@ from moto import mock_aws
 from cognito_automation import aws
 from cognito_automation.provisioning.consumer import Consumer
 from cognito_automation.provisioning.messages import Allowlist
-from cognito_automation.provisioning.pacing import QUOTAS, PacedClient
+from cognito_automation.provisioning.pacing import PacedClient
 from cognito_automation.provisioning.provisioner import Provisioner, Target
+from cognito_automation.quotas import QUOTAS
 from tests.conftest import REGION, FakeLambdaContext
 from tests.unit.provisioning_support import (
     ALLOWED_ATTRIBUTES,
@@ -289,10 +290,10 @@ def outcome() -> Iterator[Outcome]:
         stack = build_stack(max_receive_count=5)
         for name, value in handler_env(stack).items():
             mp.setenv(name, value)
-        aws.client.cache_clear()
+        aws.reset()
         app = importlib.reload(importlib.import_module("functions.provision_users.app"))
         yield _scenario(app, stack, random.Random(20261123))
-        aws.client.cache_clear()
+        aws.reset()
 
 
 def test_scenario_has_thousands_of_messages_and_exercised_every_fault(outcome: Outcome) -> None:

@@ -30,32 +30,10 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from cognito_automation.quotas import CATEGORIES, QUOTAS
+
 logger = logging.getLogger(__name__)
 
-# Default request-rate quotas (requests per second, per account and region) and the category of every
-# operation the consumer calls. Reads have their own, higher quotas; group reads/writes on the pool are
-# also limited to 5/s per pool and operation.
-QUOTAS: Mapping[str, float] = {
-    "UserCreation": 50.0,
-    "UserUpdate": 25.0,
-    "UserRead": 120.0,
-    "UserResourceRead": 50.0,
-    "UserPoolResourceRead": 5.0,
-    "UserPoolResourceUpdate": 5.0,
-}
-CATEGORIES: Mapping[str, str] = {
-    "AdminCreateUser": "UserCreation",
-    "AdminUpdateUserAttributes": "UserUpdate",
-    "AdminAddUserToGroup": "UserUpdate",
-    "AdminRemoveUserFromGroup": "UserUpdate",
-    "AdminDisableUser": "UserUpdate",
-    "AdminEnableUser": "UserUpdate",
-    "AdminDeleteUser": "UserUpdate",
-    "AdminGetUser": "UserRead",
-    "AdminListGroupsForUser": "UserResourceRead",
-    "GetGroup": "UserPoolResourceRead",
-    "CreateGroup": "UserPoolResourceUpdate",
-}
 THROTTLING_CODES = frozenset(
     {"TooManyRequestsException", "ThrottlingException", "Throttling", "RequestLimitExceeded"}
 )
