@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, load_event
-from tests.unit.handlers import load_function
+from tests.handlers import load_function
 
 pytestmark = pytest.mark.bench
 

@@ -19,7 +19,7 @@ from tests.unit.claim_rules_support import (
     load_app,
     served_client,
 )
-from tests.unit.handlers import load_function
+from tests.handlers import load_function
 
 TEMPLATE: dict[str, Any] = cfn_yaml.load(str(ROOT / "template.yaml"))
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]

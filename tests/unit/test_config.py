@@ -7,7 +7,7 @@ import pytest
 from cognito_automation import config
 from cognito_automation.callback_urls import resource
 from cognito_automation.config import ConfigError
-from tests.unit.handlers import load_function
+from tests.handlers import load_function
 
 
 def test_required_names_the_missing_variable() -> None:

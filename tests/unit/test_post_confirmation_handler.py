@@ -18,7 +18,7 @@ from cognito_automation.config import ConfigError
 from cognito_automation.confirmation import confirm_sign_up
 from cognito_automation.users import get_user_record
 from tests.conftest import REGION, create_table_from_template, load_event, load_peer_event, peer_events
-from tests.unit.handlers import load_function
+from tests.handlers import load_function
 
 TABLE = "users-table"
 

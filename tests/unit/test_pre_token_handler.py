@@ -17,7 +17,7 @@ import pytest
 from cognito_automation.claims import RuleSetError
 from cognito_automation.config import ConfigError
 from tests.conftest import EVENTS, ROOT, load_event, load_peer_event, peer_events
-from tests.unit.handlers import load_function
+from tests.handlers import load_function
 
 V2_EVENTS = sorted(
     p.name

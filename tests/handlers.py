@@ -1,4 +1,5 @@
-"""Loading a function's module by file path with its environment, as Lambda and the local stack do."""
+"""The one way tests load a function: its module by file path with its environment, a fresh cold start each
+time, as Lambda and the local stack do."""
 
 from __future__ import annotations
 
