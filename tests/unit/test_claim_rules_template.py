@@ -11,6 +11,7 @@ from cfnlint.decode import cfn_yaml
 
 from cognito_automation import aws as aws_clients
 from tests.conftest import ROOT, FakeLambdaContext, load_event
+from tests.handlers import load_function
 from tests.unit.callback_urls_support import ResponseServer
 from tests.unit.claim_rules_support import (
     PRE_TOKEN_ARN,
@@ -19,7 +20,6 @@ from tests.unit.claim_rules_support import (
     load_app,
     served_client,
 )
-from tests.handlers import load_function
 
 TEMPLATE: dict[str, Any] = cfn_yaml.load(str(ROOT / "template.yaml"))
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
