@@ -99,7 +99,7 @@ def test_warm_invocation_is_within_twice_a_bare_handler_and_under_100_microsecon
 def test_warm_invocation_with_registered_rules_costs_a_lookup_not_a_query(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from cognito_automation.claims.registered import RegisteredRules
+    from cognito_automation.claims.registered_rules import RegisteredRules
 
     env = {"CLAIM_RULES_FILE": "claim_rules.json", "PRE_TOKEN_EVENT_VERSION": "V2_0"}
     plain = load_function(monkeypatch, "pre_token", env)

@@ -1,4 +1,5 @@
-"""Applying checked claim rules to pre token generation events: the pure, per-invocation part of the trigger.
+"""Compiling checked claim rules into the function the pre token trigger runs per event (the pure,
+per-invocation part of the trigger).
 
 At load time a rule set is translated into one plain Python function (like a template engine compiles its
 templates), so a warm invocation runs straight-line code: no rule objects are walked, no closures called.
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from cognito_automation.claims.rules import CLIENT_CREDENTIALS, USER_TRIGGER_SOURCES, EventVersion
+from cognito_automation.claims.cognito import CLIENT_CREDENTIALS, USER_TRIGGER_SOURCES, EventVersion
 
 EditFn = Callable[[Any], "str | None"]
 MismatchFn = Callable[[dict[str, Any]], None]

@@ -307,7 +307,7 @@ def registry_handler(monkeypatch: pytest.MonkeyPatch, table: str, cache_seconds:
 def register(table: str, client_id: str, rules: str, pool_id: str = "us-east-1_EXAMPLE") -> None:
     import boto3
 
-    from cognito_automation.claims.registry import Owner, Registration, put_registration
+    from cognito_automation.claims.registrations import Owner, Registration, put_registration
 
     owner = Owner("arn:aws:cloudformation:us-east-1:123456789012:stack/api/1", "ApiClaimRules")
     put_registration(boto3.client("dynamodb"), table, Registration(pool_id, client_id, rules, owner))
@@ -351,7 +351,7 @@ def test_a_client_with_registered_rules_gets_them_after_the_bundled_ones(
 def test_an_unreadable_registrations_table_fails_the_sign_in(
     aws: None, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
 ) -> None:
-    from cognito_automation.claims.registered import RegisteredRulesUnavailableError
+    from cognito_automation.claims.errors import RegisteredRulesUnavailableError
 
     # Given a function whose registrations table cannot be read (it does not exist)
     app = registry_handler(monkeypatch, "no-such-table")
@@ -450,7 +450,7 @@ def test_a_failure_on_a_client_with_registered_rules_refuses_the_sign_in(
 ) -> None:
     import boto3
 
-    from cognito_automation.claims import registered
+    from cognito_automation.claims import registered_rules as registered
     from tests.unit.claim_rules_support import create_registrations_table, rules_text
 
     # Given rules registered for the sample event's client, and a generated function that fails on the event
@@ -478,7 +478,7 @@ def test_a_failure_on_a_client_without_registered_rules_still_passes_the_event_t
 
     import boto3
 
-    from cognito_automation.claims.registered import RegisteredRules
+    from cognito_automation.claims.registered_rules import RegisteredRules
     from tests.unit.claim_rules_support import create_registrations_table
 
     # Given a registrations table in use, no registration for the client, and bundled rules that fail
