@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from cognito_automation.claims import EventVersion
 from tests.conftest import ROOT
+from tests.unit.tools.support import run_tool
 from tools.claims import main
 
 SHIPPED = ROOT / "functions" / "pre_token"
@@ -71,15 +70,7 @@ def test_one_bad_file_fails_the_run_but_every_file_is_reported(
 
 
 def test_the_module_runs_as_a_command() -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "tools.claims", "check", "functions/pre_token/claim_rules.json"],
-        cwd=ROOT,
-        env={"PYTHONPATH": "layers/common"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    completed = run_tool("tools.claims", "check", "functions/pre_token/claim_rules.json")
     assert completed.returncode == 0, completed.stderr
     assert "ok for V2_0" in completed.stdout
 

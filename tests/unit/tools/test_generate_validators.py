@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.unit.tools.support import run_tool
 from tools import generate_validators
 from tools.generate_validators import VALIDATORS, main, source, stale
 
@@ -25,15 +23,7 @@ def test_the_shipped_validator_is_generated_from_the_current_schema(
 
 
 def test_the_check_passes_on_the_repository() -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "tools.generate_validators", "--check"],
-        cwd=ROOT,
-        env={"PYTHONPATH": "layers/common"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    completed = run_tool("tools.generate_validators", "--check")
     assert completed.returncode == 0, completed.stderr
 
 

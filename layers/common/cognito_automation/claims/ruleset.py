@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cognito_automation.claims import checks, document
+from cognito_automation.claims.checks import client_problems, declared_version_problems, document_problems
 from cognito_automation.claims.cognito import EVENT_VERSIONS, EventVersion
 from cognito_automation.claims.compiler import EditFn, MismatchFn, compile_rules
+from cognito_automation.claims.document import check_schema, parse_registered_text, read_file
 from cognito_automation.claims.errors import RuleSetError
 
 
@@ -47,9 +48,9 @@ def check_rules(rules_document: Any, event_version: EventVersion, origin: str = 
     """Check `rules_document` for `event_version`; raise RuleSetError naming every problem."""
     if event_version not in EVENT_VERSIONS:
         raise RuleSetError(origin, [f"unknown event version {event_version!r}; use one of {EVENT_VERSIONS}"])
-    document.check_schema(rules_document, origin)
+    check_schema(rules_document, origin)
     rules = tuple(rules_document["rules"])
-    problems = checks.document_problems(rules, event_version)
+    problems = document_problems(rules, event_version)
     if problems:
         raise RuleSetError(origin, problems)
     return CheckedRules(origin, event_version, tuple(raw["name"] for raw in rules), rules)
@@ -78,7 +79,7 @@ def load_rules(
 def load_rules_file(
     path: Path, event_version: EventVersion, on_mismatch: MismatchFn | None = None
 ) -> RuleSet:
-    return load_rules(document.read_file(path), event_version, str(path), on_mismatch)
+    return load_rules(read_file(path), event_version, str(path), on_mismatch)
 
 
 def check_registered_rules(
@@ -99,29 +100,22 @@ def check_registered_rules(
     apply to their own client's tokens). With `client_id` None (a template, where the client's id is not
     known yet), every `when.clients` is a problem.
     """
-    registered = document.parse_registered_text(text, origin)
-    problems = checks.declared_version_problems(registered, event_version) if declared_must_match else []
+    registered = parse_registered_text(text, origin)
+    problems = declared_version_problems(registered, event_version) if declared_must_match else []
     checked: CheckedRules | None = None
     try:
         checked = check_rules(registered, event_version, origin)
     except RuleSetError as exc:
         problems.extend(exc.problems)
-    problems.extend(checks.client_problems(registered, client_id))
+    problems.extend(client_problems(registered, client_id))
     if problems or checked is None:
         raise RuleSetError(origin, problems)
     return checked
 
 
 def load_registered_rules(
-    text: Any,
-    client_id: str | None,
-    event_version: EventVersion,
-    *,
-    origin: str = "Rules",
-    declared_must_match: bool = True,
+    text: Any, client_id: str | None, event_version: EventVersion, origin: str = "Rules"
 ) -> RuleSet:
-    """`check_registered_rules`, then compiled: what the path that registers a document runs, once."""
-    checked = check_registered_rules(
-        text, client_id, event_version, origin=origin, declared_must_match=declared_must_match
-    )
-    return compile_checked(checked)
+    """`check_registered_rules`, then compiled: what the paths that register a document (the custom resource,
+    and `make check-rules` on templates) run, once each."""
+    return compile_checked(check_registered_rules(text, client_id, event_version, origin=origin))

@@ -64,10 +64,13 @@ def test_the_same_scope_rules_are_accepted_on_v2() -> None:
     assert load_rules(document, "V2_0").names == ("scopes",)
 
 
+def machine_rule(**edits: Any) -> dict[str, Any]:
+    """A document with one rule, "m2m", for client credentials grants."""
+    return rules({"name": "m2m", "when": {"grant": "client_credentials"}, **edits})
+
+
 def test_client_credentials_rules_need_v3() -> None:
-    document = rules(
-        {"name": "m2m", "when": {"grant": "client_credentials"}, "access_token": {"scopes_add": ["a/b"]}}
-    )
+    document = machine_rule(access_token={"scopes_add": ["a/b"]})
     assert problems_of(document, "V2_0") == [
         'rule "m2m" (rules[0]): machine-to-machine (client credentials) tokens need V3_0, not V2_0'
     ]
@@ -75,9 +78,7 @@ def test_client_credentials_rules_need_v3() -> None:
 
 
 def test_an_id_token_edit_for_client_credentials_is_rejected() -> None:
-    document = rules(
-        {"name": "m2m", "when": {"grant": "client_credentials"}, "id_token": {"suppress": ["email"]}}
-    )
+    document = machine_rule(id_token={"suppress": ["email"]})
     assert problems_of(document, "V3_0") == [
         'rule "m2m" (rules[0]): client credentials grants issue no ID token, so id_token cannot apply'
     ]

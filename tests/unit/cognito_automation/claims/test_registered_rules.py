@@ -173,12 +173,18 @@ def test_an_event_without_pool_or_client_gets_the_bundled_rules_without_a_query(
 # --- The cache -----------------------------------------------------------------------------------------
 
 
-def test_the_first_event_for_a_pool_queries_and_later_ones_within_the_period_do_not() -> None:
+def first_then_later(seconds: float) -> tuple[Table, RegisteredRules, bool]:
+    """A pool's first event for API, then another `seconds` later: whether that one got the same function."""
     table, clock = Table({POOL: {API: API_RULES}}), Clock()
     rules = registered(table, clock)
     first = rules.for_event(event(API))
-    clock.now += 59.9
-    assert rules.for_event(event(API)) is first
+    clock.now += seconds
+    return table, rules, rules.for_event(event(API)) is first
+
+
+def test_the_first_event_for_a_pool_queries_and_later_ones_within_the_period_do_not() -> None:
+    table, rules, same = first_then_later(59.9)
+    assert same
     assert rules.for_event(event(OTHER)) is BUNDLED.apply
     assert table.queries == [POOL]
 
@@ -210,11 +216,8 @@ def test_a_removed_registration_stops_applying_after_the_cache_period() -> None:
 
 
 def test_an_unchanged_registration_is_not_compiled_again_on_refresh() -> None:
-    table, clock = Table({POOL: {API: API_RULES}}), Clock()
-    rules = registered(table, clock)
-    first = rules.for_event(event(API))
-    clock.now += 61
-    assert rules.for_event(event(API)) is first
+    table, _, same = first_then_later(61)
+    assert same
     assert table.queries == [POOL, POOL]
 
 

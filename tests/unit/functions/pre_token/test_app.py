@@ -259,33 +259,37 @@ def test_a_missing_or_malformed_setting_fails_the_cold_start_naming_it(
         load_function(monkeypatch, "pre_token", settings)
 
 
-def test_the_cold_path_does_not_import_boto3() -> None:
-    # a fresh interpreter, as a Lambda cold start: import the handler and handle one event
+def aws_modules_after_a_cold_start(statement: str, env: dict[str, str], *args: str) -> list[str]:
+    """The AWS SDK modules a fresh interpreter (as a Lambda cold start) has imported after loading the
+    handler and running `statement` (argv[2:] are `args`)."""
     code = (
         "import importlib.util, json, sys\n"
         "spec = importlib.util.spec_from_file_location('app', sys.argv[1])\n"
         "app = importlib.util.module_from_spec(spec)\n"
         "sys.modules['app'] = app\n"
         "spec.loader.exec_module(app)\n"
-        "app.lambda_handler(json.load(open(sys.argv[2])), None)\n"
+        f"{statement}\n"
         "aws = ('boto3', 's3transfer', 'aws_xray_sdk')\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in aws)))\n"
     )
-    env = {
-        "CLAIM_RULES_FILE": "claim_rules.json",
-        "PRE_TOKEN_EVENT_VERSION": "V2_0",
-        "PYTHONPATH": "layers/common",
-    }
     completed = subprocess.run(  # noqa: S603 - runs this interpreter on this repository's files
-        [sys.executable, "-c", code, "functions/pre_token/app.py", "events/pre_token/v2_authentication.json"],
+        [sys.executable, "-c", code, "functions/pre_token/app.py", *args],
         cwd=ROOT,
-        env=env,
+        env={"CLAIM_RULES_FILE": "claim_rules.json", "PRE_TOKEN_EVENT_VERSION": "V2_0", **env},
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
     )
-    assert json.loads(completed.stdout.splitlines()[-1]) == []
+    modules: list[str] = json.loads(completed.stdout.splitlines()[-1])
+    return modules
+
+
+def test_the_cold_path_does_not_import_boto3() -> None:
+    # a fresh interpreter, as a Lambda cold start: import the handler and handle one event
+    handle = "app.lambda_handler(json.load(open(sys.argv[2])), None)"
+    env = {"PYTHONPATH": "layers/common"}
+    assert aws_modules_after_a_cold_start(handle, env, "events/pre_token/v2_authentication.json") == []
 
 
 # --- Rules registered for app clients (CLAIM_RULES_TABLE) ---------------------------------------------
@@ -413,32 +417,8 @@ def test_a_malformed_cache_period_fails_the_cold_start_naming_it(
 
 def test_the_cold_path_with_a_registrations_table_does_not_import_boto3() -> None:
     # a fresh interpreter, as a Lambda cold start with CLAIM_RULES_TABLE set: boto3 waits for the first event
-    code = (
-        "import importlib.util, json, sys\n"
-        "spec = importlib.util.spec_from_file_location('app', sys.argv[1])\n"
-        "app = importlib.util.module_from_spec(spec)\n"
-        "sys.modules['app'] = app\n"
-        "spec.loader.exec_module(app)\n"
-        "assert app.REGISTERED is not None\n"
-        "aws = ('boto3', 's3transfer', 'aws_xray_sdk')\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in aws)))\n"
-    )
-    env = {
-        "CLAIM_RULES_FILE": "claim_rules.json",
-        "PRE_TOKEN_EVENT_VERSION": "V2_0",
-        "CLAIM_RULES_TABLE": "claim-rules",
-        "PYTHONPATH": "layers/common",
-    }
-    completed = subprocess.run(  # noqa: S603 - runs this interpreter on this repository's files
-        [sys.executable, "-c", code, "functions/pre_token/app.py"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert json.loads(completed.stdout.splitlines()[-1]) == []
+    env = {"CLAIM_RULES_TABLE": "claim-rules", "PYTHONPATH": "layers/common"}
+    assert aws_modules_after_a_cold_start("assert app.REGISTERED is not None", env) == []
 
 
 def _broken(event: Any) -> str | None:
