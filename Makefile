@@ -13,12 +13,12 @@ TEMPLATES := template.yaml $(wildcard examples/*/template.yaml) local/demo_files
 
 # Targets that run on this machine only get a default region; the ones that reach AWS (deploy,
 # example-deploy, provision, redrive) use yours (AWS_REGION or your profile's).
-OFFLINE := lint check-rules unit test bench validate local demo example
+OFFLINE := generate lint check-rules unit test bench validate local demo example
 $(OFFLINE): export AWS_REGION ?= us-east-1
 $(OFFLINE): export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY ?= 0
 
-.PHONY: help venv format lint check-rules unit test bench build validate deploy local demo example example-name example-deploy provision redrive clean freeze
+.PHONY: help venv format generate lint check-rules unit test bench build validate deploy local demo example example-name example-deploy provision redrive clean freeze
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,7 +36,13 @@ format: $(STAMP) ## format and auto-fix the code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-lint: $(STAMP) check-rules ## ruff, mypy, cfn-lint and sam validate --lint on every template; claim rules
+# The JSON Schemas' validators are generated code (cognito_automation/_generated/), kept in the repository
+# so that no cold start compiles a schema; lint fails while one is stale.
+generate: $(STAMP) ## regenerate the JSON Schema validators after a change to a schema
+	PYTHONPATH=layers/common $(BIN)/python -m tools.generate_validators
+
+lint: $(STAMP) check-rules ## ruff, mypy, cfn-lint and sam validate --lint on every template; claim rules; fresh validators
+	PYTHONPATH=layers/common $(BIN)/python -m tools.generate_validators --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -49,9 +55,9 @@ lint: $(STAMP) check-rules ## ruff, mypy, cfn-lint and sam validate --lint on ev
 PRE_TOKEN_EVENT_VERSION ?= V2_0
 EXAMPLE_RULES := $(wildcard examples/*/template.yaml)
 check-rules: $(STAMP) ## check the claim rules of the pre token trigger (also run by lint, test and deploy)
-	PYTHONPATH=layers/common $(BIN)/python -m cognito_automation.claims check functions/pre_token/claim_rules.json --event-version $(PRE_TOKEN_EVENT_VERSION)
-	PYTHONPATH=layers/common $(BIN)/python -m cognito_automation.claims check functions/pre_token/claim_rules.v1.json --event-version V1_0
-	$(if $(EXAMPLE_RULES),PYTHONPATH=layers/common $(BIN)/python -m cognito_automation.claims check $(EXAMPLE_RULES))
+	PYTHONPATH=layers/common $(BIN)/python -m tools.claims check functions/pre_token/claim_rules.json --event-version $(PRE_TOKEN_EVENT_VERSION)
+	PYTHONPATH=layers/common $(BIN)/python -m tools.claims check functions/pre_token/claim_rules.v1.json --event-version V1_0
+	$(if $(EXAMPLE_RULES),PYTHONPATH=layers/common $(BIN)/python -m tools.claims check $(EXAMPLE_RULES))
 
 unit: $(STAMP) ## unit tests only (no local stack)
 	$(BIN)/pytest tests/unit -q

@@ -39,7 +39,7 @@ from moto.cognitoidp.models import (
 )
 from moto.core.exceptions import JsonRESTError
 
-from cognito_automation.claims.rules import RESERVED_ACCESS_TOKEN_CLAIMS, RESERVED_CLAIMS
+from cognito_automation.claims.cognito import RESERVED_ACCESS_TOKEN_CLAIMS, RESERVED_CLAIMS
 from cognito_automation.quotas import CATEGORIES, QUOTAS
 from local.validation import validate_client_urls
 
@@ -59,7 +59,7 @@ CLIENT_DEFAULTS: dict[str, Any] = {
 LIMITED_CATEGORIES = ("UserCreation", "UserUpdate")
 
 # Claims a pre token generation trigger cannot change; Cognito keeps its own values. One list with the
-# claim rules' load-time check (cognito_automation.claims.rules), which is where the docs' list lives.
+# claim rules' load-time check (cognito_automation.claims.cognito), which is where the docs' list lives.
 PROTECTED_CLAIMS = RESERVED_CLAIMS | RESERVED_ACCESS_TOKEN_CLAIMS | {"cognito:username"}
 
 TOKEN_OPERATIONS = frozenset(

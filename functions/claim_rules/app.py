@@ -17,7 +17,7 @@ from typing import Any
 
 from cognito_automation import cfn_response, config
 from cognito_automation.claims import physical_ids
-from cognito_automation.claims.rules import EVENT_VERSIONS, EventVersion
+from cognito_automation.claims.cognito import EVENT_VERSIONS, EventVersion
 
 FUNCTION_ARN = re.compile(r"arn:[\w-]+:lambda:[\w-]+:\d{12}:function:[\w-]+(:[\w$-]+)?")
 
@@ -65,7 +65,7 @@ try:
 
     from cognito_automation import aws
     from cognito_automation.claims import resource
-    from cognito_automation.claims.registry import OwnerConflictError
+    from cognito_automation.claims.errors import OwnerConflictError
 
     SETTINGS = Settings.from_env(os.environ)
     logger = Logger()

@@ -16,7 +16,7 @@ first event and again every CLAIM_RULES_CACHE_SECONDS (boto3 is imported then, n
 makes one attempt, bounded by the time the invocation has left), a client's rules are compiled on its first
 event, and a registration that cannot be read or used fails the sign-in rather than issue a token without
 its claims, as does a failure of the rules on an event of a client with registered rules
-(see cognito_automation.claims.registered).
+(see cognito_automation.claims.registered_rules).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
@@ -38,8 +38,11 @@ from cognito_automation.claims import (
     RuleSetError,
     load_rules_file,
 )
-from cognito_automation.claims.registered import RegisteredRules
-from cognito_automation.claims.registry import query_registrations
+from cognito_automation.claims.registered_rules import RegisteredRules
+from cognito_automation.claims.registrations import query_registrations
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 logger = Logger()
 # the shared package (registered rules) logs with the standard library: the same JSON lines as the handler
@@ -50,7 +53,7 @@ FUNCTION_DIR = Path(__file__).resolve().parent
 
 # The Query for registered rules runs inside Cognito's 5 s for the whole trigger: one attempt, a short
 # connect timeout, and a read timeout of at most 1 s that the time left in the invocation bounds
-# (cognito_automation.claims.registered.read_timeout).
+# (cognito_automation.claims.registered_rules.read_timeout).
 DYNAMODB_CONNECT_TIMEOUT = 0.5
 DYNAMODB_MAX_ATTEMPTS = 0  # retries after the first attempt (botocore's meaning): none
 
@@ -108,7 +111,7 @@ def load(settings: Settings) -> RuleSet:
     return rules
 
 
-def _dynamodb(read_timeout: float) -> Any:
+def _dynamodb(read_timeout: float) -> DynamoDBClient:
     # one client per read timeout (steps of 0.1 s), created when first needed
     return aws.client(
         "dynamodb",

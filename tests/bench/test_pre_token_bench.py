@@ -52,7 +52,10 @@ def bare_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return event
 
 
-def _sample(handler: Callable[[dict[str, Any], Any], Any], event: dict[str, Any], out: list[int]) -> None:
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+def _sample(handler: Handler, event: dict[str, Any], out: list[int]) -> None:
     clock = time.perf_counter_ns
     for _ in range(PER_ROUND):
         start = clock()
@@ -67,6 +70,15 @@ def _figures(samples: list[int]) -> tuple[float, float]:
     return median, p99
 
 
+def _interleaved(*runs: tuple[Handler, dict[str, Any]]) -> list[tuple[float, float]]:
+    """(median, p99) in microseconds of each (handler, event), sampled in turn so all see the same load."""
+    times: list[list[int]] = [[] for _ in runs]
+    for _ in range(ROUNDS):
+        for (handler, event), out in zip(runs, times, strict=True):
+            _sample(handler, event, out)
+    return [_figures(out) for out in times]
+
+
 def test_warm_invocation_is_within_twice_a_bare_handler_and_under_100_microseconds(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -78,16 +90,12 @@ def test_warm_invocation_is_within_twice_a_bare_handler_and_under_100_microsecon
     assert bare_handler(load_event("pre_token/v2_authentication.json"), None) == app.lambda_handler(
         load_event("pre_token/v2_authentication.json"), None
     )
-    rules_times: list[int] = []
-    bare_times: list[int] = []
-    for _ in range(ROUNDS):  # interleaved, so both see the same machine load
-        _sample(app.lambda_handler, event, rules_times)
-        _sample(bare_handler, event, bare_times)
-    rules_median, rules_p99 = _figures(rules_times)
-    bare_median, bare_p99 = _figures(bare_times)
+    (rules_median, rules_p99), (bare_median, bare_p99) = _interleaved(
+        (app.lambda_handler, event), (bare_handler, event)
+    )
     with capsys.disabled():
         sys.stdout.write(
-            f"\npre token warm, {len(rules_times)} invocations each (microseconds):\n"
+            f"\npre token warm, {ROUNDS * PER_ROUND} invocations each (microseconds):\n"
             f"  claim rules handler  median {rules_median:7.2f}  p99 {rules_p99:7.2f}\n"
             f"  bare handler         median {bare_median:7.2f}  p99 {bare_p99:7.2f}\n"
             f"  ratio of medians     {rules_median / bare_median:.2f}\n"
@@ -99,7 +107,7 @@ def test_warm_invocation_is_within_twice_a_bare_handler_and_under_100_microsecon
 def test_warm_invocation_with_registered_rules_costs_a_lookup_not_a_query(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from cognito_automation.claims.registered import RegisteredRules
+    from cognito_automation.claims.registered_rules import RegisteredRules
 
     env = {"CLAIM_RULES_FILE": "claim_rules.json", "PRE_TOKEN_EVENT_VERSION": "V2_0"}
     plain = load_function(monkeypatch, "pre_token", env)
@@ -116,19 +124,15 @@ def test_warm_invocation_with_registered_rules_costs_a_lookup_not_a_query(
 
     # a cache period longer than the benchmark: every invocation after the first is warm
     monkeypatch.setattr(app, "REGISTERED", RegisteredRules(app.RULES, query, cache_seconds=3600))
-    plain_times: list[int] = []
-    registered_times: list[int] = []
-    unregistered_times: list[int] = []
-    for _ in range(ROUNDS):  # interleaved, so all see the same machine load
-        _sample(plain.lambda_handler, event, plain_times)
-        _sample(app.lambda_handler, event, registered_times)
-        _sample(app.lambda_handler, other, unregistered_times)
-    plain_median, plain_p99 = _figures(plain_times)
-    registered_median, registered_p99 = _figures(registered_times)
-    unregistered_median, unregistered_p99 = _figures(unregistered_times)
+    (
+        (plain_median, plain_p99),
+        (registered_median, registered_p99),
+        (unregistered_median, unregistered_p99),
+    ) = _interleaved((plain.lambda_handler, event), (app.lambda_handler, event), (app.lambda_handler, other))
     with capsys.disabled():
         sys.stdout.write(
-            f"\npre token warm with CLAIM_RULES_TABLE, {len(plain_times)} invocations each (microseconds):\n"
+            f"\npre token warm with CLAIM_RULES_TABLE, {ROUNDS * PER_ROUND} invocations each "
+            "(microseconds):\n"
             f"  bundled rules, no table        median {plain_median:7.2f}  p99 {plain_p99:7.2f}\n"
             f"  client with registered rules   median {registered_median:7.2f}  p99 {registered_p99:7.2f}\n"
             f"  client without registration    median {unregistered_median:7.2f}  "

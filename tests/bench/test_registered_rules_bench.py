@@ -17,7 +17,7 @@ import boto3
 import pytest
 
 from cognito_automation import aws as aws_clients
-from cognito_automation.claims.registry import Owner, Registration, put_registration
+from cognito_automation.claims.registrations import Owner, Registration, put_registration
 from tests.conftest import ROOT, FakeLambdaContext, load_event
 from tests.handlers import load_function
 from tests.unit.claim_rules_support import create_registrations_table, rules_text

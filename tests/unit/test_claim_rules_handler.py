@@ -18,7 +18,8 @@ import boto3
 import pytest
 
 from cognito_automation import aws
-from cognito_automation.claims import physical_ids, registry, resource
+from cognito_automation.claims import document as registry  # MAX_RULES_BYTES, RULES_NOT_A_STRING moved
+from cognito_automation.claims import physical_ids, resource
 from tests.conftest import FakeLambdaContext, load_peer_event, peer_events
 from tests.unit.callback_urls_support import ResponseServer
 from tests.unit.claim_rules_support import (

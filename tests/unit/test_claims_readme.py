@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from cognito_automation.claims import load_rules
-from cognito_automation.claims.__main__ import main
 from tests.conftest import ROOT
+from tools.claims import main
 
 README = (ROOT / "README.md").read_text()
 SECTION = README[README.index("## Claims in tokens") : README.index("## New users")]
@@ -70,7 +70,7 @@ def test_the_readme_registration_example_is_a_valid_registration() -> None:
     # Given the usage example of Custom::CognitoClaimRules (CloudFormation YAML, short-form tags and all)
     from cfnlint.decode import cfn_yaml
 
-    from cognito_automation.claims.registry import check_rules_text
+    from cognito_automation.claims.ruleset import load_registered_rules as check_rules_text
 
     (usage,) = re.findall(r"```yaml\n(.*?)```", REGISTERED, re.DOTALL)
     resource = cfn_yaml.loads(usage)["ApiClaimRules"]

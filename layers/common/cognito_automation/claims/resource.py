@@ -17,8 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cognito_automation.claims import physical_ids, registry
-from cognito_automation.claims.rules import EventVersion, RuleSet, RuleSetError
+from cognito_automation.claims import physical_ids, registrations
+from cognito_automation.claims.cognito import EventVersion
+from cognito_automation.claims.errors import RegistrationError, RuleSetError
+from cognito_automation.claims.ruleset import RuleSet, load_registered_rules
 from cognito_automation.resource_ids import pool_and_client
 
 ID_PREFIX = physical_ids.ID_PREFIX
@@ -55,8 +57,8 @@ class Request:
     physical_resource_id: str | None = None
 
     @property
-    def owner(self) -> registry.Owner:
-        return registry.Owner(self.stack_id, self.logical_resource_id)
+    def owner(self) -> registrations.Owner:
+        return registrations.Owner(self.stack_id, self.logical_resource_id)
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,8 @@ def check_rules(props: Properties, event_version: EventVersion) -> RuleSet:
     """The Rules property checked for the client and the stack's event version (InvalidRulesError or
     InvalidPropertiesError otherwise)."""
     try:
-        return registry.check_rules_text(props.rules, props.client_id, event_version, origin="Rules")
-    except registry.RegistrationError as exc:
+        return load_registered_rules(props.rules, props.client_id, event_version, origin="Rules")
+    except RegistrationError as exc:
         raise InvalidPropertiesError(str(exc)) from None
     except RuleSetError as exc:
         raise InvalidRulesError(
@@ -184,10 +186,10 @@ def handle(
     check_client(cognito, props.user_pool_id, props.client_id)
     check_pool(cognito, props.user_pool_id, pre_token_function_arn)
     new_id = physical_id(request, props.user_pool_id, props.client_id)
-    registry.put_registration(
+    registrations.put_registration(
         dynamodb,
         table,
-        registry.Registration(props.user_pool_id, props.client_id, props.rules, request.owner),
+        registrations.Registration(props.user_pool_id, props.client_id, props.rules, request.owner),
     )
     moving = request.request_type == "Update" and request.physical_resource_id != new_id
     note = (
@@ -208,7 +210,7 @@ def _delete(request: Request, dynamodb: Any, table: str) -> Outcome:
         # and failing here would leave the stack stuck in DELETE_FAILED / ROLLBACK_FAILED.
         return Outcome(pid, note="nothing to remove: the physical id was not issued for a registration")
     pool, client = target
-    removal = registry.delete_registration(dynamodb, table, pool, client, request.owner)
+    removal = registrations.delete_registration(dynamodb, table, pool, client, request.owner)
     if removal.removed:
         return Outcome(pid, removed=True)
     if removal.other_owner is not None:

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 import fastjsonschema
 
+from cognito_automation._generated import message_validator
+
 Action = Literal["upsert", "disable", "enable", "delete"]
 Invitation = Literal["SUPPRESS", "EMAIL", "SMS", "RESEND"]
 
@@ -43,10 +45,9 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
-@functools.cache
 def _validator() -> Callable[[Any], Any]:
-    # compiled once per process: fastjsonschema generates Python code from the schema
-    validate: Callable[[Any], Any] = fastjsonschema.compile(schema())
+    # generated from the schema by `make generate` (tools/generate_validators.py): no compile at run time
+    validate: Callable[[Any], Any] = message_validator.validate
     return validate
 
 

@@ -1,14 +1,15 @@
-"""Registered claim rules in the pre token trigger: for an event of pool P and app client C, the bundled
-rules followed by C's registered rules (so a registered rule overrides a bundled one for the same claim, as
-a later rule does within one document), compiled into one function per client.
+"""How the pre token trigger reads registered claim rules: for an event of pool P and app client C, the
+bundled rules followed by C's registered rules (so a registered rule overrides a bundled one for the same
+claim, as a later rule does within one document), compiled into one function per client.
 
 Cognito gives the whole trigger 5 seconds, cold start included, so the cold path does as little as it can:
 - a pool's registrations are read with one Query on the first event for the pool, and again once
   `cache_seconds` have passed. The Query makes one attempt, and may read for what the invocation has left
   less a safety margin (SAFETY_MARGIN_SECONDS, for the connection, the client's rules and the answer), at
   most MAX_READ_TIMEOUT; with less than MIN_READ_TIMEOUT to read, no Query is made (a failed read);
-- a client's document is checked and compiled on that client's first event, not with the Query; compiled
-  rules are kept by the document's digest, so an unchanged document is not compiled again after a refresh.
+- a client's document is checked and compiled (once, together with the bundled rules) on that client's first
+  event, not with the Query; compiled rules are kept by the document's digest, so an unchanged document is
+  not compiled again after a refresh.
 The warm path is a dict lookup and a time check. Failures are closed, because a relying party that
 authorises on a registered claim must never get a token without it:
 - the read fails with rules cached: the cached rules stay in use (a warning), and the Query is tried
@@ -28,9 +29,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from cognito_automation.claims.apply import EditFn, MismatchFn, compile_rules
-from cognito_automation.claims.registry import RegistrationError, check_rules_text
-from cognito_automation.claims.rules import RuleSet, RuleSetError
+from cognito_automation.claims.compiler import EditFn, MismatchFn, compile_rules
+from cognito_automation.claims.errors import RegisteredRulesUnavailableError, RegistrationError, RuleSetError
+from cognito_automation.claims.ruleset import CheckedRules, RuleSet, check_registered_rules
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +43,6 @@ SAFETY_MARGIN_SECONDS = 1.5
 MAX_READ_TIMEOUT = 1.0
 MIN_READ_TIMEOUT = 0.1
 _STEP_MS = 100  # read timeouts come in steps of 0.1 s: one DynamoDB client per step, at most ten
-
-
-class RegisteredRulesUnavailableError(RuntimeError):
-    """The registered rules that apply to this event cannot be used; no token may be issued for it."""
 
 
 class _NoTimeLeftError(TimeoutError):
@@ -88,8 +85,9 @@ def _digest(text: str | None) -> str:
     return "none" if text is None else hashlib.sha256(text.encode()).hexdigest()
 
 
-def combine(bundled: RuleSet, registered: RuleSet, on_mismatch: MismatchFn | None = None) -> RuleSet:
-    """One rule set: the bundled rules, then the registered ones (both already checked on their own)."""
+def combine(bundled: RuleSet, registered: CheckedRules, on_mismatch: MismatchFn | None = None) -> RuleSet:
+    """One rule set: the bundled rules, then the registered ones (both already checked on their own),
+    compiled into one function: the registered document's only compile."""
     rules = bundled.rules + registered.rules
     return RuleSet(
         origin=f"{bundled.origin} + {registered.origin}",
@@ -208,7 +206,7 @@ class RegisteredRules:
     def _compile(self, pool_id: str, client_id: str, text: str | None) -> EditFn | _Refusal:
         origin = f"registered claim rules of app client {client_id}"
         try:
-            registered = check_rules_text(
+            registered = check_registered_rules(
                 text,
                 client_id,
                 self._bundled.event_version,

@@ -1,7 +1,7 @@
-"""Registered claim rules in the pre token trigger (cognito_automation.claims.registered): bundled rules then
-the client's registered ones, one Query per pool and cache period (bounded by the invocation's time left),
-each client's rules readied on its own first event, stale rules on a failed refresh, and failure closed
-where no usable rules exist, for the affected client only."""
+"""Registered claim rules in the pre token trigger (cognito_automation.claims.registered_rules): bundled
+rules then the client's registered ones, one Query per pool and cache period (bounded by the invocation's
+time left), each client's rules readied on its own first event, stale rules on a failed refresh, and
+failure closed where no usable rules exist, for the affected client only."""
 
 from __future__ import annotations
 
@@ -10,21 +10,15 @@ import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import boto3
 import pytest
 
 from cognito_automation.claims import load_rules, load_rules_file
-from cognito_automation.claims import registered as registered_module
-from cognito_automation.claims.registered import RegisteredRules, RegisteredRulesUnavailableError
-from cognito_automation.claims.registry import (
-    Owner,
-    Registration,
-    check_rules_text,
-    put_registration,
-    query_registrations,
-)
+from cognito_automation.claims import registered_rules as registered_module
+from cognito_automation.claims.errors import RegisteredRulesUnavailableError
+from cognito_automation.claims.registered_rules import RegisteredRules
+from cognito_automation.claims.ruleset import check_registered_rules
 from tests.conftest import ROOT, FakeLambdaContext, load_event
-from tests.unit.claim_rules_support import create_registrations_table, rules_text
+from tests.unit.claim_rules_support import rules_text
 
 POOL = "us-east-1_Example1"
 API = "3apiclient4567890abcdefghi"
@@ -100,7 +94,7 @@ class _Records(logging.Handler):
 def logged() -> Iterator[list[logging.LogRecord]]:
     """The warnings and errors the module logs, read from its own logger: wherever a handler loaded in this
     process (Powertools' copy_config_to_registered_loggers) sent the package's records."""
-    logger = logging.getLogger("cognito_automation.claims.registered")
+    logger = logging.getLogger("cognito_automation.claims.registered_rules")
     handler, level = _Records(), logger.level
     handler.setLevel(logging.WARNING)
     logger.addHandler(handler)
@@ -179,12 +173,18 @@ def test_an_event_without_pool_or_client_gets_the_bundled_rules_without_a_query(
 # --- The cache -----------------------------------------------------------------------------------------
 
 
-def test_the_first_event_for_a_pool_queries_and_later_ones_within_the_period_do_not() -> None:
+def first_then_later(seconds: float) -> tuple[Table, RegisteredRules, bool]:
+    """A pool's first event for API, then another `seconds` later: whether that one got the same function."""
     table, clock = Table({POOL: {API: API_RULES}}), Clock()
     rules = registered(table, clock)
     first = rules.for_event(event(API))
-    clock.now += 59.9
-    assert rules.for_event(event(API)) is first
+    clock.now += seconds
+    return table, rules, rules.for_event(event(API)) is first
+
+
+def test_the_first_event_for_a_pool_queries_and_later_ones_within_the_period_do_not() -> None:
+    table, rules, same = first_then_later(59.9)
+    assert same
     assert rules.for_event(event(OTHER)) is BUNDLED.apply
     assert table.queries == [POOL]
 
@@ -216,11 +216,8 @@ def test_a_removed_registration_stops_applying_after_the_cache_period() -> None:
 
 
 def test_an_unchanged_registration_is_not_compiled_again_on_refresh() -> None:
-    table, clock = Table({POOL: {API: API_RULES}}), Clock()
-    rules = registered(table, clock)
-    first = rules.for_event(event(API))
-    clock.now += 61
-    assert rules.for_event(event(API)) is first
+    table, _, same = first_then_later(61)
+    assert same
     assert table.queries == [POOL, POOL]
 
 
@@ -363,33 +360,6 @@ def test_a_compiled_function_never_shares_state_between_events() -> None:
     assert first["response"] == original
 
 
-# --- The Query -------------------------------------------------------------------------------------------
-
-
-def test_the_query_reads_every_page_of_the_pool(aws: None) -> None:
-    # Given a real (moto) table with registrations in two pools
-    dynamodb = boto3.client("dynamodb")
-    table = create_registrations_table(dynamodb)
-    owner = Owner("arn:aws:cloudformation:us-east-1:123456789012:stack/s/1", "Rules")
-    for client in (API, OTHER):
-        put_registration(dynamodb, table, Registration(POOL, client, f"rules of {client}", owner))
-    put_registration(dynamodb, table, Registration("us-east-1_Other22", API, "elsewhere", owner))
-    # and a client that returns one item per page
-    pages: list[dict[str, Any]] = []
-
-    class Paging:
-        def query(self, **request: Any) -> dict[str, Any]:
-            pages.append(request)
-            return dict(dynamodb.query(**request, Limit=1))
-
-    # When the pool's registrations are queried
-    found = query_registrations(Paging(), table, POOL)
-    # Then every page was read, and only the pool's registrations came back
-    assert found == {API: f"rules of {API}", OTHER: f"rules of {OTHER}"}
-    assert len(pages) >= 2
-    assert all(p["ConsistentRead"] for p in pages)
-
-
 # --- The cold path: one Query attempt within the time left, each client's rules on its first event ------
 
 
@@ -397,13 +367,13 @@ def test_the_query_reads_every_page_of_the_pool(aws: None) -> None:
 def checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The clients whose registered document was checked and compiled, in order."""
     clients: list[str] = []
-    check = check_rules_text
+    check = check_registered_rules
 
     def counting(text: Any, client_id: str, *args: Any, **kwargs: Any) -> Any:
         clients.append(client_id)
         return check(text, client_id, *args, **kwargs)
 
-    monkeypatch.setattr(registered_module, "check_rules_text", counting)
+    monkeypatch.setattr(registered_module, "check_registered_rules", counting)
     return clients
 
 
@@ -490,3 +460,26 @@ def test_without_time_left_for_a_refresh_the_cached_rules_apply_and_the_next_eve
     ]
     rules.for_event(event(API), FakeLambdaContext(remaining_ms=4_000))
     assert table.queries == [POOL, POOL]
+
+
+def test_a_registered_document_is_compiled_once_with_the_bundled_rules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cognito_automation.claims import ruleset
+
+    # Given the compiler, counted where the trigger's path could call it
+    compiled: list[int] = []
+    for module in (registered_module, ruleset):
+        compile_rules = module.compile_rules
+
+        def counting(rules: Any, *args: Any, _compile: Any = compile_rules, **kwargs: Any) -> Any:
+            compiled.append(len(rules))
+            return _compile(rules, *args, **kwargs)
+
+        monkeypatch.setattr(module, "compile_rules", counting)
+    rules = registered(Table({POOL: {API: API_RULES}}))
+    # When a registered client's first event arrives, and a second one
+    rules.for_event(event(API))
+    rules.for_event(event(API))
+    # Then one compile ran: the bundled rules followed by the client's two
+    assert compiled == [len(BUNDLED.rules) + 2]

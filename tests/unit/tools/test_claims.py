@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from cognito_automation.claims.__main__ import main
-from cognito_automation.claims.rules import EventVersion
+from cognito_automation.claims import EventVersion
 from tests.conftest import ROOT
+from tests.unit.tools.support import run_tool
+from tools.claims import main
 
 SHIPPED = ROOT / "functions" / "pre_token"
 
@@ -71,15 +70,7 @@ def test_one_bad_file_fails_the_run_but_every_file_is_reported(
 
 
 def test_the_module_runs_as_a_command() -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "cognito_automation.claims", "check", "functions/pre_token/claim_rules.json"],
-        cwd=ROOT,
-        env={"PYTHONPATH": "layers/common"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    completed = run_tool("tools.claims", "check", "functions/pre_token/claim_rules.json")
     assert completed.returncode == 0, completed.stderr
     assert "ok for V2_0" in completed.stdout
 
@@ -182,7 +173,7 @@ def test_when_clients_in_a_template_is_reported_the_registration_applies_to_its_
 def test_a_document_over_the_registration_limit_in_a_template_is_reported(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from cognito_automation.claims.registry import MAX_RULES_BYTES
+    from cognito_automation.claims.document import MAX_RULES_BYTES
 
     rules = {
         "rules": [{"name": "big", "description": "x" * MAX_RULES_BYTES, "id_token": {"suppress": ["t"]}}]

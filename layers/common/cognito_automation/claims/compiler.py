@@ -1,4 +1,5 @@
-"""Applying checked claim rules to pre token generation events: the pure, per-invocation part of the trigger.
+"""Compiling checked claim rules into the function the pre token trigger runs per event (the pure,
+per-invocation part of the trigger).
 
 At load time a rule set is translated into one plain Python function (like a template engine compiles its
 templates), so a warm invocation runs straight-line code: no rule objects are walked, no closures called.
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from cognito_automation.claims.rules import CLIENT_CREDENTIALS, USER_TRIGGER_SOURCES, EventVersion
+from cognito_automation.claims.cognito import CLIENT_CREDENTIALS, USER_TRIGGER_SOURCES, EventVersion
 
 EditFn = Callable[[Any], "str | None"]
 MismatchFn = Callable[[dict[str, Any]], None]
@@ -65,7 +66,19 @@ def _unknown_source(trigger_source: Any) -> str:
     return f"trigger source {trigger_source!r} is not a pre token generation source"
 
 
-_PRELUDE = """\
+_STRING_LIST = """\
+    {name} = {read}
+    if {name} is None:
+        {name} = ()
+    elif type({name}) is not list:
+        return "{path} is not a list of strings"
+    else:
+        for item in {name}:
+            if type(item) is not str:
+                return "{path} is not a list of strings"
+"""
+
+_PRELUDE_TEMPLATE = """\
 def apply(event):
     if type(event) is not dict:
         return "the event is not a JSON object"
@@ -86,25 +99,7 @@ def apply(event):
         group_config = _EMPTY
     elif type(group_config) is not dict:
         return "request.groupConfiguration is not an object"
-    groups = group_config.get("groupsToOverride")
-    if groups is None:
-        groups = ()
-    elif type(groups) is not list:
-        return "request.groupConfiguration.groupsToOverride is not a list of strings"
-    else:
-        for item in groups:
-            if type(item) is not str:
-                return "request.groupConfiguration.groupsToOverride is not a list of strings"
-    scopes = request.get("scopes")
-    if scopes is None:
-        scopes = ()
-    elif type(scopes) is not list:
-        return "request.scopes is not a list of strings"
-    else:
-        for item in scopes:
-            if type(item) is not str:
-                return "request.scopes is not a list of strings"
-    caller = event.get("callerContext")
+{groups}{scopes}    caller = event.get("callerContext")
     if caller is None:
         client_id = ""
     elif type(caller) is not dict:
@@ -114,13 +109,22 @@ def apply(event):
     username = event.get("userName") or ""
     if type(client_id) is not str or type(username) is not str:
         return "callerContext.clientId or userName is not a string"
-    id_claims = {}
-    id_suppress = {}
-    at_claims = {}
-    at_suppress = {}
-    add = {}
-    drop = {}
+    id_claims = {{}}
+    id_suppress = {{}}
+    at_claims = {{}}
+    at_suppress = {{}}
+    add = {{}}
+    drop = {{}}
 """
+# the event checks are the same for the groups and the scopes: one template, the generated code unchanged
+_PRELUDE = _PRELUDE_TEMPLATE.format(
+    groups=_STRING_LIST.format(
+        name="groups",
+        read='group_config.get("groupsToOverride")',
+        path="request.groupConfiguration.groupsToOverride",
+    ),
+    scopes=_STRING_LIST.format(name="scopes", read='request.get("scopes")', path="request.scopes"),
+)
 
 _FINISH = """\
     if v2:

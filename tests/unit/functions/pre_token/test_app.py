@@ -259,33 +259,37 @@ def test_a_missing_or_malformed_setting_fails_the_cold_start_naming_it(
         load_function(monkeypatch, "pre_token", settings)
 
 
-def test_the_cold_path_does_not_import_boto3() -> None:
-    # a fresh interpreter, as a Lambda cold start: import the handler and handle one event
+def aws_modules_after_a_cold_start(statement: str, env: dict[str, str], *args: str) -> list[str]:
+    """The AWS SDK modules a fresh interpreter (as a Lambda cold start) has imported after loading the
+    handler and running `statement` (argv[2:] are `args`)."""
     code = (
         "import importlib.util, json, sys\n"
         "spec = importlib.util.spec_from_file_location('app', sys.argv[1])\n"
         "app = importlib.util.module_from_spec(spec)\n"
         "sys.modules['app'] = app\n"
         "spec.loader.exec_module(app)\n"
-        "app.lambda_handler(json.load(open(sys.argv[2])), None)\n"
+        f"{statement}\n"
         "aws = ('boto3', 's3transfer', 'aws_xray_sdk')\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in aws)))\n"
     )
-    env = {
-        "CLAIM_RULES_FILE": "claim_rules.json",
-        "PRE_TOKEN_EVENT_VERSION": "V2_0",
-        "PYTHONPATH": "layers/common",
-    }
     completed = subprocess.run(  # noqa: S603 - runs this interpreter on this repository's files
-        [sys.executable, "-c", code, "functions/pre_token/app.py", "events/pre_token/v2_authentication.json"],
+        [sys.executable, "-c", code, "functions/pre_token/app.py", *args],
         cwd=ROOT,
-        env=env,
+        env={"CLAIM_RULES_FILE": "claim_rules.json", "PRE_TOKEN_EVENT_VERSION": "V2_0", **env},
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
     )
-    assert json.loads(completed.stdout.splitlines()[-1]) == []
+    modules: list[str] = json.loads(completed.stdout.splitlines()[-1])
+    return modules
+
+
+def test_the_cold_path_does_not_import_boto3() -> None:
+    # a fresh interpreter, as a Lambda cold start: import the handler and handle one event
+    handle = "app.lambda_handler(json.load(open(sys.argv[2])), None)"
+    env = {"PYTHONPATH": "layers/common"}
+    assert aws_modules_after_a_cold_start(handle, env, "events/pre_token/v2_authentication.json") == []
 
 
 # --- Rules registered for app clients (CLAIM_RULES_TABLE) ---------------------------------------------
@@ -307,7 +311,7 @@ def registry_handler(monkeypatch: pytest.MonkeyPatch, table: str, cache_seconds:
 def register(table: str, client_id: str, rules: str, pool_id: str = "us-east-1_EXAMPLE") -> None:
     import boto3
 
-    from cognito_automation.claims.registry import Owner, Registration, put_registration
+    from cognito_automation.claims.registrations import Owner, Registration, put_registration
 
     owner = Owner("arn:aws:cloudformation:us-east-1:123456789012:stack/api/1", "ApiClaimRules")
     put_registration(boto3.client("dynamodb"), table, Registration(pool_id, client_id, rules, owner))
@@ -351,7 +355,7 @@ def test_a_client_with_registered_rules_gets_them_after_the_bundled_ones(
 def test_an_unreadable_registrations_table_fails_the_sign_in(
     aws: None, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
 ) -> None:
-    from cognito_automation.claims.registered import RegisteredRulesUnavailableError
+    from cognito_automation.claims.errors import RegisteredRulesUnavailableError
 
     # Given a function whose registrations table cannot be read (it does not exist)
     app = registry_handler(monkeypatch, "no-such-table")
@@ -413,32 +417,8 @@ def test_a_malformed_cache_period_fails_the_cold_start_naming_it(
 
 def test_the_cold_path_with_a_registrations_table_does_not_import_boto3() -> None:
     # a fresh interpreter, as a Lambda cold start with CLAIM_RULES_TABLE set: boto3 waits for the first event
-    code = (
-        "import importlib.util, json, sys\n"
-        "spec = importlib.util.spec_from_file_location('app', sys.argv[1])\n"
-        "app = importlib.util.module_from_spec(spec)\n"
-        "sys.modules['app'] = app\n"
-        "spec.loader.exec_module(app)\n"
-        "assert app.REGISTERED is not None\n"
-        "aws = ('boto3', 's3transfer', 'aws_xray_sdk')\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in aws)))\n"
-    )
-    env = {
-        "CLAIM_RULES_FILE": "claim_rules.json",
-        "PRE_TOKEN_EVENT_VERSION": "V2_0",
-        "CLAIM_RULES_TABLE": "claim-rules",
-        "PYTHONPATH": "layers/common",
-    }
-    completed = subprocess.run(  # noqa: S603 - runs this interpreter on this repository's files
-        [sys.executable, "-c", code, "functions/pre_token/app.py"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert json.loads(completed.stdout.splitlines()[-1]) == []
+    env = {"CLAIM_RULES_TABLE": "claim-rules", "PYTHONPATH": "layers/common"}
+    assert aws_modules_after_a_cold_start("assert app.REGISTERED is not None", env) == []
 
 
 def _broken(event: Any) -> str | None:
@@ -450,7 +430,7 @@ def test_a_failure_on_a_client_with_registered_rules_refuses_the_sign_in(
 ) -> None:
     import boto3
 
-    from cognito_automation.claims import registered
+    from cognito_automation.claims import registered_rules as registered
     from tests.unit.claim_rules_support import create_registrations_table, rules_text
 
     # Given rules registered for the sample event's client, and a generated function that fails on the event
@@ -478,7 +458,7 @@ def test_a_failure_on_a_client_without_registered_rules_still_passes_the_event_t
 
     import boto3
 
-    from cognito_automation.claims.registered import RegisteredRules
+    from cognito_automation.claims.registered_rules import RegisteredRules
     from tests.unit.claim_rules_support import create_registrations_table
 
     # Given a registrations table in use, no registration for the client, and bundled rules that fail

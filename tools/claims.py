@@ -1,4 +1,5 @@
-"""Command line checker: `python -m cognito_automation.claims check FILE... [--event-version V]`.
+"""Command line checker of claim rules: `python -m tools.claims check FILE... [--event-version V]` (with
+PYTHONPATH=layers/common; `make check-rules` runs it on the shipped and the examples' rules).
 
 Exits 0 when every file is a valid rule set for its event version, 1 otherwise, printing each problem
 with the rule it belongs to. The event version is --event-version, else the file's own `event_version`,
@@ -6,13 +7,10 @@ else V2_0 (the stack's default).
 
 A FILE that is a CloudFormation template (.yaml, .yml, .template) is checked for the `Rules` of each of
 its `Custom::CognitoClaimRules` resources, with the version the rules declare (else --event-version),
-before the stack is deployed: by the check the custom resource itself runs (registry.check_rules_text, so
-the two cannot disagree: the size limit, the checker, a declared version), except that the client's id is
-not known yet, so any `when.clients` is reported. Reading templates needs cfn-lint (a development
+before the stack is deployed: by the check the custom resource itself runs (ruleset.load_registered_rules,
+so the two cannot disagree: the size limit, the checker, a declared version), except that the client's id
+is not known yet, so any `when.clients` is reported. Reading templates needs cfn-lint (a development
 dependency).
-
-`python -m cognito_automation.claims generate-validator` rewrites the schema validator module after a
-change to claim_rules.schema.json (a unit test fails while it is stale).
 """
 
 from __future__ import annotations
@@ -24,16 +22,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
-from cognito_automation.claims import registry
-from cognito_automation.claims.rules import (
-    EVENT_VERSIONS,
-    VALIDATOR_PATH,
-    EventVersion,
-    RuleSet,
-    RuleSetError,
-    generated_validator,
-    load_rules_file,
-)
+from cognito_automation.claims.cognito import EVENT_VERSIONS, EventVersion
+from cognito_automation.claims.errors import RegistrationError, RuleSetError
+from cognito_automation.claims.ruleset import RuleSet, load_registered_rules, load_rules_file
 
 DEFAULT_VERSION: EventVersion = "V2_0"
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".template")
@@ -75,7 +66,7 @@ def _declared(text: str, fallback: EventVersion) -> EventVersion:
     try:
         document = json.loads(text)
     except ValueError:
-        return fallback  # check_rules_text reports it
+        return fallback  # load_registered_rules reports it
     declared = document.get("event_version") if isinstance(document, dict) else None
     return cast(EventVersion, declared) if declared in EVENT_VERSIONS else fallback
 
@@ -92,8 +83,8 @@ def _check(path: Path, event_version: EventVersion | None) -> list[tuple[str, Ev
         version = _declared(text, event_version or DEFAULT_VERSION)
         try:
             # client None: the template cannot know its client's id, so any when.clients is reported
-            checked.append((label, version, registry.check_rules_text(text, None, version, origin=label)))
-        except registry.RegistrationError as exc:
+            checked.append((label, version, load_registered_rules(text, None, version, origin=label)))
+        except RegistrationError as exc:
             raise RuleSetError(f"{label}: INVALID for {version}", [str(exc)]) from exc
         except RuleSetError as exc:
             raise RuleSetError(f"{label}: INVALID for {version}", exc.problems) from exc
@@ -103,17 +94,12 @@ def _check(path: Path, event_version: EventVersion | None) -> list[tuple[str, Ev
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cognito_automation.claims", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.claims", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="check claim rule files")
     check.add_argument("files", nargs="+", type=Path)
     check.add_argument("--event-version", choices=EVENT_VERSIONS, help="pre token generation event version")
-    commands.add_parser("generate-validator", help=f"rewrite {VALIDATOR_PATH.name} from the schema")
     args = parser.parse_args(argv)
-    if args.command == "generate-validator":
-        VALIDATOR_PATH.write_text(generated_validator(), encoding="utf-8")
-        sys.stdout.write(f"wrote {VALIDATOR_PATH}\n")
-        return 0
 
     failed = 0
     for path in args.files:

@@ -1,4 +1,4 @@
-"""Applying claim rules to events: the edits, their conditions and the exact response shape per version."""
+"""Compiled claim rules applied to events: the edits, their conditions and the response shape per version."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cognito_automation.claims import RuleSet, load_rules
-from cognito_automation.claims.apply import compile_rules
+from cognito_automation.claims.compiler import compile_rules
 from tests.conftest import load_event
 
 

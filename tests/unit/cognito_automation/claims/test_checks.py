@@ -1,26 +1,14 @@
-"""Loading and checking claim rules: every problem names its rule and reason, before any token is issued."""
+"""The checks of claim rules against what Cognito allows per event version: every problem names its rule
+and reason, before any token is issued."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cognito_automation.claims import SCHEMA_PATH, RuleSetError, load_rules, load_rules_file
-from cognito_automation.claims.rules import VALIDATOR_PATH, generated_validator
-from tests.conftest import ROOT
-
-
-def rules(*rule: dict[str, Any]) -> dict[str, Any]:
-    return {"rules": list(rule)}
-
-
-def problems_of(document: Any, version: str = "V2_0") -> list[str]:
-    with pytest.raises(RuleSetError) as caught:
-        load_rules(document, version)  # type: ignore[arg-type]  # tests pass versions as plain strings
-    return list(caught.value.problems)
+from cognito_automation.claims import load_rules
+from tests.unit.cognito_automation.claims.support import problems_of, rules
 
 
 @pytest.mark.parametrize(
@@ -60,19 +48,6 @@ def test_suppressing_a_forbidden_claim_is_rejected() -> None:
     ]
 
 
-def test_an_unknown_field_is_rejected_naming_rule_and_field() -> None:
-    document = rules({"name": "typo", "id_token": {"claimz": {}}})
-    assert problems_of(document) == [
-        "rule \"typo\" (rules[0]): unknown field 'claimz' in id_token (allowed: claims, suppress)"
-    ]
-
-
-def test_an_unknown_source_field_is_rejected_with_its_path() -> None:
-    document = rules({"name": "src", "id_token": {"claims": {"tenant": {"atribute": "custom:tenant"}}}})
-    (problem,) = problems_of(document)
-    assert problem.startswith("rule \"src\" (rules[0]): unknown field 'atribute' in id_token.claims.tenant")
-
-
 @pytest.mark.parametrize(
     "access_token",
     [{"scopes_add": ["app/read"]}, {"scopes_suppress": ["email"]}, {"scopes_by_group": {"g": ["app/g"]}}],
@@ -89,10 +64,13 @@ def test_the_same_scope_rules_are_accepted_on_v2() -> None:
     assert load_rules(document, "V2_0").names == ("scopes",)
 
 
+def machine_rule(**edits: Any) -> dict[str, Any]:
+    """A document with one rule, "m2m", for client credentials grants."""
+    return rules({"name": "m2m", "when": {"grant": "client_credentials"}, **edits})
+
+
 def test_client_credentials_rules_need_v3() -> None:
-    document = rules(
-        {"name": "m2m", "when": {"grant": "client_credentials"}, "access_token": {"scopes_add": ["a/b"]}}
-    )
+    document = machine_rule(access_token={"scopes_add": ["a/b"]})
     assert problems_of(document, "V2_0") == [
         'rule "m2m" (rules[0]): machine-to-machine (client credentials) tokens need V3_0, not V2_0'
     ]
@@ -100,9 +78,7 @@ def test_client_credentials_rules_need_v3() -> None:
 
 
 def test_an_id_token_edit_for_client_credentials_is_rejected() -> None:
-    document = rules(
-        {"name": "m2m", "when": {"grant": "client_credentials"}, "id_token": {"suppress": ["email"]}}
-    )
+    document = machine_rule(id_token={"suppress": ["email"]})
     assert problems_of(document, "V3_0") == [
         'rule "m2m" (rules[0]): client credentials grants issue no ID token, so id_token cannot apply'
     ]
@@ -155,55 +131,6 @@ def test_every_problem_of_a_document_is_reported_at_once() -> None:
     )
     problems = problems_of(document)
     assert [p.split(":")[0] for p in problems] == ['rule "one" (rules[0])', 'rule "two" (rules[1])']
-
-
-def test_a_document_without_rules_is_rejected() -> None:
-    assert problems_of({"rulez": []}) == ["the document: must contain ['rules'] properties"]
-
-
-def test_an_unknown_event_version_is_rejected() -> None:
-    assert problems_of(rules(), "V9_0") == [
-        "unknown event version 'V9_0'; use one of ('V1_0', 'V2_0', 'V3_0')"
-    ]
-
-
-def test_a_file_that_is_not_json_is_rejected_with_line_and_column(tmp_path: Path) -> None:
-    path = tmp_path / "rules.json"
-    path.write_text('{"rules": [\n  {"name": "x",}\n]}')
-    with pytest.raises(RuleSetError) as caught:
-        load_rules_file(path, "V2_0")
-    assert caught.value.problems == (
-        "not valid JSON: Expecting property name enclosed in double quotes at line 2 column 16",
-    )
-    assert str(path) in str(caught.value)
-
-
-def test_a_missing_file_is_rejected(tmp_path: Path) -> None:
-    with pytest.raises(RuleSetError) as caught:
-        load_rules_file(tmp_path / "absent.json", "V2_0")
-    assert caught.value.problems == ("cannot read the file: No such file or directory",)
-
-
-@pytest.mark.parametrize(
-    ("name", "version"),
-    [("claim_rules.json", "V2_0"), ("claim_rules.json", "V3_0"), ("claim_rules.v1.json", "V1_0")],
-)
-def test_the_shipped_rule_sets_are_valid_for_their_event_versions(name: str, version: str) -> None:
-    rule_set = load_rules_file(ROOT / "functions" / "pre_token" / name, version)  # type: ignore[arg-type]
-    assert len(rule_set.names) >= 4
-
-
-def test_the_schema_is_a_valid_draft_07_schema() -> None:
-    from jsonschema import Draft7Validator  # type: ignore[import-untyped]  # a dev tool without stubs here
-
-    Draft7Validator.check_schema(json.loads(SCHEMA_PATH.read_text()))
-
-
-def test_the_shipped_schema_validator_is_generated_from_the_current_schema() -> None:
-    # Given the schema beside the code, When the validator is generated, Then it is what ships
-    assert VALIDATOR_PATH.read_text() == generated_validator(), (
-        "run: python -m cognito_automation.claims generate-validator"
-    )
 
 
 def test_a_rule_for_people_and_machines_may_edit_the_id_token_for_people() -> None:

@@ -1,0 +1,2 @@
+"""Development tools, run as `python -m tools.<name>` with PYTHONPATH=layers/common; never shipped in the
+Lambda layer."""
