@@ -18,7 +18,7 @@ $(OFFLINE): export AWS_REGION ?= us-east-1
 $(OFFLINE): export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY ?= 0
 
-.PHONY: help venv format generate lint check-rules unit test bench build validate deploy local demo example example-name example-deploy provision redrive clean freeze
+.PHONY: help venv format generate lint check-rules unit test bench docs build validate deploy local demo example example-name example-deploy provision redrive clean freeze
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,13 +41,14 @@ format: $(STAMP) ## format and auto-fix the code
 generate: $(STAMP) ## regenerate the JSON Schema validators after a change to a schema
 	PYTHONPATH=layers/common $(BIN)/python -m tools.generate_validators
 
-lint: $(STAMP) check-rules ## ruff, mypy, cfn-lint and sam validate --lint on every template; claim rules; fresh validators
+lint: $(STAMP) check-rules ## ruff, mypy, cfn-lint and sam validate --lint on every template; claim rules; fresh validators; the docs
 	PYTHONPATH=layers/common $(BIN)/python -m tools.generate_validators --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/cfn-lint $(TEMPLATES)
 	@for t in $(TEMPLATES); do echo "sam validate --lint $$t"; $(BIN)/sam validate --lint --template-file $$t >/dev/null; done
+	$(BIN)/mkdocs build --strict --quiet
 
 # Every claim rule file must pass before it can reach users: the main stack's (V2_0/V3_0 rules checked
 # against PRE_TOKEN_EVENT_VERSION, the V1_0 rules against V1_0) and those each example registers with
@@ -67,6 +68,11 @@ test: lint ## every check: lint, types, template lint, all tests
 
 bench: $(STAMP) ## benchmarks (speed and throughput figures)
 	$(BIN)/pytest tests/bench -q -m bench -s
+
+# The manual in docs/ (mkdocs.yml): the site goes to .local/site; --strict fails on a broken link or
+# anchor, a page missing from nav, or a snippet file that is not there.
+docs: $(STAMP) ## build the manual (docs/) into .local/site
+	$(BIN)/mkdocs build --strict
 
 build: $(STAMP) ## sam build (no container needed with Python 3.11)
 	$(BIN)/sam build
