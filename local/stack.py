@@ -1,10 +1,10 @@
-"""`LocalStack`: a moto server on loopback, extended, that deploys SAM templates through CloudFormation.
+"""`LocalCloud`: a moto server on loopback, extended, that deploys SAM templates through CloudFormation.
 
-    with LocalStack(port=0).start() as stack:
+    with LocalCloud(port=0).start() as stack:
         outputs = stack.deploy(Path("template.yaml"), {"Environment": "dev"}, "cognito-automation")
         cognito = stack.client("cognito-idp")
 
-One LocalStack runs per process at a time: moto's state is process-wide.
+One LocalCloud runs per process at a time: moto's state is process-wide.
 """
 
 from __future__ import annotations
@@ -26,14 +26,20 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import make_server
 
 from cognito_automation import aws as shared_clients
-from local import moto_ext
-from local.cognito import CognitoHooks, Invitation, RateLimiter
-from local.functions import FunctionCode, FunctionRuntime
-from local.hosted_ui import HostedUi
-from local.sam import ARTIFACT_BUCKET, Translation, load_template, translate, zip_directory
+from local import moto_patches
+from local.awslambda.runtime import FunctionCode, FunctionRuntime
+from local.awslambda.sqs_poller import EventSourcePoller
+from local.cloudformation.sam_transform import (
+    ARTIFACT_BUCKET,
+    Translation,
+    load_template,
+    translate,
+    zip_directory,
+)
+from local.cognito_idp.hooks import CognitoHooks, Invitation, RateLimiter
+from local.cognito_idp.hosted_ui import HostedUi
 from local.server import LocalApp, tracked_handler
-from local.sqs_poller import EventSourcePoller
-from local.threads import ThreadGroup
+from local.threads import BACKGROUND, ThreadGroup
 
 log = logging.getLogger("local.stack")
 
@@ -72,7 +78,7 @@ def quotas_enabled(env: Mapping[str, str]) -> bool:
     return env.get("LOCAL_COGNITO_QUOTAS", "").strip().lower() in ("1", "true", "yes")
 
 
-class LocalStack:
+class LocalCloud:
     def __init__(
         self,
         port: int = 0,
@@ -105,7 +111,7 @@ class LocalStack:
     def endpoint_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> LocalStack:
+    def start(self) -> LocalCloud:
         os.environ.setdefault("MOTO_ACCOUNT_ID", self.account_id)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
         moto_api_backend.reset()  # a fresh account: moto's state is process-wide
@@ -129,7 +135,7 @@ class LocalStack:
                 "AWS_DEFAULT_REGION": self.region,
             },
         )
-        moto_ext.install(self.runtime, self.endpoint_url)
+        moto_patches.install(self.runtime, self.endpoint_url)
         self._saved_env = {name: os.environ.get(name) for name in self.runtime.process_env}
         self.runtime.ensure_process_env()
         # The functions share the package's cached boto3 clients, which keep the endpoint they were made
@@ -149,7 +155,7 @@ class LocalStack:
         if self._poller is not None:
             running += self._poller.stop(timeout_s)
             self._poller = None
-        running += moto_ext.BACKGROUND.join(timeout_s)
+        running += BACKGROUND.join(timeout_s)
         if self._server is not None:
             self._server.shutdown()
             running += self._requests.join(timeout_s)
@@ -175,7 +181,7 @@ class LocalStack:
         self._saved_env = {}
         shared_clients.reset()
 
-    def __enter__(self) -> LocalStack:
+    def __enter__(self) -> LocalCloud:
         return self if self._server is not None else self.start()
 
     def __exit__(

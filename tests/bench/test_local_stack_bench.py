@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from local.stack import LocalStack
+from local.stack import LocalCloud
 from tests.local.conftest import FIXTURE_TEMPLATE
 
 pytestmark = pytest.mark.bench
@@ -21,7 +21,7 @@ SIGN_INS = 30
 
 def test_local_stack_speed() -> None:
     started = time.perf_counter()
-    stack = LocalStack(port=0, region="us-east-1", enforce_quotas=False).start()
+    stack = LocalCloud(port=0, region="us-east-1", enforce_quotas=False).start()
     try:
         up = time.perf_counter() - started
         started = time.perf_counter()

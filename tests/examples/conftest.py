@@ -11,27 +11,27 @@ from typing import Any
 import jwt
 import pytest
 
-from local.examples import Deployment, deploy_example, load_example
-from local.stack import LocalStack
+from local.scenarios.examples import Deployment, deploy_example, load_example
+from local.stack import LocalCloud
 
 
 @pytest.fixture(scope="package")
-def local_stack() -> Iterator[LocalStack]:
-    stack = LocalStack(port=0, region="us-east-1", enforce_quotas=False).start()
+def local_stack() -> Iterator[LocalCloud]:
+    stack = LocalCloud(port=0, region="us-east-1", enforce_quotas=False).start()
     try:
         yield stack
     finally:
         stack.stop()
 
 
-def deploy(stack: LocalStack, name: str, users_file: Path | None = None) -> Deployment:
+def deploy(stack: LocalCloud, name: str, users_file: Path | None = None) -> Deployment:
     return deploy_example(stack, load_example(name), users_file)
 
 
 class Pool:
     """Reads of the example's pool, as the runbook's checks need them."""
 
-    def __init__(self, stack: LocalStack, deployment: Deployment):
+    def __init__(self, stack: LocalCloud, deployment: Deployment):
         self.stack = stack
         self.deployment = deployment
         self.id = deployment.user_pool_id

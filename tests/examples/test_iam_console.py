@@ -7,9 +7,9 @@ import urllib.request
 
 import pytest
 
-from local.examples import Deployment
-from local.oauth import sign_in_with_code
-from local.stack import LocalStack
+from local.scenarios.examples import Deployment
+from local.stack import LocalCloud
+from local.testing.signin import sign_in_with_code
 from tests.examples.conftest import Pool, deploy
 
 pytestmark = pytest.mark.local
@@ -24,12 +24,12 @@ RUNBOOK_CALLBACKS = [
 
 
 @pytest.fixture(scope="module")
-def deployment(local_stack: LocalStack) -> Deployment:
+def deployment(local_stack: LocalCloud) -> Deployment:
     return deploy(local_stack, "iam-console")
 
 
 @pytest.fixture(scope="module")
-def pool(local_stack: LocalStack, deployment: Deployment) -> Pool:
+def pool(local_stack: LocalCloud, deployment: Deployment) -> Pool:
     return Pool(local_stack, deployment)
 
 
@@ -75,7 +75,7 @@ def test_the_test_user_is_in_the_test_group_with_a_verified_email(deployment: De
 
 @pytest.mark.parametrize("redirect_uri", [RUNBOOK_CALLBACKS[0], RUNBOOK_CALLBACKS[3]])
 def test_the_tornado_callbacks_receive_tokens_with_the_groups_claim(
-    local_stack: LocalStack, deployment: Deployment, pool: Pool, redirect_uri: str
+    local_stack: LocalCloud, deployment: Deployment, pool: Pool, redirect_uri: str
 ) -> None:
     client_id = deployment.outputs["ClientId"]
     tokens = sign_in_with_code(
@@ -94,7 +94,7 @@ def test_the_tornado_callbacks_receive_tokens_with_the_groups_claim(
 
 
 def test_the_oidc_metadata_url_serves_the_pool_discovery_document(
-    local_stack: LocalStack, deployment: Deployment, pool: Pool
+    local_stack: LocalCloud, deployment: Deployment, pool: Pool
 ) -> None:
     url = deployment.outputs["OidcMetadataUrl"]
     assert url == f"{deployment.outputs['Issuer']}/.well-known/openid-configuration"

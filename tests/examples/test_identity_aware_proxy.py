@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from local.examples import Deployment
-from local.oauth import sign_in_with_code
-from local.stack import LocalStack
+from local.scenarios.examples import Deployment
+from local.stack import LocalCloud
+from local.testing.signin import sign_in_with_code
 from tests.examples.conftest import Pool, deploy
 
 pytestmark = pytest.mark.local
@@ -18,12 +18,12 @@ CALLBACK = "https://authenticate.corp.example.com/oauth2/callback"
 
 
 @pytest.fixture(scope="module")
-def deployment(local_stack: LocalStack) -> Deployment:
+def deployment(local_stack: LocalCloud) -> Deployment:
     return deploy(local_stack, "identity-aware-proxy")
 
 
 @pytest.fixture(scope="module")
-def pool(local_stack: LocalStack, deployment: Deployment) -> Pool:
+def pool(local_stack: LocalCloud, deployment: Deployment) -> Pool:
     return Pool(local_stack, deployment)
 
 
@@ -57,7 +57,7 @@ def test_the_pool_has_the_domain_the_proxy_requires(deployment: Deployment, pool
 
 
 def test_the_pool_is_protected_from_replacement_and_deletion(
-    local_stack: LocalStack, deployment: Deployment, pool: Pool
+    local_stack: LocalCloud, deployment: Deployment, pool: Pool
 ) -> None:
     assert pool.describe()["DeletionProtection"] == "ACTIVE"
     body = local_stack.client("cloudformation").get_template(
@@ -69,7 +69,7 @@ def test_the_pool_is_protected_from_replacement_and_deletion(
 
 
 def test_the_proxy_gets_tokens_with_the_groups_its_policies_match(
-    local_stack: LocalStack, deployment: Deployment, pool: Pool
+    local_stack: LocalCloud, deployment: Deployment, pool: Pool
 ) -> None:
     client_id = deployment.outputs["ClientId"]
     tokens = sign_in_with_code(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from local.examples import Deployment
-from local.oauth import sign_in_with_code
-from local.stack import LocalStack
+from local.scenarios.examples import Deployment
+from local.stack import LocalCloud
+from local.testing.signin import sign_in_with_code
 from tests.examples.conftest import Pool, deploy
 
 pytestmark = pytest.mark.local
@@ -16,12 +16,12 @@ CONSOLE = "https://console.kubeconsole.example.com"
 
 
 @pytest.fixture(scope="module")
-def deployment(local_stack: LocalStack) -> Deployment:
+def deployment(local_stack: LocalCloud) -> Deployment:
     return deploy(local_stack, "kubernetes-console")
 
 
 @pytest.fixture(scope="module")
-def pool(local_stack: LocalStack, deployment: Deployment) -> Pool:
+def pool(local_stack: LocalCloud, deployment: Deployment) -> Pool:
     return Pool(local_stack, deployment)
 
 
@@ -78,7 +78,7 @@ def test_users_are_created_with_a_temporary_password_in_the_installation_groups(
 
 
 def test_first_sign_in_through_the_load_balancer_callback_sets_a_password_and_carries_groups(
-    local_stack: LocalStack, deployment: Deployment, pool: Pool
+    local_stack: LocalCloud, deployment: Deployment, pool: Pool
 ) -> None:
     # kim reads the temporary password Cognito generated in her invitation email
     (invitation,) = local_stack.invitations(pool.id, "kim")

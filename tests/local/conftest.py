@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from local.stack import LocalStack
+from local.stack import LocalCloud
 from tests.conftest import ROOT
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -27,19 +27,19 @@ def unique_name(prefix: str) -> str:
 
 
 @pytest.fixture(scope="package")
-def local_stack() -> Iterator[LocalStack]:
-    stack = LocalStack(port=0, region="us-east-1", enforce_quotas=False).start()
+def local_stack() -> Iterator[LocalCloud]:
+    stack = LocalCloud(port=0, region="us-east-1", enforce_quotas=False).start()
     try:
         yield stack
     finally:
         stack.stop()
 
 
-def deploy_fixture(stack: LocalStack, name: str, **parameters: str) -> dict[str, str]:
+def deploy_fixture(stack: LocalCloud, name: str, **parameters: str) -> dict[str, str]:
     return stack.deploy(FIXTURE_TEMPLATE, parameters, name)
 
 
-def items(stack: LocalStack, table: str) -> list[dict[str, Any]]:
+def items(stack: LocalCloud, table: str) -> list[dict[str, Any]]:
     """A table's items as plain dicts of strings."""
     pages = stack.client("dynamodb").get_paginator("scan").paginate(TableName=table)
     return [{k: next(iter(v.values())) for k, v in item.items()} for page in pages for item in page["Items"]]

@@ -13,15 +13,22 @@ from typing import Any
 import pytest
 from moto.cognitoidp.exceptions import InvalidParameterException
 
-from local.cognito import CognitoError, CognitoHooks, RateLimiter, apply_pre_token_response, validity_seconds
-from local.functions import FunctionCode, FunctionRuntime
-from local.hosted_ui import AuthRequest, HostedUi, s256, with_query
-from local.moto_ext import CustomResourceBroker, _Pending, deletion_order
-from local.sam import rewrite_local_code
-from local.sqs_poller import failed_ids, sqs_record
+from local.awslambda.runtime import FunctionCode, FunctionRuntime
+from local.awslambda.sqs_poller import failed_ids, sqs_record
+from local.cloudformation.custom_resources import CustomResourceBroker, _Pending
+from local.cloudformation.sam_transform import rewrite_local_code
+from local.cloudformation.stack_operations import deletion_order
+from local.cognito_idp.hooks import (
+    CognitoError,
+    CognitoHooks,
+    RateLimiter,
+    apply_pre_token_response,
+    validity_seconds,
+)
+from local.cognito_idp.hosted_ui import AuthRequest, HostedUi, s256, with_query
+from local.cognito_idp.validation import validate_client_urls
 from local.stack import quotas_enabled, with_defaults
 from local.threads import ThreadGroup
-from local.validation import validate_client_urls
 
 ACCESS = {"sub": "u1", "scope": "openid email", "cognito:groups": ["a"], "token_use": "access"}
 ID = {"sub": "u1", "email": "x@example.com", "cognito:groups": ["a"], "token_use": "id"}

@@ -23,7 +23,7 @@ from typing import Any, TextIO
 import jwt
 
 from cognito_automation.users import get_user_record
-from local.stack import ROOT, DeployError, LocalStack
+from local.stack import ROOT, DeployError, LocalCloud
 
 FILES = Path(__file__).resolve().parent / "demo_files"
 LOG_FILE = ROOT / ".local" / "demo.log"
@@ -74,23 +74,23 @@ class Screen:
         self.line(f"     ✓ done in {elapsed:.1f} s")
 
 
-def client_urls(stack: LocalStack, pool_id: str, client_id: str) -> tuple[list[str], list[str]]:
+def client_urls(stack: LocalCloud, pool_id: str, client_id: str) -> tuple[list[str], list[str]]:
     client = stack.client("cognito-idp").describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)
     settings = client["UserPoolClient"]
     return list(settings.get("CallbackURLs", [])), list(settings.get("LogoutURLs", []))
 
 
-def groups_of(stack: LocalStack, pool_id: str, username: str) -> list[str]:
+def groups_of(stack: LocalCloud, pool_id: str, username: str) -> list[str]:
     groups = stack.client("cognito-idp").admin_list_groups_for_user(UserPoolId=pool_id, Username=username)
     return sorted(group["GroupName"] for group in groups["Groups"])
 
 
-def attributes_of(stack: LocalStack, pool_id: str, username: str) -> dict[str, str]:
+def attributes_of(stack: LocalCloud, pool_id: str, username: str) -> dict[str, str]:
     user = stack.client("cognito-idp").admin_get_user(UserPoolId=pool_id, Username=username)
     return {a["Name"]: a["Value"] for a in user["UserAttributes"]}
 
 
-def provision(stack: LocalStack, csv_file: Path, queue_url: str) -> list[dict[str, Any]]:
+def provision(stack: LocalCloud, csv_file: Path, queue_url: str) -> list[dict[str, Any]]:
     """Run the producer command as an administrator would, against the local stack."""
     env = stack.process_environment()
     command = [sys.executable, "-m", "cognito_automation.provisioning.producer", "send", str(csv_file)]
@@ -105,7 +105,7 @@ def provision(stack: LocalStack, csv_file: Path, queue_url: str) -> list[dict[st
     return rows
 
 
-def dead_letters(stack: LocalStack, dlq_url: str) -> list[tuple[str, str]]:
+def dead_letters(stack: LocalCloud, dlq_url: str) -> list[tuple[str, str]]:
     """(username, reason) of every dead-lettered message, left in the queue."""
     sqs = stack.client("sqs")
     found: list[tuple[str, str]] = []
@@ -123,7 +123,7 @@ def dead_letters(stack: LocalStack, dlq_url: str) -> list[tuple[str, str]]:
     return found
 
 
-def sign_in(stack: LocalStack, client_id: str, username: str, password: str) -> dict[str, str]:
+def sign_in(stack: LocalCloud, client_id: str, username: str, password: str) -> dict[str, str]:
     cognito = stack.client("cognito-idp")
     answer = cognito.initiate_auth(
         AuthFlow="USER_PASSWORD_AUTH",
@@ -142,7 +142,7 @@ def sign_in(stack: LocalStack, client_id: str, username: str, password: str) -> 
 
 
 def verified_claims(
-    stack: LocalStack, pool_id: str, client_id: str, tokens: dict[str, str]
+    stack: LocalCloud, pool_id: str, client_id: str, tokens: dict[str, str]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Both tokens' claims, once their signatures check out against the local JWKS."""
     keys = jwt.PyJWKClient(f"{stack.endpoint_url}/{pool_id}/.well-known/jwks.json")
@@ -167,7 +167,7 @@ def show_claims(screen: Screen, label: str, claims: dict[str, Any], names: Seque
             screen.fact(f"  {name}", json.dumps(claims[name]))
 
 
-def scenario(stack: LocalStack, screen: Screen) -> None:  # noqa: PLR0915 - one linear story, told in order
+def scenario(stack: LocalCloud, screen: Screen) -> None:  # noqa: PLR0915 - one linear story, told in order
     with screen.step("Deploy template.yaml through CloudFormation"):
         outputs = stack.deploy(ROOT / "template.yaml", {"AllowSelfSignUp": "true"}, STACK)
         pool_id, client_id = outputs["UserPoolId"], outputs["AppClientId"]
@@ -255,7 +255,7 @@ def run(out: TextIO, log: TextIO) -> int:
         "Cognito automation demo: the whole system on this machine (moto on 127.0.0.1, no AWS account)"
     )
     started = time.perf_counter()
-    stack = LocalStack(port=int(os.environ.get("DEMO_PORT", "0"))).start()
+    stack = LocalCloud(port=int(os.environ.get("DEMO_PORT", "0"))).start()
     screen.line(
         f"local stack listening on {stack.endpoint_url}; function logs in {LOG_FILE.relative_to(ROOT)}"
     )
@@ -268,7 +268,7 @@ def run(out: TextIO, log: TextIO) -> int:
         )
         return 1
     except Exception as exc:
-        logging.getLogger("local.demo").exception("the demo stopped on an unexpected error")
+        logging.getLogger("local.scenarios.demo").exception("the demo stopped on an unexpected error")
         screen.line(f"     ✗ unexpected {type(exc).__name__}: {exc}")
         screen.line(
             f"\ndemo FAILED at step {screen.number}; the traceback is in {LOG_FILE.relative_to(ROOT)}"

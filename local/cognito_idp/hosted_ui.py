@@ -6,7 +6,7 @@ Served by the same server as the API (local/server.py routes here), for the pool
   does and answers a small sign-in form;
 - `POST /login`: the form's answer; redirects to the callback URL with a code or with tokens (implicit);
 - `POST /oauth2/token`: `authorization_code` and `refresh_token` here, `client_credentials` in
-  `local.cognito`;
+  `local.cognito_idp.hooks`;
 - `GET /oauth2/userInfo`, `GET /logout`, `POST /oauth2/revoke`, `GET /error`.
 
 Tokens come from moto's backend for the user (so they verify against the local JWKS and moto's API
@@ -44,7 +44,7 @@ from moto.cognitoidp.models import (
     UserStatus,
 )
 
-from local.cognito import CognitoError, CognitoHooks, token_claims, validity_seconds
+from local.cognito_idp.hooks import CognitoError, CognitoHooks, token_claims, validity_seconds
 
 CODE_SECONDS = 300  # an authorization code is valid for five minutes, once
 LOGIN_SECONDS = 900  # a sign-in form is answered within fifteen minutes
