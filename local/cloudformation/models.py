@@ -11,6 +11,7 @@ replacements, as CloudFormation does.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
 from moto.apigatewayv2.models import apigatewayv2_backends
@@ -23,11 +24,14 @@ from moto.logs.models import logs_backends
 class ResourceModel:
     """What every model shares: create, update (in place, or a replacement when a `REPLACING` property
     changes), delete and attributes. A model says how to create (`_create`), update in place (`_update`)
-    and delete (`_delete`) one resource, and which attributes it has (`get_cfn_attribute`).
+    and delete (`_delete`) one resource, its `TYPE`, and the values of its `ATTRIBUTES` (`_attributes`).
 
     Each model also names `CloudFormationModel` as a direct base: moto finds models through
     `CloudFormationModel.__subclasses__()`, which lists direct subclasses only."""
 
+    TYPE: ClassVar[str]
+    # The property that names the resource (moto makes up a name when the template gives none).
+    NAME_PROPERTY: ClassVar[str] = ""
     ATTRIBUTES: ClassVar[tuple[str, ...]] = ()
     # Properties whose change makes CloudFormation replace the resource.
     REPLACING: ClassVar[tuple[str, ...]] = ()
@@ -40,9 +44,13 @@ class ResourceModel:
         self.physical_id = physical_id
         self.properties = properties
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
+    @classmethod
+    def cloudformation_type(cls) -> str:
+        return cls.TYPE
+
+    @classmethod
+    def cloudformation_name_type(cls) -> str:
+        return cls.NAME_PROPERTY
 
     @property
     def physical_resource_id(self) -> str:
@@ -56,7 +64,13 @@ class ResourceModel:
         return True
 
     def get_cfn_attribute(self, attribute_name: str) -> str | None:
-        raise UnformattedGetAttTemplateException()
+        if attribute_name not in self.ATTRIBUTES:
+            raise UnformattedGetAttTemplateException()
+        return self._attributes()[attribute_name]
+
+    def _attributes(self) -> Mapping[str, str | None]:
+        """The values of `ATTRIBUTES` (what `Fn::GetAtt` reads)."""
+        return {}
 
     @classmethod
     def _create(cls, name: str, properties: dict[str, Any], account_id: str, region: str) -> str:
@@ -118,9 +132,7 @@ class HttpApi(ResourceModel, CloudFormationModel):
 
     ATTRIBUTES = ("ApiEndpoint", "ApiId")
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Api"
+    TYPE = "AWS::ApiGatewayV2::Api"
 
     @classmethod
     def _create(cls, name: str, properties: dict[str, Any], account_id: str, region: str) -> str:
@@ -143,20 +155,15 @@ class HttpApi(ResourceModel, CloudFormationModel):
     def _delete(self) -> None:
         apigatewayv2_backends[self.account_id][self.region].delete_api(self.physical_id)
 
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "ApiId":
-            return self.physical_id
-        if attribute_name == "ApiEndpoint":
-            return f"https://{self.physical_id}.execute-api.{self.region}.amazonaws.com"
-        raise UnformattedGetAttTemplateException()
+    def _attributes(self) -> Mapping[str, str]:
+        endpoint = f"https://{self.physical_id}.execute-api.{self.region}.amazonaws.com"
+        return {"ApiId": self.physical_id, "ApiEndpoint": endpoint}
 
 
 class HttpApiStage(ResourceModel, CloudFormationModel):
     """AWS::ApiGatewayV2::Stage: recorded on the API so GetStages shows it."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Stage"
+    TYPE = "AWS::ApiGatewayV2::Stage"
 
     @classmethod
     def _create(cls, name: str, properties: dict[str, Any], account_id: str, region: str) -> str:
@@ -178,13 +185,9 @@ class MetricAlarm(ResourceModel, CloudFormationModel):
 
     ATTRIBUTES = ("Arn",)
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudWatch::Alarm"
+    TYPE = "AWS::CloudWatch::Alarm"
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "AlarmName"
+    NAME_PROPERTY = "AlarmName"
 
     @staticmethod
     def _put(name: str, properties: dict[str, Any], account_id: str, region: str) -> None:
@@ -215,22 +218,16 @@ class MetricAlarm(ResourceModel, CloudFormationModel):
     def _delete(self) -> None:
         cloudwatch_backends[self.account_id][self.region].delete_alarms([self.physical_id])
 
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "Arn":
-            return f"arn:aws:cloudwatch:{self.region}:{self.account_id}:alarm:{self.physical_id}"
-        raise UnformattedGetAttTemplateException()
+    def _attributes(self) -> Mapping[str, str]:
+        return {"Arn": f"arn:aws:cloudwatch:{self.region}:{self.account_id}:alarm:{self.physical_id}"}
 
 
 class MetricFilter(ResourceModel, CloudFormationModel):
     """AWS::Logs::MetricFilter: a log group's filter that counts matching events as a metric."""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Logs::MetricFilter"
+    TYPE = "AWS::Logs::MetricFilter"
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "FilterName"
+    NAME_PROPERTY = "FilterName"
 
     @classmethod
     def _create(cls, name: str, properties: dict[str, Any], account_id: str, region: str) -> str:
@@ -248,20 +245,10 @@ class MetricFilter(ResourceModel, CloudFormationModel):
         )
         return filter_name
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Self,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> Self:
-        # Always a replacement, the old filter first: the new one may have the same name.
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(
-            new_resource_name, cloudformation_json, account_id, region_name
-        )
+    def _update(self, name: str, properties: dict[str, Any]) -> None:
+        # Put again, the old filter deleted first: the new one may have the same name.
+        self.delete(self.account_id, self.region)
+        self.physical_id = self._create(name, properties, self.account_id, self.region)
 
     def _delete(self) -> None:
         logs_backends[self.account_id][self.region].delete_metric_filter(

@@ -6,9 +6,9 @@ model map); their base is `local.cloudformation.models.ResourceModel`. Each dele
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.cognitoidp.exceptions import ResourceNotFoundError
 from moto.cognitoidp.models import CognitoIdpBackend, cognitoidp_backends
 from moto.core.common_models import CloudFormationModel
@@ -37,13 +37,9 @@ class UserPool(_CognitoModel, CloudFormationModel):
     # Properties of the template that are not part of CreateUserPool's request.
     NOT_IN_REQUEST = ("UserPoolName", "EnabledMfas")
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Cognito::UserPool"
+    TYPE = "AWS::Cognito::UserPool"
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "UserPoolName"
+    NAME_PROPERTY = "UserPoolName"
 
     @classmethod
     def _config(cls, properties: dict[str, Any]) -> dict[str, Any]:
@@ -62,30 +58,23 @@ class UserPool(_CognitoModel, CloudFormationModel):
     def _delete(self) -> None:
         self.cognito.delete_user_pool(self.physical_id)
 
-    def get_cfn_attribute(self, attribute_name: str) -> str:
+    def _attributes(self) -> Mapping[str, str]:
         provider = f"cognito-idp.{self.region}.amazonaws.com/{self.physical_id}"
-        values = {
+        return {
             "Arn": f"arn:aws:cognito-idp:{self.region}:{self.account_id}:userpool/{self.physical_id}",
             "ProviderName": provider,
             "ProviderURL": f"https://{provider}",
             "UserPoolId": self.physical_id,
         }
-        if attribute_name not in values:
-            raise UnformattedGetAttTemplateException()
-        return values[attribute_name]
 
 
 class UserPoolClient(_CognitoModel, CloudFormationModel):
     ATTRIBUTES = ("ClientId", "ClientSecret", "Name")
     REPLACING = ("UserPoolId", "GenerateSecret")
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Cognito::UserPoolClient"
+    TYPE = "AWS::Cognito::UserPoolClient"
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "ClientName"
+    NAME_PROPERTY = "ClientName"
 
     @staticmethod
     def _config(properties: dict[str, Any], name: str) -> dict[str, Any]:
@@ -109,24 +98,20 @@ class UserPoolClient(_CognitoModel, CloudFormationModel):
     def _delete(self) -> None:
         self.cognito.delete_user_pool_client(self.properties["UserPoolId"], self.physical_id)
 
-    def get_cfn_attribute(self, attribute_name: str) -> str | None:
+    def _attributes(self) -> Mapping[str, str | None]:
         client = self.cognito.describe_user_pool_client(self.properties["UserPoolId"], self.physical_id)
-        if attribute_name == "ClientId":
-            return str(client.id)
-        if attribute_name == "ClientSecret":
-            return str(client.secret) if client.generate_secret else None
-        if attribute_name == "Name":
-            return str(client.extended_config.get("ClientName"))
-        raise UnformattedGetAttTemplateException()
+        return {
+            "ClientId": str(client.id),
+            "ClientSecret": str(client.secret) if client.generate_secret else None,
+            "Name": str(client.extended_config.get("ClientName")),
+        }
 
 
 class UserPoolDomain(_CognitoModel, CloudFormationModel):
     ATTRIBUTES = ("CloudFrontDistribution",)
     REPLACING = ("Domain", "UserPoolId")
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Cognito::UserPoolDomain"
+    TYPE = "AWS::Cognito::UserPoolDomain"
 
     @classmethod
     def _create(cls, name: str, properties: dict[str, Any], account_id: str, region: str) -> str:
@@ -142,11 +127,9 @@ class UserPoolDomain(_CognitoModel, CloudFormationModel):
     def _delete(self) -> None:
         self.cognito.delete_user_pool_domain(self.physical_id)
 
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "CloudFrontDistribution":
-            domain = self.cognito.describe_user_pool_domain(self.physical_id)
-            return str(domain.to_json()["CloudFrontDistribution"]) if domain else ""
-        raise UnformattedGetAttTemplateException()
+    def _attributes(self) -> Mapping[str, str]:
+        domain = self.cognito.describe_user_pool_domain(self.physical_id)
+        return {"CloudFrontDistribution": str(domain.to_json()["CloudFrontDistribution"]) if domain else ""}
 
 
 def _precedence(properties: dict[str, Any]) -> int | None:
@@ -157,13 +140,9 @@ def _precedence(properties: dict[str, Any]) -> int | None:
 class UserPoolGroup(_CognitoModel, CloudFormationModel):
     REPLACING = ("GroupName", "UserPoolId")
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Cognito::UserPoolGroup"
+    TYPE = "AWS::Cognito::UserPoolGroup"
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "GroupName"
+    NAME_PROPERTY = "GroupName"
 
     @classmethod
     def _create(cls, name: str, properties: dict[str, Any], account_id: str, region: str) -> str:
@@ -190,9 +169,7 @@ class UserPoolGroup(_CognitoModel, CloudFormationModel):
 class UserPoolResourceServer(_CognitoModel, CloudFormationModel):
     REPLACING = ("Identifier", "UserPoolId")
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Cognito::UserPoolResourceServer"
+    TYPE = "AWS::Cognito::UserPoolResourceServer"
 
     @classmethod
     def _create(cls, name: str, properties: dict[str, Any], account_id: str, region: str) -> str:

@@ -9,6 +9,7 @@ stops the demo with exit status 1 and says what was expected. Function logs go t
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -20,10 +21,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-import jwt
-
 from cognito_automation.users import get_user_record
 from local.stack import ROOT, DeployError, LocalCloud
+from local.testing.tokens import verified_claims
 
 FILES = Path(__file__).resolve().parent / "demo_files"
 LOG_FILE = ROOT / ".local" / "demo.log"
@@ -141,21 +141,13 @@ def sign_in(stack: LocalCloud, client_id: str, username: str, password: str) -> 
     return tokens
 
 
-def verified_claims(
+def both_tokens_claims(
     stack: LocalCloud, pool_id: str, client_id: str, tokens: dict[str, str]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Both tokens' claims, once their signatures check out against the local JWKS."""
-    keys = jwt.PyJWKClient(f"{stack.endpoint_url}/{pool_id}/.well-known/jwks.json")
-    issuer = f"https://cognito-idp.{stack.region}.amazonaws.com/{pool_id}"
-
-    def decode(token: str, **checks: Any) -> dict[str, Any]:
-        claims: dict[str, Any] = jwt.decode(
-            token, keys.get_signing_key_from_jwt(token), algorithms=["RS256"], issuer=issuer, **checks
-        )
-        return claims
-
-    id_claims = decode(tokens["IdToken"], audience=client_id)
-    access_claims = decode(tokens["AccessToken"], options={"verify_aud": False})
+    read = functools.partial(verified_claims, stack.endpoint_url, stack.region, pool_id)
+    id_claims = read(tokens["IdToken"], audience=client_id)
+    access_claims = read(tokens["AccessToken"], options={"verify_aud": False})
     expect(access_claims.get("client_id") == client_id, "the access token was not issued to the app client")
     return id_claims, access_claims
 
@@ -231,7 +223,7 @@ def scenario(stack: LocalCloud, screen: Screen) -> None:  # noqa: PLR0915 - one 
 
     with screen.step("alice signs in; the pre token trigger puts the claim rules' claims in her tokens"):
         tokens = sign_in(stack, client_id, "alice", "Welcome-2-Acme!")
-        id_claims, access_claims = verified_claims(stack, pool_id, client_id, tokens)
+        id_claims, access_claims = both_tokens_claims(stack, pool_id, client_id, tokens)
         screen.fact("signature", "RS256, verified against the local JWKS")
         show_claims(screen, "ID token:", id_claims, ("name", "groups", "roles", "tenant", "cognito:groups"))
         show_claims(screen, "access token:", access_claims, ("groups", "roles", "tenant", "scope"))

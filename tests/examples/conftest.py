@@ -4,28 +4,29 @@ then its runbook's outcome checked item by item."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import jwt
 import pytest
 
 from local.scenarios.examples import Deployment, deploy_example, load_example
 from local.stack import LocalCloud
-
-
-@pytest.fixture(scope="package")
-def local_stack() -> Iterator[LocalCloud]:
-    stack = LocalCloud(port=0, region="us-east-1", enforce_quotas=False).start()
-    try:
-        yield stack
-    finally:
-        stack.stop()
+from local.testing.tokens import issuer, verified_claims
 
 
 def deploy(stack: LocalCloud, name: str, users_file: Path | None = None) -> Deployment:
     return deploy_example(stack, load_example(name), users_file)
+
+
+@pytest.fixture(scope="module")
+def deployment(local_stack: LocalCloud, request: pytest.FixtureRequest) -> Deployment:
+    """The test module's example (its `EXAMPLE`), deployed as `make example` deploys it."""
+    return deploy(local_stack, request.module.EXAMPLE)
+
+
+@pytest.fixture(scope="module")
+def pool(local_stack: LocalCloud, deployment: Deployment) -> Pool:
+    return Pool(local_stack, deployment)
 
 
 class Pool:
@@ -72,21 +73,14 @@ class Pool:
 
     @property
     def issuer(self) -> str:
-        return f"https://cognito-idp.{self.stack.region}.amazonaws.com/{self.id}"
+        return issuer(self.stack.region, self.id)
 
     def verify(self, token: str, audience: str | None = None) -> dict[str, Any]:
         """The token's claims, once its signature and issuer check out against the local JWKS."""
-        keys = jwt.PyJWKClient(f"{self.stack.endpoint_url}/{self.id}/.well-known/jwks.json")
         options: Any = {} if audience else {"verify_aud": False}
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            keys.get_signing_key_from_jwt(token),
-            algorithms=["RS256"],
-            issuer=self.issuer,
-            audience=audience,
-            options=options,
+        return verified_claims(
+            self.stack.endpoint_url, self.stack.region, self.id, token, audience=audience, options=options
         )
-        return claims
 
 
 def validity_seconds(claims: dict[str, Any]) -> int:

@@ -13,7 +13,7 @@ import pytest
 from local.scenarios import examples
 from local.scenarios.examples import ExampleError, load_example, parse_overrides
 from tests.conftest import ROOT
-from tests.local.conftest import python_env
+from tests.local_stack import python_env
 
 SETUPS = ["iam-console", "identity-aware-proxy", "kubernetes-console", "ml-platform", "modelops-gateway"]
 

@@ -10,9 +10,11 @@ import pytest
 from local.scenarios.examples import Deployment
 from local.stack import LocalCloud
 from local.testing.signin import sign_in_with_code
-from tests.examples.conftest import Pool, deploy
+from tests.examples.conftest import Pool
 
 pytestmark = pytest.mark.local
+
+EXAMPLE = "iam-console"  # deployed by the `deployment` fixture (conftest)
 
 PASSWORD = "Tornado-Console-7"
 RUNBOOK_CALLBACKS = [
@@ -21,16 +23,6 @@ RUNBOOK_CALLBACKS = [
     "http://localhost:3000/auth",
     "http://localhost:3000/oauth2/idpresponse",
 ]
-
-
-@pytest.fixture(scope="module")
-def deployment(local_stack: LocalCloud) -> Deployment:
-    return deploy(local_stack, "iam-console")
-
-
-@pytest.fixture(scope="module")
-def pool(local_stack: LocalCloud, deployment: Deployment) -> Pool:
-    return Pool(local_stack, deployment)
 
 
 def test_the_client_has_the_runbook_callbacks_the_code_grant_and_the_scopes(

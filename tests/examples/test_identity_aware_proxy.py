@@ -9,22 +9,14 @@ import pytest
 from local.scenarios.examples import Deployment
 from local.stack import LocalCloud
 from local.testing.signin import sign_in_with_code
-from tests.examples.conftest import Pool, deploy
+from tests.examples.conftest import Pool
 
 pytestmark = pytest.mark.local
 
+EXAMPLE = "identity-aware-proxy"  # deployed by the `deployment` fixture (conftest)
+
 PASSWORD = "Proxy-Pass-Word-3"
 CALLBACK = "https://authenticate.corp.example.com/oauth2/callback"
-
-
-@pytest.fixture(scope="module")
-def deployment(local_stack: LocalCloud) -> Deployment:
-    return deploy(local_stack, "identity-aware-proxy")
-
-
-@pytest.fixture(scope="module")
-def pool(local_stack: LocalCloud, deployment: Deployment) -> Pool:
-    return Pool(local_stack, deployment)
 
 
 def test_the_client_has_the_code_grant_the_scopes_and_the_authenticate_callback(

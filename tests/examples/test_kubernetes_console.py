@@ -7,22 +7,14 @@ import pytest
 from local.scenarios.examples import Deployment
 from local.stack import LocalCloud
 from local.testing.signin import sign_in_with_code
-from tests.examples.conftest import Pool, deploy
+from tests.examples.conftest import Pool
 
 pytestmark = pytest.mark.local
 
+EXAMPLE = "kubernetes-console"  # deployed by the `deployment` fixture (conftest)
+
 CHOSEN = "Chosen-Pass-Kube-2"
 CONSOLE = "https://console.kubeconsole.example.com"
-
-
-@pytest.fixture(scope="module")
-def deployment(local_stack: LocalCloud) -> Deployment:
-    return deploy(local_stack, "kubernetes-console")
-
-
-@pytest.fixture(scope="module")
-def pool(local_stack: LocalCloud, deployment: Deployment) -> Pool:
-    return Pool(local_stack, deployment)
 
 
 def test_the_pool_and_the_client_are_named_by_the_installation(deployment: Deployment, pool: Pool) -> None:

@@ -7,21 +7,13 @@ import pytest
 from local.scenarios.examples import Deployment
 from local.stack import LocalCloud
 from local.testing.signin import OAuthError, sign_in_with_code
-from tests.examples.conftest import Pool, deploy, validity_seconds
+from tests.examples.conftest import Pool, validity_seconds
 
 pytestmark = pytest.mark.local
 
+EXAMPLE = "ml-platform"  # deployed by the `deployment` fixture (conftest)
+
 PASSWORD = "Ml-Platform-Pass-42"
-
-
-@pytest.fixture(scope="module")
-def deployment(local_stack: LocalCloud) -> Deployment:
-    return deploy(local_stack, "ml-platform")
-
-
-@pytest.fixture(scope="module")
-def pool(local_stack: LocalCloud, deployment: Deployment) -> Pool:
-    return Pool(local_stack, deployment)
 
 
 def stage_url(deployment: Deployment) -> str:

@@ -37,11 +37,6 @@ def deployment(local_stack: LocalCloud, tmp_path_factory: pytest.TempPathFactory
     return deploy(local_stack, "modelops-gateway", users_file=private)
 
 
-@pytest.fixture(scope="module")
-def pool(local_stack: LocalCloud, deployment: Deployment) -> Pool:
-    return Pool(local_stack, deployment)
-
-
 def test_the_resource_server_rs_has_the_modelop_client_scope(pool: Pool) -> None:
     server = pool.cognito.describe_resource_server(UserPoolId=pool.id, Identifier="rs")["ResourceServer"]
     assert server["Name"] == "ModelOp resource server"

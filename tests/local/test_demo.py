@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.local.conftest import run_python
+from tests.local_stack import run_python
 
 pytestmark = pytest.mark.local
 

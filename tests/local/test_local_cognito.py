@@ -10,12 +10,12 @@ import urllib.request
 from typing import Any
 
 import boto3
-import jwt
 import pytest
 from botocore.config import Config
 
 from local.cognito_idp.hooks import RateLimiter
 from local.stack import LocalCloud
+from local.testing.tokens import verified_claims
 from tests.local.conftest import deploy_fixture, unique_name
 
 pytestmark = pytest.mark.local
@@ -67,11 +67,7 @@ def sign_in(stack: LocalCloud, outputs: dict[str, str], username: str) -> dict[s
 
 def verified(stack: LocalCloud, outputs: dict[str, str], token: str, **options: Any) -> dict[str, Any]:
     """The token's claims, after verifying its signature against the pool's JWKS served locally."""
-    jwks = jwt.PyJWKClient(f"{stack.endpoint_url}/{outputs['UserPoolId']}/.well-known/jwks.json")
-    key = jwks.get_signing_key_from_jwt(token)
-    issuer = f"https://cognito-idp.us-east-1.amazonaws.com/{outputs['UserPoolId']}"
-    claims: dict[str, Any] = jwt.decode(token, key, algorithms=["RS256"], issuer=issuer, **options)
-    return claims
+    return verified_claims(stack.endpoint_url, stack.region, outputs["UserPoolId"], token, **options)
 
 
 def groups_of(stack: LocalCloud, outputs: dict[str, str], username: str) -> list[str]:

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import jwt
 import pytest
 
 from local.stack import LocalCloud
 from local.testing import signin
+from local.testing.tokens import verified_claims
 from tests.local.conftest import deploy_fixture, unique_name
 
 pytestmark = pytest.mark.local
@@ -92,12 +92,7 @@ def make_user(stack: LocalCloud, pool_id: str, *, permanent: bool = True, **attr
 
 def verified(stack: LocalCloud, pool_id: str, token: str, **options: Any) -> dict[str, Any]:
     """The token's claims, after verifying its signature against the pool's JWKS served locally."""
-    jwks = jwt.PyJWKClient(f"{stack.endpoint_url}/{pool_id}/.well-known/jwks.json")
-    issuer = f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}"
-    claims: dict[str, Any] = jwt.decode(
-        token, jwks.get_signing_key_from_jwt(token), algorithms=["RS256"], issuer=issuer, **options
-    )
-    return claims
+    return verified_claims(stack.endpoint_url, stack.region, pool_id, token, **options)
 
 
 def query_of(location: str) -> dict[str, str]:

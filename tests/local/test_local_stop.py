@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tests.local.conftest import run_python
+from tests.local_stack import run_python
 
 pytestmark = pytest.mark.local
 
