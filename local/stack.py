@@ -14,12 +14,13 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
+from botocore.client import BaseClient
 from botocore.config import Config
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -40,6 +41,15 @@ from local.cognito_idp.hooks import CognitoHooks, Invitation, RateLimiter
 from local.cognito_idp.hosted_ui import HostedUi
 from local.server import LocalApp, tracked_handler
 from local.threads import BACKGROUND, ThreadGroup
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudformation.type_defs import ParameterTypeDef, StackTypeDef
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
 
 log = logging.getLogger("local.stack")
 
@@ -99,8 +109,8 @@ class LocalCloud:
         self._thread: threading.Thread | None = None
         self._poller: EventSourcePoller | None = None
         self.runtime: FunctionRuntime | None = None
-        self._session: Any = None
-        self._clients: dict[str, Any] = {}
+        self._session: boto3.session.Session | None = None
+        self._clients: dict[str, BaseClient] = {}
         self._clients_lock = threading.Lock()
         self._saved_env: dict[str, str | None] = {}
         self.cognito: CognitoHooks | None = None
@@ -190,6 +200,20 @@ class LocalCloud:
         self.stop()
 
     # --- clients -------------------------------------------------------------------------------
+    @overload
+    def client(self, service: Literal["cognito-idp"]) -> CognitoIdentityProviderClient: ...
+    @overload
+    def client(self, service: Literal["cloudformation"]) -> CloudFormationClient: ...
+    @overload
+    def client(self, service: Literal["dynamodb"]) -> DynamoDBClient: ...
+    @overload
+    def client(self, service: Literal["lambda"]) -> LambdaClient: ...
+    @overload
+    def client(self, service: Literal["s3"]) -> S3Client: ...
+    @overload
+    def client(self, service: Literal["sqs"]) -> SQSClient: ...
+    @overload
+    def client(self, service: str) -> Any: ...  # a service whose stubs the project does not pin
     def client(self, service: str) -> Any:
         """A boto3 client of this stack (explicit endpoint and fake credentials), cached per service."""
         with self._clients_lock:
@@ -197,7 +221,8 @@ class LocalCloud:
                 if self._session is None:
                     # One session: each new session loads botocore's endpoint data again (about 0.4 s).
                     self._session = boto3.session.Session()
-                self._clients[service] = self._session.client(
+                # The overloads above type the client; boto3's own need the service name as a literal.
+                self._clients[service] = self._session.client(  # type: ignore[call-overload]
                     service,
                     endpoint_url=self.endpoint_url,
                     region_name=self.region,
@@ -246,7 +271,9 @@ class LocalCloud:
         translation = translate(body, base, params)
         self._upload(translation)
         cfn = self.client("cloudformation")
-        cfn_params = [{"ParameterKey": k, "ParameterValue": v} for k, v in params.items()]
+        cfn_params: list[ParameterTypeDef] = [
+            {"ParameterKey": k, "ParameterValue": v} for k, v in params.items()
+        ]
         statuses = [s["StackStatus"] for s in self._describe(cfn, stack_name)]
         if "ROLLBACK_COMPLETE" in statuses:
             # A stack whose creation rolled back cannot be updated, only deleted and created again.
@@ -271,7 +298,8 @@ class LocalCloud:
 
     def delete(self, stack_name: str, timeout_s: float = 60.0) -> None:
         cfn = self.client("cloudformation")
-        stack_id = next(iter(self._describe(cfn, stack_name)), {}).get("StackId")
+        described = self._describe(cfn, stack_name)
+        stack_id = described[0].get("StackId") if described else None
         if stack_id is None:
             return
         cfn.delete_stack(StackName=stack_name)
@@ -281,11 +309,15 @@ class LocalCloud:
     def drain(self, queue_url: str, timeout_s: float = 60.0) -> None:
         """Wait until a queue has no visible or in-flight messages (its consumer has finished)."""
         sqs = self.client("sqs")
-        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
-            if all(int(attributes.get(name, 0)) == 0 for name in names):
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=queue_url,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+            visible = attributes.get("ApproximateNumberOfMessages", "0")
+            in_flight = attributes.get("ApproximateNumberOfMessagesNotVisible", "0")
+            if int(visible) == 0 and int(in_flight) == 0:
                 return
             time.sleep(0.1)
         raise TimeoutError(f"{queue_url} still has messages after {timeout_s:.0f}s")
@@ -295,16 +327,16 @@ class LocalCloud:
         return {o["OutputKey"]: o["OutputValue"] for s in stacks for o in s.get("Outputs") or []}
 
     @staticmethod
-    def _describe(cfn: Any, stack_name: str) -> list[dict[str, Any]]:
+    def _describe(cfn: CloudFormationClient, stack_name: str) -> Sequence[StackTypeDef]:
         try:
-            stacks: list[dict[str, Any]] = cfn.describe_stacks(StackName=stack_name)["Stacks"]
+            stacks = cfn.describe_stacks(StackName=stack_name)["Stacks"]
         except cfn.exceptions.ClientError as exc:
             if "does not exist" in str(exc):
                 return []
             raise
         return stacks
 
-    def _wait(self, cfn: Any, stack: str, timeout_s: float) -> None:
+    def _wait(self, cfn: CloudFormationClient, stack: str, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
         status = ""
         while time.monotonic() < deadline:

@@ -19,11 +19,14 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cognito_automation.users import get_user_record
 from local.stack import ROOT, DeployError, LocalCloud
 from local.testing.tokens import verified_claims
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp.type_defs import AuthenticationResultTypeTypeDef
 
 FILES = Path(__file__).resolve().parent / "demo_files"
 LOG_FILE = ROOT / ".local" / "demo.log"
@@ -115,7 +118,8 @@ def dead_letters(stack: LocalCloud, dlq_url: str) -> list[tuple[str, str]]:
         ).get("Messages", [])
         for message in batch:
             body = json.loads(message["Body"])
-            reason = message.get("MessageAttributes", {}).get("failure_reason", {}).get("StringValue", "")
+            attribute = (message.get("MessageAttributes") or {}).get("failure_reason")
+            reason = attribute.get("StringValue", "") if attribute else ""
             if (body.get("username"), reason) not in found:
                 found.append((body.get("username"), reason))
         if found:
@@ -123,7 +127,9 @@ def dead_letters(stack: LocalCloud, dlq_url: str) -> list[tuple[str, str]]:
     return found
 
 
-def sign_in(stack: LocalCloud, client_id: str, username: str, password: str) -> dict[str, str]:
+def sign_in(
+    stack: LocalCloud, client_id: str, username: str, password: str
+) -> AuthenticationResultTypeTypeDef:
     cognito = stack.client("cognito-idp")
     answer = cognito.initiate_auth(
         AuthFlow="USER_PASSWORD_AUTH",
@@ -137,12 +143,11 @@ def sign_in(stack: LocalCloud, client_id: str, username: str, password: str) -> 
             Session=answer["Session"],
             ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": NEW_PASSWORD},
         )
-    tokens: dict[str, str] = answer["AuthenticationResult"]
-    return tokens
+    return answer["AuthenticationResult"]
 
 
 def both_tokens_claims(
-    stack: LocalCloud, pool_id: str, client_id: str, tokens: dict[str, str]
+    stack: LocalCloud, pool_id: str, client_id: str, tokens: AuthenticationResultTypeTypeDef
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Both tokens' claims, once their signatures check out against the local JWKS."""
     read = functools.partial(verified_claims, stack.endpoint_url, stack.region, pool_id)

@@ -190,7 +190,8 @@ def dead_letters(stack: LocalCloud, automation_outputs: Mapping[str, str]) -> li
         VisibilityTimeout=0,
     )
     for message in answer.get("Messages", []):
-        reason = message.get("MessageAttributes", {}).get("failure_reason", {}).get("StringValue", "")
+        attribute = (message.get("MessageAttributes") or {}).get("failure_reason")
+        reason = attribute.get("StringValue", "") if attribute else ""
         found.append((json.loads(message["Body"]).get("username", "?"), reason))
     return found
 

@@ -5,13 +5,20 @@ then its runbook's outcome checked item by item."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from local.scenarios.examples import Deployment, deploy_example, load_example
 from local.stack import LocalCloud
 from local.testing.tokens import issuer, verified_claims
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp.type_defs import (
+        AdminGetUserResponseTypeDef,
+        UserPoolClientTypeTypeDef,
+        UserPoolTypeTypeDef,
+    )
 
 
 def deploy(stack: LocalCloud, name: str, users_file: Path | None = None) -> Deployment:
@@ -38,23 +45,20 @@ class Pool:
         self.id = deployment.user_pool_id
         self.cognito = stack.client("cognito-idp")
 
-    def client(self, client_id: str) -> dict[str, Any]:
-        described: dict[str, Any] = self.cognito.describe_user_pool_client(
-            UserPoolId=self.id, ClientId=client_id
-        )["UserPoolClient"]
-        return described
+    def client(self, client_id: str) -> UserPoolClientTypeTypeDef:
+        return self.cognito.describe_user_pool_client(UserPoolId=self.id, ClientId=client_id)[
+            "UserPoolClient"
+        ]
 
-    def describe(self) -> dict[str, Any]:
-        pool: dict[str, Any] = self.cognito.describe_user_pool(UserPoolId=self.id)["UserPool"]
-        return pool
+    def describe(self) -> UserPoolTypeTypeDef:
+        return self.cognito.describe_user_pool(UserPoolId=self.id)["UserPool"]
 
     def members(self, group: str) -> set[str]:
         users = self.cognito.list_users_in_group(UserPoolId=self.id, GroupName=group)["Users"]
         return {u["Username"] for u in users}
 
-    def user(self, username: str) -> dict[str, Any]:
-        user: dict[str, Any] = self.cognito.admin_get_user(UserPoolId=self.id, Username=username)
-        return user
+    def user(self, username: str) -> AdminGetUserResponseTypeDef:
+        return self.cognito.admin_get_user(UserPoolId=self.id, Username=username)
 
     def attributes(self, username: str) -> dict[str, str]:
         return {a["Name"]: a["Value"] for a in self.user(username)["UserAttributes"]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -52,7 +53,8 @@ def test_the_pool_is_protected_from_replacement_and_deletion(
     local_stack: LocalCloud, deployment: Deployment, pool: Pool
 ) -> None:
     assert pool.describe()["DeletionProtection"] == "ACTIVE"
-    body = local_stack.client("cloudformation").get_template(
+    # JSON for a JSON template (botocore's type), text for a YAML one
+    body: str | dict[str, Any] = local_stack.client("cloudformation").get_template(
         StackName=deployment.example.automation_stack_name
     )["TemplateBody"]
     template = json.loads(body) if isinstance(body, str) else body

@@ -7,7 +7,7 @@ import base64
 import json
 import urllib.parse
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -17,6 +17,9 @@ from local.cognito_idp.hooks import RateLimiter
 from local.stack import LocalCloud
 from local.testing.tokens import verified_claims
 from tests.local.conftest import deploy_fixture, unique_name
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp.type_defs import AuthenticationResultTypeTypeDef
 
 pytestmark = pytest.mark.local
 
@@ -55,14 +58,13 @@ def confirmed_user(stack: LocalCloud, outputs: dict[str, str], username: str) ->
     stack.client("cognito-idp").admin_confirm_sign_up(UserPoolId=outputs["UserPoolId"], Username=username)
 
 
-def sign_in(stack: LocalCloud, outputs: dict[str, str], username: str) -> dict[str, str]:
+def sign_in(stack: LocalCloud, outputs: dict[str, str], username: str) -> AuthenticationResultTypeTypeDef:
     result = stack.client("cognito-idp").initiate_auth(
         ClientId=outputs["WebClientId"],
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
     )
-    tokens: dict[str, str] = result["AuthenticationResult"]
-    return tokens
+    return result["AuthenticationResult"]
 
 
 def verified(stack: LocalCloud, outputs: dict[str, str], token: str, **options: Any) -> dict[str, Any]:

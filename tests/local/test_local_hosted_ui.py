@@ -59,9 +59,9 @@ def make_client(stack: LocalCloud, pool_id: str, **settings: Any) -> dict[str, A
         "AllowedOAuthScopes": SCOPES,
         **settings,
     }
-    client: dict[str, Any] = stack.client("cognito-idp").create_user_pool_client(
-        UserPoolId=pool_id, **config
-    )["UserPoolClient"]
+    client: dict[str, Any] = {
+        **stack.client("cognito-idp").create_user_pool_client(UserPoolId=pool_id, **config)["UserPoolClient"]
+    }
     return client
 
 

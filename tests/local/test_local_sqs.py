@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from local.stack import LocalCloud
 from tests.local.conftest import deploy_fixture, items, unique_name
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
 pytestmark = pytest.mark.local
 
@@ -21,7 +24,9 @@ def outputs(local_stack: LocalCloud) -> dict[str, str]:
 
 
 def send(stack: LocalCloud, queue_url: str, bodies: list[dict[str, Any]]) -> None:
-    entries = [{"Id": str(i), "MessageBody": json.dumps(body)} for i, body in enumerate(bodies)]
+    entries: list[SendMessageBatchRequestEntryTypeDef] = [
+        {"Id": str(i), "MessageBody": json.dumps(body)} for i, body in enumerate(bodies)
+    ]
     for start in range(0, len(entries), 10):
         stack.client("sqs").send_message_batch(QueueUrl=queue_url, Entries=entries[start : start + 10])
 
