@@ -13,9 +13,6 @@ from typing import Any
 
 import pytest
 
-# The `local_stack` fixture of both end-to-end tiers (tests/local, tests/examples), defined once there.
-pytest_plugins = ["tests.local_stack"]
-
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 PEER_EVENTS = ROOT.parent / "shared" / "peer-events"

@@ -1,5 +1,6 @@
-"""The local stack for both end-to-end tiers (tests/local, tests/examples): the one `local_stack` fixture
-(a plugin that tests/conftest.py loads), and the project's commands run in a fresh Python process."""
+"""The local stack for both end-to-end tiers (tests/local, tests/examples): the one `local_stack` fixture,
+which each tier's conftest imports (so each tier has a stack of its own, for its package), and the
+project's commands run in a fresh Python process."""
 
 from __future__ import annotations
 

@@ -12,6 +12,10 @@ import pytest
 from local.scenarios.examples import Deployment, deploy_example, load_example
 from local.stack import LocalCloud
 from local.testing.tokens import issuer, verified_claims
+from tests.local_stack import local_stack
+
+# The one stack of this tier: the fixture, registered here, is scoped to this package.
+__all__ = ["local_stack"]
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp.type_defs import (

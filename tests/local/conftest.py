@@ -10,6 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from local.stack import LocalCloud
+from tests.local_stack import local_stack
+
+# The one stack of this tier: the fixture, registered here, is scoped to this package.
+__all__ = ["local_stack"]
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXTURE_TEMPLATE = FIXTURES / "template.yaml"
