@@ -49,8 +49,9 @@ def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
     custom_resources.CURRENT.endpoint_url = endpoint_url
     if _INSTALLED.done:
         return
-    # Importing the models registers them with moto (it lists the subclasses of CloudFormationModel);
-    # moto caches its model map on first use, so the caches are cleared after the import.
+    # Importing the models registers them with moto (it lists the subclasses of CloudFormationModel, as
+    # custom_resources' StandardCustomResource, imported above); moto caches its model map on first use,
+    # so the caches are cleared after these imports, before any stack is created.
     import local.cloudformation.models  # noqa: PLC0415
     import local.cognito_idp.cloudformation_models  # noqa: F401, PLC0415
 
