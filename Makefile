@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ENV ?= default
 PORT ?= 4566
-TEMPLATES := template.yaml $(wildcard examples/*/template.yaml) local/demo_files/app-stack.yaml
+TEMPLATES := template.yaml $(wildcard examples/*/template.yaml) local/scenarios/demo_files/app-stack.yaml
 
 # Targets that run on this machine only get a default region; the ones that reach AWS (deploy,
 # example-deploy, provision, redrive) use yours (AWS_REGION or your profile's).
@@ -87,12 +87,12 @@ local: $(STAMP) ## the whole system on this machine (moto on 127.0.0.1:$PORT, te
 	PYTHONPATH=layers/common $(BIN)/python -m local --port $(PORT)
 
 demo: $(STAMP) ## the scripted scenario on a fresh local stack: deploy, URLs, provisioning, sign-up, sign-in, clean-up
-	PYTHONPATH=layers/common $(BIN)/python -m local.demo
+	PYTHONPATH=layers/common $(BIN)/python -m local.scenarios.demo
 
 EXAMPLES := $(notdir $(patsubst %/samconfig.toml,%,$(wildcard examples/*/samconfig.toml)))
 
 example: $(STAMP) ## an example of examples/ on a fresh local stack: make example [EXAMPLE=name] (default: all)
-	PYTHONPATH=layers/common $(BIN)/python -m local.examples $(EXAMPLE)
+	PYTHONPATH=layers/common $(BIN)/python -m local.scenarios.examples $(EXAMPLE)
 
 example-name:
 	@test -n "$(filter $(EXAMPLE),$(EXAMPLES))" || { echo "usage: make example-deploy EXAMPLE=<one of: $(EXAMPLES)>" >&2; exit 2; }

@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from local.stack import ROOT, DeployError, LocalStack
+from local.stack import ROOT, DeployError, LocalCloud
 
 
 def _parameters(items: list[str]) -> dict[str, str]:
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)
     try:
-        stack = LocalStack(port=args.port).start()
+        stack = LocalCloud(port=args.port).start()
     except OSError as exc:
         print(
             f"error: cannot listen on 127.0.0.1:{args.port}: {exc.strerror} (set PORT to another port)",

@@ -1,11 +1,11 @@
 """The WSGI application of the local stack: moto's server app, with the project's routes in front.
 
 - `PUT /_local/cfn-response/<request id>`: the ResponseURL of custom resources;
-- Cognito's hosted UI and OAuth 2.0 endpoints (`local.hosted_ui`): `GET /oauth2/authorize`, `GET /login`,
-  `POST /login`, `POST /oauth2/token`, `GET /oauth2/userInfo`, `POST /oauth2/revoke`, `GET /logout`,
-  `GET /error`, for requests that are not signed AWS API calls;
+- Cognito's hosted UI and OAuth 2.0 endpoints (`local.cognito_idp.hosted_ui`): `GET /oauth2/authorize`,
+  `GET /login`, `POST /login`, `POST /oauth2/token`, `GET /oauth2/userInfo`, `POST /oauth2/revoke`,
+  `GET /logout`, `GET /error`, for requests that are not signed AWS API calls;
 - Cognito API calls (`X-Amz-Target: AWSCognitoIdentityProviderService.*`) pass through the hooks of
-  `local.cognito` before and after moto handles them;
+  `local.cognito_idp.hooks` before and after moto handles them;
 - everything else is moto's.
 """
 
@@ -22,9 +22,9 @@ from urllib.parse import parse_qsl
 from moto.core.exceptions import JsonRESTError
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 
-from local.cognito import TOKEN_OPERATIONS, CognitoError, CognitoHooks
-from local.hosted_ui import HostedUi, Response
-from local.moto_ext import BROKER, RESPONSE_PATH
+from local.cloudformation.custom_resources import BROKER, RESPONSE_PATH
+from local.cognito_idp.hooks import TOKEN_OPERATIONS, CognitoError, CognitoHooks
+from local.cognito_idp.hosted_ui import HostedUi, Response
 from local.threads import ThreadGroup
 
 log = logging.getLogger("local.server")

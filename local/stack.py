@@ -1,10 +1,10 @@
-"""`LocalStack`: a moto server on loopback, extended, that deploys SAM templates through CloudFormation.
+"""`LocalCloud`: a moto server on loopback, extended, that deploys SAM templates through CloudFormation.
 
-    with LocalStack(port=0).start() as stack:
+    with LocalCloud(port=0).start() as stack:
         outputs = stack.deploy(Path("template.yaml"), {"Environment": "dev"}, "cognito-automation")
         cognito = stack.client("cognito-idp")
 
-One LocalStack runs per process at a time: moto's state is process-wide.
+One LocalCloud runs per process at a time: moto's state is process-wide.
 """
 
 from __future__ import annotations
@@ -14,26 +14,42 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
+from botocore.client import BaseClient
 from botocore.config import Config
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 
 from cognito_automation import aws as shared_clients
-from local import moto_ext
-from local.cognito import CognitoHooks, Invitation, RateLimiter
-from local.functions import FunctionCode, FunctionRuntime
-from local.hosted_ui import HostedUi
-from local.sam import ARTIFACT_BUCKET, Translation, load_template, translate, zip_directory
+from local import moto_patches
+from local.awslambda.runtime import FunctionCode, FunctionRuntime
+from local.awslambda.sqs_poller import EventSourcePoller
+from local.cloudformation.sam_transform import (
+    ARTIFACT_BUCKET,
+    Translation,
+    load_template,
+    translate,
+    zip_directory,
+)
+from local.cognito_idp.hooks import CognitoHooks, Invitation, RateLimiter
+from local.cognito_idp.hosted_ui import HostedUi
 from local.server import LocalApp, tracked_handler
-from local.sqs_poller import EventSourcePoller
-from local.threads import ThreadGroup
+from local.threads import BACKGROUND, ThreadGroup
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudformation.type_defs import ParameterTypeDef, StackTypeDef
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
 
 log = logging.getLogger("local.stack")
 
@@ -72,7 +88,7 @@ def quotas_enabled(env: Mapping[str, str]) -> bool:
     return env.get("LOCAL_COGNITO_QUOTAS", "").strip().lower() in ("1", "true", "yes")
 
 
-class LocalStack:
+class LocalCloud:
     def __init__(
         self,
         port: int = 0,
@@ -93,8 +109,8 @@ class LocalStack:
         self._thread: threading.Thread | None = None
         self._poller: EventSourcePoller | None = None
         self.runtime: FunctionRuntime | None = None
-        self._session: Any = None
-        self._clients: dict[str, Any] = {}
+        self._session: boto3.session.Session | None = None
+        self._clients: dict[str, BaseClient] = {}
         self._clients_lock = threading.Lock()
         self._saved_env: dict[str, str | None] = {}
         self.cognito: CognitoHooks | None = None
@@ -105,7 +121,7 @@ class LocalStack:
     def endpoint_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> LocalStack:
+    def start(self) -> LocalCloud:
         os.environ.setdefault("MOTO_ACCOUNT_ID", self.account_id)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
         moto_api_backend.reset()  # a fresh account: moto's state is process-wide
@@ -129,7 +145,7 @@ class LocalStack:
                 "AWS_DEFAULT_REGION": self.region,
             },
         )
-        moto_ext.install(self.runtime, self.endpoint_url)
+        moto_patches.install(self.runtime, self.endpoint_url)
         self._saved_env = {name: os.environ.get(name) for name in self.runtime.process_env}
         self.runtime.ensure_process_env()
         # The functions share the package's cached boto3 clients, which keep the endpoint they were made
@@ -149,7 +165,7 @@ class LocalStack:
         if self._poller is not None:
             running += self._poller.stop(timeout_s)
             self._poller = None
-        running += moto_ext.BACKGROUND.join(timeout_s)
+        running += BACKGROUND.join(timeout_s)
         if self._server is not None:
             self._server.shutdown()
             running += self._requests.join(timeout_s)
@@ -175,7 +191,7 @@ class LocalStack:
         self._saved_env = {}
         shared_clients.reset()
 
-    def __enter__(self) -> LocalStack:
+    def __enter__(self) -> LocalCloud:
         return self if self._server is not None else self.start()
 
     def __exit__(
@@ -184,6 +200,20 @@ class LocalStack:
         self.stop()
 
     # --- clients -------------------------------------------------------------------------------
+    @overload
+    def client(self, service: Literal["cognito-idp"]) -> CognitoIdentityProviderClient: ...
+    @overload
+    def client(self, service: Literal["cloudformation"]) -> CloudFormationClient: ...
+    @overload
+    def client(self, service: Literal["dynamodb"]) -> DynamoDBClient: ...
+    @overload
+    def client(self, service: Literal["lambda"]) -> LambdaClient: ...
+    @overload
+    def client(self, service: Literal["s3"]) -> S3Client: ...
+    @overload
+    def client(self, service: Literal["sqs"]) -> SQSClient: ...
+    @overload
+    def client(self, service: str) -> Any: ...  # a service whose stubs the project does not pin
     def client(self, service: str) -> Any:
         """A boto3 client of this stack (explicit endpoint and fake credentials), cached per service."""
         with self._clients_lock:
@@ -191,7 +221,8 @@ class LocalStack:
                 if self._session is None:
                     # One session: each new session loads botocore's endpoint data again (about 0.4 s).
                     self._session = boto3.session.Session()
-                self._clients[service] = self._session.client(
+                # The overloads above type the client; boto3's own need the service name as a literal.
+                self._clients[service] = self._session.client(  # type: ignore[call-overload]
                     service,
                     endpoint_url=self.endpoint_url,
                     region_name=self.region,
@@ -240,7 +271,9 @@ class LocalStack:
         translation = translate(body, base, params)
         self._upload(translation)
         cfn = self.client("cloudformation")
-        cfn_params = [{"ParameterKey": k, "ParameterValue": v} for k, v in params.items()]
+        cfn_params: list[ParameterTypeDef] = [
+            {"ParameterKey": k, "ParameterValue": v} for k, v in params.items()
+        ]
         statuses = [s["StackStatus"] for s in self._describe(cfn, stack_name)]
         if "ROLLBACK_COMPLETE" in statuses:
             # A stack whose creation rolled back cannot be updated, only deleted and created again.
@@ -265,7 +298,8 @@ class LocalStack:
 
     def delete(self, stack_name: str, timeout_s: float = 60.0) -> None:
         cfn = self.client("cloudformation")
-        stack_id = next(iter(self._describe(cfn, stack_name)), {}).get("StackId")
+        described = self._describe(cfn, stack_name)
+        stack_id = described[0].get("StackId") if described else None
         if stack_id is None:
             return
         cfn.delete_stack(StackName=stack_name)
@@ -275,11 +309,15 @@ class LocalStack:
     def drain(self, queue_url: str, timeout_s: float = 60.0) -> None:
         """Wait until a queue has no visible or in-flight messages (its consumer has finished)."""
         sqs = self.client("sqs")
-        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
-            if all(int(attributes.get(name, 0)) == 0 for name in names):
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=queue_url,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+            visible = attributes.get("ApproximateNumberOfMessages", "0")
+            in_flight = attributes.get("ApproximateNumberOfMessagesNotVisible", "0")
+            if int(visible) == 0 and int(in_flight) == 0:
                 return
             time.sleep(0.1)
         raise TimeoutError(f"{queue_url} still has messages after {timeout_s:.0f}s")
@@ -289,16 +327,16 @@ class LocalStack:
         return {o["OutputKey"]: o["OutputValue"] for s in stacks for o in s.get("Outputs") or []}
 
     @staticmethod
-    def _describe(cfn: Any, stack_name: str) -> list[dict[str, Any]]:
+    def _describe(cfn: CloudFormationClient, stack_name: str) -> Sequence[StackTypeDef]:
         try:
-            stacks: list[dict[str, Any]] = cfn.describe_stacks(StackName=stack_name)["Stacks"]
+            stacks = cfn.describe_stacks(StackName=stack_name)["Stacks"]
         except cfn.exceptions.ClientError as exc:
             if "does not exist" in str(exc):
                 return []
             raise
         return stacks
 
-    def _wait(self, cfn: Any, stack: str, timeout_s: float) -> None:
+    def _wait(self, cfn: CloudFormationClient, stack: str, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
         status = ""
         while time.monotonic() < deadline:

@@ -52,3 +52,8 @@ class ThreadGroup:
                 return sorted(thread.name for thread in running)
             for thread in running:
                 thread.join(max(0.0, deadline - time.monotonic()))
+
+
+# Event invokes, custom resource Creates and rollbacks, process-wide as moto's state is: the local stack
+# waits for them when it stops.
+BACKGROUND = ThreadGroup()

@@ -6,11 +6,15 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from typing import TYPE_CHECKING
 
 import pytest
 
-from local.stack import LocalStack
+from local.stack import LocalCloud
 from tests.local.conftest import FIXTURE_TEMPLATE
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
 pytestmark = pytest.mark.bench
 
@@ -21,7 +25,7 @@ SIGN_INS = 30
 
 def test_local_stack_speed() -> None:
     started = time.perf_counter()
-    stack = LocalStack(port=0, region="us-east-1", enforce_quotas=False).start()
+    stack = LocalCloud(port=0, region="us-east-1", enforce_quotas=False).start()
     try:
         up = time.perf_counter() - started
         started = time.perf_counter()
@@ -51,7 +55,9 @@ def test_local_stack_speed() -> None:
         sqs = stack.client("sqs")
         started = time.perf_counter()
         for start in range(0, MESSAGES, 10):
-            entries = [{"Id": str(i), "MessageBody": json.dumps({"id": f"m{start + i}"})} for i in range(10)]
+            entries: list[SendMessageBatchRequestEntryTypeDef] = [
+                {"Id": str(i), "MessageBody": json.dumps({"id": f"m{start + i}"})} for i in range(10)
+            ]
             sqs.send_message_batch(QueueUrl=outputs["WorkQueueUrl"], Entries=entries)
         stack.drain(outputs["WorkQueueUrl"], timeout_s=120)
         consumed = time.perf_counter() - started

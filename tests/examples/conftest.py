@@ -4,56 +4,65 @@ then its runbook's outcome checked item by item."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jwt
 import pytest
 
-from local.examples import Deployment, deploy_example, load_example
-from local.stack import LocalStack
+from local.scenarios.examples import Deployment, deploy_example, load_example
+from local.stack import LocalCloud
+from local.testing.tokens import issuer, verified_claims
+from tests.local_stack import local_stack
+
+# The one stack of this tier: the fixture, registered here, is scoped to this package.
+__all__ = ["local_stack"]
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp.type_defs import (
+        AdminGetUserResponseTypeDef,
+        UserPoolClientTypeTypeDef,
+        UserPoolTypeTypeDef,
+    )
 
 
-@pytest.fixture(scope="package")
-def local_stack() -> Iterator[LocalStack]:
-    stack = LocalStack(port=0, region="us-east-1", enforce_quotas=False).start()
-    try:
-        yield stack
-    finally:
-        stack.stop()
-
-
-def deploy(stack: LocalStack, name: str, users_file: Path | None = None) -> Deployment:
+def deploy(stack: LocalCloud, name: str, users_file: Path | None = None) -> Deployment:
     return deploy_example(stack, load_example(name), users_file)
+
+
+@pytest.fixture(scope="module")
+def deployment(local_stack: LocalCloud, request: pytest.FixtureRequest) -> Deployment:
+    """The test module's example (its `EXAMPLE`), deployed as `make example` deploys it."""
+    return deploy(local_stack, request.module.EXAMPLE)
+
+
+@pytest.fixture(scope="module")
+def pool(local_stack: LocalCloud, deployment: Deployment) -> Pool:
+    return Pool(local_stack, deployment)
 
 
 class Pool:
     """Reads of the example's pool, as the runbook's checks need them."""
 
-    def __init__(self, stack: LocalStack, deployment: Deployment):
+    def __init__(self, stack: LocalCloud, deployment: Deployment):
         self.stack = stack
         self.deployment = deployment
         self.id = deployment.user_pool_id
         self.cognito = stack.client("cognito-idp")
 
-    def client(self, client_id: str) -> dict[str, Any]:
-        described: dict[str, Any] = self.cognito.describe_user_pool_client(
-            UserPoolId=self.id, ClientId=client_id
-        )["UserPoolClient"]
-        return described
+    def client(self, client_id: str) -> UserPoolClientTypeTypeDef:
+        return self.cognito.describe_user_pool_client(UserPoolId=self.id, ClientId=client_id)[
+            "UserPoolClient"
+        ]
 
-    def describe(self) -> dict[str, Any]:
-        pool: dict[str, Any] = self.cognito.describe_user_pool(UserPoolId=self.id)["UserPool"]
-        return pool
+    def describe(self) -> UserPoolTypeTypeDef:
+        return self.cognito.describe_user_pool(UserPoolId=self.id)["UserPool"]
 
     def members(self, group: str) -> set[str]:
         users = self.cognito.list_users_in_group(UserPoolId=self.id, GroupName=group)["Users"]
         return {u["Username"] for u in users}
 
-    def user(self, username: str) -> dict[str, Any]:
-        user: dict[str, Any] = self.cognito.admin_get_user(UserPoolId=self.id, Username=username)
-        return user
+    def user(self, username: str) -> AdminGetUserResponseTypeDef:
+        return self.cognito.admin_get_user(UserPoolId=self.id, Username=username)
 
     def attributes(self, username: str) -> dict[str, str]:
         return {a["Name"]: a["Value"] for a in self.user(username)["UserAttributes"]}
@@ -72,21 +81,14 @@ class Pool:
 
     @property
     def issuer(self) -> str:
-        return f"https://cognito-idp.{self.stack.region}.amazonaws.com/{self.id}"
+        return issuer(self.stack.region, self.id)
 
     def verify(self, token: str, audience: str | None = None) -> dict[str, Any]:
         """The token's claims, once its signature and issuer check out against the local JWKS."""
-        keys = jwt.PyJWKClient(f"{self.stack.endpoint_url}/{self.id}/.well-known/jwks.json")
         options: Any = {} if audience else {"verify_aud": False}
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            keys.get_signing_key_from_jwt(token),
-            algorithms=["RS256"],
-            issuer=self.issuer,
-            audience=audience,
-            options=options,
+        return verified_claims(
+            self.stack.endpoint_url, self.stack.region, self.id, token, audience=audience, options=options
         )
-        return claims
 
 
 def validity_seconds(claims: dict[str, Any]) -> int:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from local import examples
-from local.examples import ExampleError, load_example, parse_overrides
+from local.scenarios import examples
+from local.scenarios.examples import ExampleError, load_example, parse_overrides
 from tests.conftest import ROOT
-from tests.local.conftest import python_env
+from tests.local_stack import python_env
 
 SETUPS = ["iam-console", "identity-aware-proxy", "kubernetes-console", "ml-platform", "modelops-gateway"]
 
@@ -65,7 +65,7 @@ def test_unknown_examples_and_inconsistent_settings_are_named(
 @pytest.mark.local
 def test_make_example_deploys_one_setup_and_prints_what_the_relying_party_needs() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "local.examples", "iam-console"],
+        [sys.executable, "-m", "local.scenarios.examples", "iam-console"],
         cwd=ROOT,
         env=python_env(),
         capture_output=True,

@@ -7,12 +7,14 @@ import urllib.request
 
 import pytest
 
-from local.examples import Deployment
-from local.oauth import sign_in_with_code
-from local.stack import LocalStack
-from tests.examples.conftest import Pool, deploy
+from local.scenarios.examples import Deployment
+from local.stack import LocalCloud
+from local.testing.signin import sign_in_with_code
+from tests.examples.conftest import Pool
 
 pytestmark = pytest.mark.local
+
+EXAMPLE = "iam-console"  # deployed by the `deployment` fixture (conftest)
 
 PASSWORD = "Tornado-Console-7"
 RUNBOOK_CALLBACKS = [
@@ -21,16 +23,6 @@ RUNBOOK_CALLBACKS = [
     "http://localhost:3000/auth",
     "http://localhost:3000/oauth2/idpresponse",
 ]
-
-
-@pytest.fixture(scope="module")
-def deployment(local_stack: LocalStack) -> Deployment:
-    return deploy(local_stack, "iam-console")
-
-
-@pytest.fixture(scope="module")
-def pool(local_stack: LocalStack, deployment: Deployment) -> Pool:
-    return Pool(local_stack, deployment)
 
 
 def test_the_client_has_the_runbook_callbacks_the_code_grant_and_the_scopes(
@@ -75,7 +67,7 @@ def test_the_test_user_is_in_the_test_group_with_a_verified_email(deployment: De
 
 @pytest.mark.parametrize("redirect_uri", [RUNBOOK_CALLBACKS[0], RUNBOOK_CALLBACKS[3]])
 def test_the_tornado_callbacks_receive_tokens_with_the_groups_claim(
-    local_stack: LocalStack, deployment: Deployment, pool: Pool, redirect_uri: str
+    local_stack: LocalCloud, deployment: Deployment, pool: Pool, redirect_uri: str
 ) -> None:
     client_id = deployment.outputs["ClientId"]
     tokens = sign_in_with_code(
@@ -94,7 +86,7 @@ def test_the_tornado_callbacks_receive_tokens_with_the_groups_claim(
 
 
 def test_the_oidc_metadata_url_serves_the_pool_discovery_document(
-    local_stack: LocalStack, deployment: Deployment, pool: Pool
+    local_stack: LocalCloud, deployment: Deployment, pool: Pool
 ) -> None:
     url = deployment.outputs["OidcMetadataUrl"]
     assert url == f"{deployment.outputs['Issuer']}/.well-known/openid-configuration"

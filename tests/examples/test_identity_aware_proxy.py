@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
-from local.examples import Deployment
-from local.oauth import sign_in_with_code
-from local.stack import LocalStack
-from tests.examples.conftest import Pool, deploy
+from local.scenarios.examples import Deployment
+from local.stack import LocalCloud
+from local.testing.signin import sign_in_with_code
+from tests.examples.conftest import Pool
 
 pytestmark = pytest.mark.local
 
+EXAMPLE = "identity-aware-proxy"  # deployed by the `deployment` fixture (conftest)
+
 PASSWORD = "Proxy-Pass-Word-3"
 CALLBACK = "https://authenticate.corp.example.com/oauth2/callback"
-
-
-@pytest.fixture(scope="module")
-def deployment(local_stack: LocalStack) -> Deployment:
-    return deploy(local_stack, "identity-aware-proxy")
-
-
-@pytest.fixture(scope="module")
-def pool(local_stack: LocalStack, deployment: Deployment) -> Pool:
-    return Pool(local_stack, deployment)
 
 
 def test_the_client_has_the_code_grant_the_scopes_and_the_authenticate_callback(
@@ -57,10 +50,11 @@ def test_the_pool_has_the_domain_the_proxy_requires(deployment: Deployment, pool
 
 
 def test_the_pool_is_protected_from_replacement_and_deletion(
-    local_stack: LocalStack, deployment: Deployment, pool: Pool
+    local_stack: LocalCloud, deployment: Deployment, pool: Pool
 ) -> None:
     assert pool.describe()["DeletionProtection"] == "ACTIVE"
-    body = local_stack.client("cloudformation").get_template(
+    # JSON for a JSON template (botocore's type), text for a YAML one
+    body: str | dict[str, Any] = local_stack.client("cloudformation").get_template(
         StackName=deployment.example.automation_stack_name
     )["TemplateBody"]
     template = json.loads(body) if isinstance(body, str) else body
@@ -69,7 +63,7 @@ def test_the_pool_is_protected_from_replacement_and_deletion(
 
 
 def test_the_proxy_gets_tokens_with_the_groups_its_policies_match(
-    local_stack: LocalStack, deployment: Deployment, pool: Pool
+    local_stack: LocalCloud, deployment: Deployment, pool: Pool
 ) -> None:
     client_id = deployment.outputs["ClientId"]
     tokens = sign_in_with_code(

@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from local.examples import Deployment
-from local.oauth import sign_in_with_code
-from local.stack import LocalStack
-from tests.examples.conftest import Pool, deploy
+from local.scenarios.examples import Deployment
+from local.stack import LocalCloud
+from local.testing.signin import sign_in_with_code
+from tests.examples.conftest import Pool
 
 pytestmark = pytest.mark.local
 
+EXAMPLE = "kubernetes-console"  # deployed by the `deployment` fixture (conftest)
+
 CHOSEN = "Chosen-Pass-Kube-2"
 CONSOLE = "https://console.kubeconsole.example.com"
-
-
-@pytest.fixture(scope="module")
-def deployment(local_stack: LocalStack) -> Deployment:
-    return deploy(local_stack, "kubernetes-console")
-
-
-@pytest.fixture(scope="module")
-def pool(local_stack: LocalStack, deployment: Deployment) -> Pool:
-    return Pool(local_stack, deployment)
 
 
 def test_the_pool_and_the_client_are_named_by_the_installation(deployment: Deployment, pool: Pool) -> None:
@@ -78,7 +70,7 @@ def test_users_are_created_with_a_temporary_password_in_the_installation_groups(
 
 
 def test_first_sign_in_through_the_load_balancer_callback_sets_a_password_and_carries_groups(
-    local_stack: LocalStack, deployment: Deployment, pool: Pool
+    local_stack: LocalCloud, deployment: Deployment, pool: Pool
 ) -> None:
     # kim reads the temporary password Cognito generated in her invitation email
     (invitation,) = local_stack.invitations(pool.id, "kim")

@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from local.examples import Deployment
-from local.oauth import OAuthError, sign_in_with_code
-from local.stack import LocalStack
-from tests.examples.conftest import Pool, deploy, validity_seconds
+from local.scenarios.examples import Deployment
+from local.stack import LocalCloud
+from local.testing.signin import OAuthError, sign_in_with_code
+from tests.examples.conftest import Pool, validity_seconds
 
 pytestmark = pytest.mark.local
 
+EXAMPLE = "ml-platform"  # deployed by the `deployment` fixture (conftest)
+
 PASSWORD = "Ml-Platform-Pass-42"
-
-
-@pytest.fixture(scope="module")
-def deployment(local_stack: LocalStack) -> Deployment:
-    return deploy(local_stack, "ml-platform")
-
-
-@pytest.fixture(scope="module")
-def pool(local_stack: LocalStack, deployment: Deployment) -> Pool:
-    return Pool(local_stack, deployment)
 
 
 def stage_url(deployment: Deployment) -> str:
@@ -84,7 +76,7 @@ def test_the_pool_requires_email_name_and_preferred_username_and_refuses_self_re
 
 
 def test_administrators_created_the_users_through_the_queue(
-    local_stack: LocalStack, deployment: Deployment, pool: Pool
+    local_stack: LocalCloud, deployment: Deployment, pool: Pool
 ) -> None:
     assert [(r["username"], r["status"]) for r in deployment.provisioned] == [
         ("ada", "sent"),
@@ -110,7 +102,7 @@ def test_administrators_created_the_users_through_the_queue(
 
 
 def test_tokens_carry_the_name_claim_and_verify_against_the_oidc_url(
-    local_stack: LocalStack, deployment: Deployment, pool: Pool
+    local_stack: LocalCloud, deployment: Deployment, pool: Pool
 ) -> None:
     client_id = deployment.outputs["ClientId"]
     tokens = sign_in_with_code(
@@ -132,7 +124,7 @@ def test_tokens_carry_the_name_claim_and_verify_against_the_oidc_url(
 
 
 def test_a_url_the_stack_did_not_register_gets_redirect_mismatch(
-    local_stack: LocalStack, deployment: Deployment, pool: Pool
+    local_stack: LocalCloud, deployment: Deployment, pool: Pool
 ) -> None:
     with pytest.raises(OAuthError, match="redirect_mismatch"):
         sign_in_with_code(
@@ -156,10 +148,10 @@ def test_outputs_give_the_relying_party_what_it_asks_for(deployment: Deployment,
 
 
 def test_an_edit_of_the_client_keeps_the_stage_url_because_its_revision_follows_it(
-    local_stack: LocalStack, deployment: Deployment, pool: Pool
+    local_stack: LocalCloud, deployment: Deployment, pool: Pool
 ) -> None:
     from cfn_lint_rules.client_revision import client_digest
-    from local.sam import load_template
+    from local.cloudformation.sam_transform import load_template
 
     example = deployment.example
     template = load_template(example.template)

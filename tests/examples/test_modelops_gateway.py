@@ -6,9 +6,9 @@ import csv
 
 import pytest
 
-from local.examples import Deployment, load_example
-from local.oauth import OAuthError, refresh, revoke, sign_in_implicit, sign_in_with_code
-from local.stack import LocalStack
+from local.scenarios.examples import Deployment, load_example
+from local.stack import LocalCloud
+from local.testing.signin import OAuthError, refresh, revoke, sign_in_implicit, sign_in_with_code
 from tests.examples.conftest import Pool, client_credentials_token, deploy, validity_seconds
 
 pytestmark = pytest.mark.local
@@ -24,7 +24,7 @@ TEMPORARY = {"olivia": "Olivia-First-1x", "victor": "Victor-First-2y"}
 
 
 @pytest.fixture(scope="module")
-def deployment(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> Deployment:
+def deployment(local_stack: LocalCloud, tmp_path_factory: pytest.TempPathFactory) -> Deployment:
     committed = load_example("modelops-gateway").users_file
     assert committed is not None
     with committed.open(newline="") as rows:
@@ -35,11 +35,6 @@ def deployment(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory
         writer.writeheader()
         writer.writerows({**row, "temporary_password": TEMPORARY[row["username"]]} for row in users)
     return deploy(local_stack, "modelops-gateway", users_file=private)
-
-
-@pytest.fixture(scope="module")
-def pool(local_stack: LocalStack, deployment: Deployment) -> Pool:
-    return Pool(local_stack, deployment)
 
 
 def test_the_resource_server_rs_has_the_modelop_client_scope(pool: Pool) -> None:
@@ -92,7 +87,7 @@ def test_the_ui_client_is_public_with_the_implicit_grant_and_three_callbacks(
 
 
 def test_users_have_a_verified_email_no_invitation_and_their_groups(
-    local_stack: LocalStack, deployment: Deployment, pool: Pool
+    local_stack: LocalCloud, deployment: Deployment, pool: Pool
 ) -> None:
     assert local_stack.invitations(pool.id) == []  # no message went out, by email or SMS
     assert [(r["username"], r["status"]) for r in deployment.provisioned] == [
@@ -106,7 +101,7 @@ def test_users_have_a_verified_email_no_invitation_and_their_groups(
 
 
 def test_a_machine_gets_an_eight_hour_token_with_the_scope_and_its_role(
-    local_stack: LocalStack, deployment: Deployment, pool: Pool
+    local_stack: LocalCloud, deployment: Deployment, pool: Pool
 ) -> None:
     client_id = deployment.outputs["MachineClientId"]
     answer = client_credentials_token(
@@ -121,7 +116,7 @@ def test_a_machine_gets_an_eight_hour_token_with_the_scope_and_its_role(
 
 
 def test_the_gateway_signs_users_in_with_roles_and_revocation_ends_their_refresh_token(
-    local_stack: LocalStack, deployment: Deployment, pool: Pool
+    local_stack: LocalCloud, deployment: Deployment, pool: Pool
 ) -> None:
     client_id = deployment.outputs["GatewayClientId"]
     secret = pool.client(client_id)["ClientSecret"]
@@ -147,7 +142,7 @@ def test_the_gateway_signs_users_in_with_roles_and_revocation_ends_their_refresh
 
 
 def test_the_web_ui_gets_tokens_in_the_fragment_through_the_implicit_grant(
-    local_stack: LocalStack, deployment: Deployment, pool: Pool
+    local_stack: LocalCloud, deployment: Deployment, pool: Pool
 ) -> None:
     client_id = deployment.outputs["UiClientId"]
     tokens = sign_in_implicit(

@@ -5,12 +5,13 @@ for the same client rolls back naming the owner; deleting the stack removes the 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-import jwt
 import pytest
 
-from local.stack import DeployError, LocalStack
+from local.stack import DeployError, LocalCloud
+from local.testing.tokens import verified_claims
 from tests.conftest import ROOT
 from tests.local.conftest import FIXTURES, items, unique_name
 
@@ -21,13 +22,13 @@ POOL_NAME = "orders-users"
 
 
 @pytest.fixture(scope="module")
-def main(local_stack: LocalStack) -> tuple[str, dict[str, str]]:
+def main(local_stack: LocalCloud) -> tuple[str, dict[str, str]]:
     name = unique_name("claims-main")
     return name, local_stack.deploy(ROOT / "template.yaml", {"UserPoolName": POOL_NAME}, name)
 
 
 @pytest.fixture(scope="module")
-def user(local_stack: LocalStack, main: tuple[str, dict[str, str]]) -> str:
+def user(local_stack: LocalCloud, main: tuple[str, dict[str, str]]) -> str:
     """An analyst with a permanent password in the main stack's pool."""
     _, outputs = main
     cognito = local_stack.client("cognito-idp")
@@ -49,22 +50,14 @@ def user(local_stack: LocalStack, main: tuple[str, dict[str, str]]) -> str:
 
 
 def claims(
-    stack: LocalStack, pool_id: str, client_id: str, tokens: dict[str, str]
+    stack: LocalCloud, pool_id: str, client_id: str, tokens: dict[str, str]
 ) -> tuple[dict[str, Any], ...]:
     """The ID and access tokens' claims, once their signatures check out against the local JWKS."""
-    keys = jwt.PyJWKClient(f"{stack.endpoint_url}/{pool_id}/.well-known/jwks.json")
-    issuer = f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}"
-
-    def decode(token: str, **checks: Any) -> dict[str, Any]:
-        decoded: dict[str, Any] = jwt.decode(
-            token, keys.get_signing_key_from_jwt(token), algorithms=["RS256"], issuer=issuer, **checks
-        )
-        return decoded
-
-    return decode(tokens["IdToken"], audience=client_id), decode(tokens["AccessToken"])
+    read = functools.partial(verified_claims, stack.endpoint_url, stack.region, pool_id)
+    return read(tokens["IdToken"], audience=client_id), read(tokens["AccessToken"])
 
 
-def registrations(stack: LocalStack, outputs: dict[str, str]) -> list[dict[str, Any]]:
+def registrations(stack: LocalCloud, outputs: dict[str, str]) -> list[dict[str, Any]]:
     return [
         i for i in items(stack, outputs["ClaimRulesTableName"]) if i["user_pool_id"] == outputs["UserPoolId"]
     ]

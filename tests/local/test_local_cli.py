@@ -14,7 +14,8 @@ import boto3
 import pytest
 
 from tests.conftest import ROOT
-from tests.local.conftest import FIXTURE_TEMPLATE, python_env
+from tests.local.conftest import FIXTURE_TEMPLATE
+from tests.local_stack import python_env
 
 pytestmark = pytest.mark.local
 

@@ -8,19 +8,19 @@ from typing import Any
 
 import pytest
 
-from local.stack import DeployError, LocalStack
+from local.stack import DeployError, LocalCloud
 from tests.local.conftest import FIXTURES, deploy_fixture, items, unique_name
 
 pytestmark = pytest.mark.local
 
 
 @pytest.fixture(scope="module")
-def provider(local_stack: LocalStack) -> tuple[str, dict[str, str]]:
+def provider(local_stack: LocalCloud) -> tuple[str, dict[str, str]]:
     name = unique_name("cfn")
     return name, deploy_fixture(local_stack, name, ThingName="first")
 
 
-def requests_seen(stack: LocalStack, outputs: dict[str, str]) -> list[dict[str, str]]:
+def requests_seen(stack: LocalCloud, outputs: dict[str, str]) -> list[dict[str, str]]:
     return items(stack, outputs["RecordsTable"])
 
 

@@ -7,16 +7,19 @@ import base64
 import json
 import urllib.parse
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
-import jwt
 import pytest
 from botocore.config import Config
 
-from local.cognito import RateLimiter
-from local.stack import LocalStack
+from local.cognito_idp.hooks import RateLimiter
+from local.stack import LocalCloud
+from local.testing.tokens import verified_claims
 from tests.local.conftest import deploy_fixture, unique_name
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp.type_defs import AuthenticationResultTypeTypeDef
 
 pytestmark = pytest.mark.local
 
@@ -24,21 +27,21 @@ PASSWORD = "Correct-Horse-9-battery"
 
 
 @pytest.fixture(scope="module")
-def outputs(local_stack: LocalStack) -> dict[str, str]:
+def outputs(local_stack: LocalCloud) -> dict[str, str]:
     return deploy_fixture(local_stack, unique_name("cog"), PreTokenVersion="V2_0")
 
 
 @pytest.fixture(scope="module")
-def v1_outputs(local_stack: LocalStack) -> dict[str, str]:
+def v1_outputs(local_stack: LocalCloud) -> dict[str, str]:
     return deploy_fixture(local_stack, unique_name("cogv1"), PreTokenVersion="V1_0")
 
 
 @pytest.fixture(scope="module")
-def v3_outputs(local_stack: LocalStack) -> dict[str, str]:
+def v3_outputs(local_stack: LocalCloud) -> dict[str, str]:
     return deploy_fixture(local_stack, unique_name("cogv3"), PreTokenVersion="V3_0")
 
 
-def sign_up(stack: LocalStack, outputs: dict[str, str], username: str, name: str = "Ann") -> None:
+def sign_up(stack: LocalCloud, outputs: dict[str, str], username: str, name: str = "Ann") -> None:
     stack.client("cognito-idp").sign_up(
         ClientId=outputs["WebClientId"],
         Username=username,
@@ -50,31 +53,26 @@ def sign_up(stack: LocalStack, outputs: dict[str, str], username: str, name: str
     )
 
 
-def confirmed_user(stack: LocalStack, outputs: dict[str, str], username: str) -> None:
+def confirmed_user(stack: LocalCloud, outputs: dict[str, str], username: str) -> None:
     sign_up(stack, outputs, username)
     stack.client("cognito-idp").admin_confirm_sign_up(UserPoolId=outputs["UserPoolId"], Username=username)
 
 
-def sign_in(stack: LocalStack, outputs: dict[str, str], username: str) -> dict[str, str]:
+def sign_in(stack: LocalCloud, outputs: dict[str, str], username: str) -> AuthenticationResultTypeTypeDef:
     result = stack.client("cognito-idp").initiate_auth(
         ClientId=outputs["WebClientId"],
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
     )
-    tokens: dict[str, str] = result["AuthenticationResult"]
-    return tokens
+    return result["AuthenticationResult"]
 
 
-def verified(stack: LocalStack, outputs: dict[str, str], token: str, **options: Any) -> dict[str, Any]:
+def verified(stack: LocalCloud, outputs: dict[str, str], token: str, **options: Any) -> dict[str, Any]:
     """The token's claims, after verifying its signature against the pool's JWKS served locally."""
-    jwks = jwt.PyJWKClient(f"{stack.endpoint_url}/{outputs['UserPoolId']}/.well-known/jwks.json")
-    key = jwks.get_signing_key_from_jwt(token)
-    issuer = f"https://cognito-idp.us-east-1.amazonaws.com/{outputs['UserPoolId']}"
-    claims: dict[str, Any] = jwt.decode(token, key, algorithms=["RS256"], issuer=issuer, **options)
-    return claims
+    return verified_claims(stack.endpoint_url, stack.region, outputs["UserPoolId"], token, **options)
 
 
-def groups_of(stack: LocalStack, outputs: dict[str, str], username: str) -> list[str]:
+def groups_of(stack: LocalCloud, outputs: dict[str, str], username: str) -> list[str]:
     response = stack.client("cognito-idp").admin_list_groups_for_user(
         UserPoolId=outputs["UserPoolId"], Username=username
     )
@@ -196,7 +194,7 @@ def test_v1_trigger_edits_the_id_token_and_overrides_groups(local_stack, v1_outp
 
 
 def client_credentials(
-    stack: LocalStack, outputs: dict[str, str], secret: str | None = None
+    stack: LocalCloud, outputs: dict[str, str], secret: str | None = None
 ) -> tuple[int, dict[str, Any]]:
     credentials = f"{outputs['MachineClientId']}:{secret or outputs['MachineClientSecret']}"
     request = urllib.request.Request(  # noqa: S310 - the local stack on loopback

@@ -1,6 +1,7 @@
 """Cognito's hosted UI and OAuth 2.0 endpoints on the local stack: authorize and sign-in, the code and
 implicit grants, PKCE, refresh, revocation, userInfo, logout, redirect_mismatch, the pre token trigger in
-hosted-auth tokens and token validities from the client's settings. Driven through local.oauth (urllib)."""
+hosted-auth tokens and token validities from the client's settings. Driven through
+local.testing.signin (urllib)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import jwt
 import pytest
 
-from local import oauth
-from local.stack import LocalStack
+from local.stack import LocalCloud
+from local.testing import signin
+from local.testing.tokens import verified_claims
 from tests.local.conftest import deploy_fixture, unique_name
 
 pytestmark = pytest.mark.local
@@ -28,7 +29,7 @@ _users = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
-def pool(local_stack: LocalStack) -> str:
+def pool(local_stack: LocalCloud) -> str:
     """A pool with a domain and a resource server, without triggers."""
     cognito = local_stack.client("cognito-idp")
     pool_id: str = cognito.create_user_pool(PoolName=unique_name("hosted"))["UserPool"]["Id"]
@@ -43,12 +44,12 @@ def pool(local_stack: LocalStack) -> str:
 
 
 @pytest.fixture(scope="module")
-def trigger_outputs(local_stack: LocalStack) -> dict[str, str]:
+def trigger_outputs(local_stack: LocalCloud) -> dict[str, str]:
     """The fixture stack: a pool with a domain and a V2_0 pre token trigger, and a code-grant client."""
     return deploy_fixture(local_stack, unique_name("hosted"), PreTokenVersion="V2_0")
 
 
-def make_client(stack: LocalStack, pool_id: str, **settings: Any) -> dict[str, Any]:
+def make_client(stack: LocalCloud, pool_id: str, **settings: Any) -> dict[str, Any]:
     config: dict[str, Any] = {
         "ClientName": "app",
         "CallbackURLs": [CALLBACK, OTHER_CALLBACK],
@@ -58,13 +59,13 @@ def make_client(stack: LocalStack, pool_id: str, **settings: Any) -> dict[str, A
         "AllowedOAuthScopes": SCOPES,
         **settings,
     }
-    client: dict[str, Any] = stack.client("cognito-idp").create_user_pool_client(
-        UserPoolId=pool_id, **config
-    )["UserPoolClient"]
+    client: dict[str, Any] = {
+        **stack.client("cognito-idp").create_user_pool_client(UserPoolId=pool_id, **config)["UserPoolClient"]
+    }
     return client
 
 
-def make_user(stack: LocalStack, pool_id: str, *, permanent: bool = True, **attributes: str) -> str:
+def make_user(stack: LocalCloud, pool_id: str, *, permanent: bool = True, **attributes: str) -> str:
     """A user with verified email and name; CONFIRMED with PASSWORD, or FORCE_CHANGE_PASSWORD with it as
     the temporary password."""
     cognito = stack.client("cognito-idp")
@@ -89,14 +90,9 @@ def make_user(stack: LocalStack, pool_id: str, *, permanent: bool = True, **attr
     return username
 
 
-def verified(stack: LocalStack, pool_id: str, token: str, **options: Any) -> dict[str, Any]:
+def verified(stack: LocalCloud, pool_id: str, token: str, **options: Any) -> dict[str, Any]:
     """The token's claims, after verifying its signature against the pool's JWKS served locally."""
-    jwks = jwt.PyJWKClient(f"{stack.endpoint_url}/{pool_id}/.well-known/jwks.json")
-    issuer = f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}"
-    claims: dict[str, Any] = jwt.decode(
-        token, jwks.get_signing_key_from_jwt(token), algorithms=["RS256"], issuer=issuer, **options
-    )
-    return claims
+    return verified_claims(stack.endpoint_url, stack.region, pool_id, token, **options)
 
 
 def query_of(location: str) -> dict[str, str]:
@@ -104,10 +100,10 @@ def query_of(location: str) -> dict[str, str]:
 
 
 def code_for(
-    stack: LocalStack, client: dict[str, Any], username: str, redirect_uri: str = CALLBACK, **options: Any
+    stack: LocalCloud, client: dict[str, Any], username: str, redirect_uri: str = CALLBACK, **options: Any
 ) -> str:
     """Sign in with the code grant and return the code from the callback URL (not yet redeemed)."""
-    location = oauth.sign_in(
+    location = signin.sign_in(
         stack.endpoint_url,
         client["ClientId"],
         redirect_uri,
@@ -125,14 +121,14 @@ def code_for(
 
 
 def redeem(
-    stack: LocalStack, client: dict[str, Any], code: str, redirect_uri: str = CALLBACK, **extra: str
+    stack: LocalCloud, client: dict[str, Any], code: str, redirect_uri: str = CALLBACK, **extra: str
 ) -> dict[str, Any]:
     fields = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri, **extra}
-    return oauth.token_request(stack.endpoint_url, client["ClientId"], fields, client.get("ClientSecret"))
+    return signin.token_request(stack.endpoint_url, client["ClientId"], fields, client.get("ClientSecret"))
 
 
 @pytest.fixture
-def clock(local_stack: LocalStack) -> Iterator[list[float]]:
+def clock(local_stack: LocalCloud) -> Iterator[list[float]]:
     """Shift the hosted UI's clock (seconds ahead of now) for the test."""
     assert local_stack.hosted_ui is not None
     offset = [0.0]
@@ -149,7 +145,7 @@ def test_code_grant_tokens_verify_and_carry_the_granted_scopes(local_stack, pool
     client = make_client(local_stack, pool)
     username = make_user(local_stack, pool)
     # When they sign in through the hosted UI (PKCE) and the app redeems the code
-    tokens = oauth.sign_in_with_code(
+    tokens = signin.sign_in_with_code(
         local_stack.endpoint_url, client["ClientId"], CALLBACK, username, PASSWORD, SCOPES, nonce="n-1"
     )
     # Then the tokens verify against the local JWKS and carry what was granted, for the default hour
@@ -175,7 +171,7 @@ def test_code_grant_tokens_verify_and_carry_the_granted_scopes(local_stack, pool
 def test_without_scopes_the_client_gets_all_its_allowed_scopes(local_stack, pool):
     client = make_client(local_stack, pool, AllowedOAuthScopes=["openid", "rs/modelop_client"])
     username = make_user(local_stack, pool)
-    tokens = oauth.sign_in_with_code(
+    tokens = signin.sign_in_with_code(
         local_stack.endpoint_url, client["ClientId"], CALLBACK, username, PASSWORD, []
     )
     assert verified(local_stack, pool, tokens["access_token"])["scope"] == "openid rs/modelop_client"
@@ -184,7 +180,7 @@ def test_without_scopes_the_client_gets_all_its_allowed_scopes(local_stack, pool
 def test_without_openid_there_is_no_id_token(local_stack, pool):
     client = make_client(local_stack, pool)
     username = make_user(local_stack, pool)
-    tokens = oauth.sign_in_with_code(
+    tokens = signin.sign_in_with_code(
         local_stack.endpoint_url, client["ClientId"], CALLBACK, username, PASSWORD, ["rs/modelop_client"]
     )
     assert "id_token" not in tokens
@@ -195,7 +191,7 @@ def test_a_code_is_redeemed_once(local_stack, pool):
     client = make_client(local_stack, pool)
     code = code_for(local_stack, client, make_user(local_stack, pool))
     assert "access_token" in redeem(local_stack, client, code)
-    with pytest.raises(oauth.OAuthError) as raised:
+    with pytest.raises(signin.OAuthError) as raised:
         redeem(local_stack, client, code)
     assert (raised.value.error, raised.value.status) == ("invalid_grant", 400)
 
@@ -208,7 +204,7 @@ def test_a_code_expires_after_five_minutes(local_stack, pool, clock):
     clock[0] = 299
     assert "access_token" in redeem(local_stack, client, fresh)
     clock[0] = 301
-    with pytest.raises(oauth.OAuthError, match="invalid_grant"):
+    with pytest.raises(signin.OAuthError, match="invalid_grant"):
         redeem(local_stack, client, stale)
 
 
@@ -217,16 +213,16 @@ def test_the_redirect_uri_must_be_the_one_of_the_authorize_request(local_stack, 
     client = make_client(local_stack, pool)
     code = code_for(local_stack, client, make_user(local_stack, pool), redirect_uri=OTHER_CALLBACK)
     # When the app redeems it with the other one  # Then the code is refused, and is gone
-    with pytest.raises(oauth.OAuthError, match="invalid_grant"):
+    with pytest.raises(signin.OAuthError, match="invalid_grant"):
         redeem(local_stack, client, code, redirect_uri=CALLBACK)
-    with pytest.raises(oauth.OAuthError, match="invalid_grant"):
+    with pytest.raises(signin.OAuthError, match="invalid_grant"):
         redeem(local_stack, client, code, redirect_uri=OTHER_CALLBACK)
 
 
 def test_a_code_of_another_client_is_refused(local_stack, pool):
     client, other = make_client(local_stack, pool), make_client(local_stack, pool)
     code = code_for(local_stack, client, make_user(local_stack, pool))
-    with pytest.raises(oauth.OAuthError, match="invalid_grant"):
+    with pytest.raises(signin.OAuthError, match="invalid_grant"):
         redeem(local_stack, other, code)
 
 
@@ -234,16 +230,16 @@ def test_a_code_of_another_client_is_refused(local_stack, pool):
 @pytest.mark.parametrize("verifier", [None, "not-the-verifier-0123456789-0123456789-0123456789"])
 def test_pkce_needs_the_verifier_of_the_challenge(local_stack, pool, verifier):
     client = make_client(local_stack, pool)
-    _, challenge = oauth.pkce_pair()
+    _, challenge = signin.pkce_pair()
     code = code_for(local_stack, client, make_user(local_stack, pool), code_challenge=challenge)
     extra = {"code_verifier": verifier} if verifier else {}
-    with pytest.raises(oauth.OAuthError, match="invalid_grant"):
+    with pytest.raises(signin.OAuthError, match="invalid_grant"):
         redeem(local_stack, client, code, **extra)
 
 
 def test_pkce_with_the_right_verifier_gets_the_tokens(local_stack, pool):
     client = make_client(local_stack, pool)
-    verifier, challenge = oauth.pkce_pair()
+    verifier, challenge = signin.pkce_pair()
     code = code_for(local_stack, client, make_user(local_stack, pool), code_challenge=challenge)
     assert "access_token" in redeem(local_stack, client, code, code_verifier=verifier)
 
@@ -265,7 +261,7 @@ def test_a_malformed_authorize_request_goes_back_as_invalid_request(local_stack,
         "redirect_uri": CALLBACK,
         "state": "x",
     }
-    answer = oauth.http(local_stack.endpoint_url, "GET", "/oauth2/authorize", query={**params, **query})
+    answer = signin.http(local_stack.endpoint_url, "GET", "/oauth2/authorize", query={**params, **query})
     assert answer.status == 302
     assert answer.location == f"{CALLBACK}?error=invalid_request&state=x"
 
@@ -275,7 +271,7 @@ def test_a_confidential_client_authenticates_with_basic_or_the_form(local_stack,
     client = make_client(local_stack, pool, GenerateSecret=True)
     username = make_user(local_stack, pool)
     # With HTTP Basic (the helper's way)
-    tokens = oauth.sign_in_with_code(
+    tokens = signin.sign_in_with_code(
         local_stack.endpoint_url,
         client["ClientId"],
         CALLBACK,
@@ -289,7 +285,7 @@ def test_a_confidential_client_authenticates_with_basic_or_the_form(local_stack,
     code = code_for(local_stack, client, username)
     fields = {"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK}
     fields |= {"client_id": client["ClientId"], "client_secret": client["ClientSecret"]}
-    answer = oauth.http(local_stack.endpoint_url, "POST", "/oauth2/token", form=fields)
+    answer = signin.http(local_stack.endpoint_url, "POST", "/oauth2/token", form=fields)
     assert answer.status == 200
     assert "access_token" in answer.json()
 
@@ -299,8 +295,8 @@ def test_a_confidential_client_without_its_secret_is_refused(local_stack, pool, 
     client = make_client(local_stack, pool, GenerateSecret=True)
     code = code_for(local_stack, client, make_user(local_stack, pool))
     fields = {"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK}
-    with pytest.raises(oauth.OAuthError) as raised:
-        oauth.token_request(local_stack.endpoint_url, client["ClientId"], fields, secret)
+    with pytest.raises(signin.OAuthError) as raised:
+        signin.token_request(local_stack.endpoint_url, client["ClientId"], fields, secret)
     assert (raised.value.error, raised.value.status) == ("invalid_client", 400)
     # and the code is still good for the real client
     assert "access_token" in redeem(local_stack, client, code)
@@ -316,7 +312,7 @@ def test_implicit_grant_returns_tokens_in_the_fragment(local_stack, pool):
         TokenValidityUnits={"AccessToken": "hours"},
     )
     username = make_user(local_stack, pool)
-    fragment = oauth.sign_in_implicit(
+    fragment = signin.sign_in_implicit(
         local_stack.endpoint_url,
         client["ClientId"],
         CALLBACK,
@@ -334,7 +330,7 @@ def test_implicit_grant_returns_tokens_in_the_fragment(local_stack, pool):
 
 def test_implicit_grant_without_openid_has_no_id_token(local_stack, pool):
     client = make_client(local_stack, pool, AllowedOAuthFlows=["implicit"])
-    fragment = oauth.sign_in_implicit(
+    fragment = signin.sign_in_implicit(
         local_stack.endpoint_url,
         client["ClientId"],
         CALLBACK,
@@ -356,7 +352,7 @@ def test_implicit_grant_without_openid_has_no_id_token(local_stack, pool):
 )
 def test_a_flow_the_client_does_not_allow_is_unauthorized_client(local_stack, pool, settings, response_type):
     client = make_client(local_stack, pool, **settings)
-    answer = oauth.authorize(
+    answer = signin.authorize(
         local_stack.endpoint_url, client["ClientId"], CALLBACK, response_type, state="st"
     )
     assert answer.status == 302
@@ -371,22 +367,22 @@ def test_an_unregistered_redirect_uri_is_cognitos_redirect_mismatch(local_stack,
     # Given a client with registered callback URLs
     client = make_client(local_stack, pool)
     # When the app asks for a URL that is not one of them (a trailing slash is another URL)
-    answer = oauth.authorize(local_stack.endpoint_url, client["ClientId"], redirect_uri, "code", ["openid"])
+    answer = signin.authorize(local_stack.endpoint_url, client["ClientId"], redirect_uri, "code", ["openid"])
     # Then Cognito's error page says redirect_mismatch, and nothing goes to the URL
     assert answer.status == 302
     assert answer.location == f"/error?error=redirect_mismatch&client_id={client['ClientId']}"
-    page = oauth.http(local_stack.endpoint_url, "GET", "/error", query=query_of(answer.location))
+    page = signin.http(local_stack.endpoint_url, "GET", "/error", query=query_of(answer.location))
     assert page.status == 400
     assert b"redirect_mismatch" in page.body
-    with pytest.raises(oauth.OAuthError, match="redirect_mismatch"):
-        oauth.sign_in_with_code(
+    with pytest.raises(signin.OAuthError, match="redirect_mismatch"):
+        signin.sign_in_with_code(
             local_stack.endpoint_url, client["ClientId"], redirect_uri, "nobody", PASSWORD, ["openid"]
         )
 
 
 def test_a_scope_the_client_may_not_ask_for_is_invalid_scope(local_stack, pool):
     client = make_client(local_stack, pool, AllowedOAuthScopes=["openid", "email"])
-    answer = oauth.authorize(
+    answer = signin.authorize(
         local_stack.endpoint_url,
         client["ClientId"],
         CALLBACK,
@@ -398,7 +394,7 @@ def test_a_scope_the_client_may_not_ask_for_is_invalid_scope(local_stack, pool):
 
 
 def test_an_unknown_client_gets_cognitos_error_page(local_stack):
-    answer = oauth.authorize(local_stack.endpoint_url, "no-such-client", CALLBACK, "code")
+    answer = signin.authorize(local_stack.endpoint_url, "no-such-client", CALLBACK, "code")
     assert answer.status == 302
     assert query_of(answer.location)["error"] == "invalid_request"
     assert answer.location.startswith("/error?")
@@ -408,8 +404,8 @@ def test_a_pool_without_a_domain_serves_no_hosted_ui(local_stack):
     cognito = local_stack.client("cognito-idp")
     pool_id = cognito.create_user_pool(PoolName=unique_name("no-domain"))["UserPool"]["Id"]
     client = make_client(local_stack, pool_id)
-    assert oauth.authorize(local_stack.endpoint_url, client["ClientId"], CALLBACK, "code").status == 404
-    logout = oauth.http(
+    assert signin.authorize(local_stack.endpoint_url, client["ClientId"], CALLBACK, "code").status == 404
+    logout = signin.http(
         local_stack.endpoint_url,
         "GET",
         "/logout",
@@ -419,9 +415,9 @@ def test_a_pool_without_a_domain_serves_no_hosted_ui(local_stack):
 
 
 # --- the sign-in form ---------------------------------------------------------------------------------
-def failed_sign_in(stack: LocalStack, client: dict[str, Any], username: str, password: str) -> str:
-    with pytest.raises(oauth.OAuthError) as raised:
-        oauth.sign_in(
+def failed_sign_in(stack: LocalCloud, client: dict[str, Any], username: str, password: str) -> str:
+    with pytest.raises(signin.OAuthError) as raised:
+        signin.sign_in(
             stack.endpoint_url, client["ClientId"], CALLBACK, "code", username=username, password=password
         )
     assert (raised.value.error, raised.value.status) == ("login_failed", 200)
@@ -443,15 +439,15 @@ def test_wrong_password_unknown_and_disabled_users_get_the_same_answer(local_sta
 def test_the_form_can_be_answered_again_after_a_wrong_password(local_stack, pool):
     client = make_client(local_stack, pool)
     username = make_user(local_stack, pool)
-    page = oauth.authorize(local_stack.endpoint_url, client["ClientId"], CALLBACK, "code", state="st")
-    session = oauth._parse_form(page.body).inputs["session"]
+    page = signin.authorize(local_stack.endpoint_url, client["ClientId"], CALLBACK, "code", state="st")
+    session = signin._parse_form(page.body).inputs["session"]
     wrong = {"session": session, "username": username, "password": "Wrong-Password-1"}
-    assert oauth.http(local_stack.endpoint_url, "POST", "/login", form=wrong).status == 200
-    right = oauth.http(local_stack.endpoint_url, "POST", "/login", form={**wrong, "password": PASSWORD})
+    assert signin.http(local_stack.endpoint_url, "POST", "/login", form=wrong).status == 200
+    right = signin.http(local_stack.endpoint_url, "POST", "/login", form={**wrong, "password": PASSWORD})
     assert right.status == 302
     assert "code" in query_of(right.location)
     # and a sign-in page is used once
-    again = oauth.http(local_stack.endpoint_url, "POST", "/login", form={**wrong, "password": PASSWORD})
+    again = signin.http(local_stack.endpoint_url, "POST", "/login", form={**wrong, "password": PASSWORD})
     assert again.status == 400
 
 
@@ -459,22 +455,22 @@ def test_a_user_with_a_temporary_password_must_choose_a_new_one(local_stack, poo
     client = make_client(local_stack, pool)
     username = make_user(local_stack, pool, permanent=False)
     # Without a new password the form asks for one
-    page = oauth.authorize(local_stack.endpoint_url, client["ClientId"], CALLBACK, "code")
-    session = oauth._parse_form(page.body).inputs["session"]
-    first = oauth.http(
+    page = signin.authorize(local_stack.endpoint_url, client["ClientId"], CALLBACK, "code")
+    session = signin._parse_form(page.body).inputs["session"]
+    first = signin.http(
         local_stack.endpoint_url,
         "POST",
         "/login",
         form={"session": session, "username": username, "password": PASSWORD},
     )
     assert first.status == 200
-    assert "new_password" in oauth._parse_form(first.body).inputs
+    assert "new_password" in signin._parse_form(first.body).inputs
     # A new password the policy refuses is refused
     weak = failed_sign_in_with_new_password(local_stack, client, username, "weak")
     assert "policy" in weak
     # With a good one the user signs in, is confirmed, and signs in with it from then on
     new_password = "Another-Horse-7-staple"
-    tokens = oauth.sign_in_with_code(
+    tokens = signin.sign_in_with_code(
         local_stack.endpoint_url,
         client["ClientId"],
         CALLBACK,
@@ -486,16 +482,16 @@ def test_a_user_with_a_temporary_password_must_choose_a_new_one(local_stack, poo
     assert "access_token" in tokens
     user = local_stack.client("cognito-idp").admin_get_user(UserPoolId=pool, Username=username)
     assert user["UserStatus"] == "CONFIRMED"
-    assert oauth.sign_in_with_code(
+    assert signin.sign_in_with_code(
         local_stack.endpoint_url, client["ClientId"], CALLBACK, username, new_password, ["openid"]
     )["access_token"]
 
 
 def failed_sign_in_with_new_password(
-    stack: LocalStack, client: dict[str, Any], username: str, new: str
+    stack: LocalCloud, client: dict[str, Any], username: str, new: str
 ) -> str:
-    with pytest.raises(oauth.OAuthError) as raised:
-        oauth.sign_in(
+    with pytest.raises(signin.OAuthError) as raised:
+        signin.sign_in(
             stack.endpoint_url,
             client["ClientId"],
             CALLBACK,
@@ -519,7 +515,7 @@ def test_token_lifetimes_follow_the_clients_validity_settings(local_stack, pool)
         TokenValidityUnits={"AccessToken": "minutes", "IdToken": "hours"},
     )
     username = make_user(local_stack, pool)
-    tokens = oauth.sign_in_with_code(
+    tokens = signin.sign_in_with_code(
         local_stack.endpoint_url,
         client["ClientId"],
         CALLBACK,
@@ -528,7 +524,7 @@ def test_token_lifetimes_follow_the_clients_validity_settings(local_stack, pool)
         ["openid"],
         client["ClientSecret"],
     )
-    refreshed = oauth.refresh(
+    refreshed = signin.refresh(
         local_stack.endpoint_url, client["ClientId"], tokens["refresh_token"], client["ClientSecret"]
     )
     for issued in (tokens, refreshed):
@@ -543,7 +539,7 @@ def test_token_lifetimes_follow_the_clients_validity_settings(local_stack, pool)
 def test_refresh_returns_new_tokens_with_the_same_scopes(local_stack, pool):
     client = make_client(local_stack, pool)
     username = make_user(local_stack, pool)
-    tokens = oauth.sign_in_with_code(
+    tokens = signin.sign_in_with_code(
         local_stack.endpoint_url,
         client["ClientId"],
         CALLBACK,
@@ -551,7 +547,7 @@ def test_refresh_returns_new_tokens_with_the_same_scopes(local_stack, pool):
         PASSWORD,
         ["openid", "rs/modelop_client"],
     )
-    refreshed = oauth.refresh(local_stack.endpoint_url, client["ClientId"], tokens["refresh_token"])
+    refreshed = signin.refresh(local_stack.endpoint_url, client["ClientId"], tokens["refresh_token"])
     assert set(refreshed) == {"id_token", "access_token", "expires_in", "token_type"}
     access = verified(local_stack, pool, refreshed["access_token"])
     assert access["scope"] == "openid rs/modelop_client"
@@ -560,7 +556,7 @@ def test_refresh_returns_new_tokens_with_the_same_scopes(local_stack, pool):
 
 def test_a_refresh_token_of_another_client_or_an_unknown_one_is_invalid_grant(local_stack, pool):
     client, other = make_client(local_stack, pool), make_client(local_stack, pool)
-    tokens = oauth.sign_in_with_code(
+    tokens = signin.sign_in_with_code(
         local_stack.endpoint_url,
         client["ClientId"],
         CALLBACK,
@@ -572,14 +568,14 @@ def test_a_refresh_token_of_another_client_or_an_unknown_one_is_invalid_grant(lo
         (other["ClientId"], tokens["refresh_token"]),
         (client["ClientId"], "no-such-token"),
     ):
-        with pytest.raises(oauth.OAuthError, match="invalid_grant"):
-            oauth.refresh(local_stack.endpoint_url, client_id, token)
+        with pytest.raises(signin.OAuthError, match="invalid_grant"):
+            signin.refresh(local_stack.endpoint_url, client_id, token)
 
 
 def test_a_revoked_refresh_token_and_its_access_token_stop_working(local_stack, pool):
     # Given a confidential client with token revocation (Cognito's default) and a signed-in user
     client = make_client(local_stack, pool, GenerateSecret=True, EnableTokenRevocation=True)
-    tokens = oauth.sign_in_with_code(
+    tokens = signin.sign_in_with_code(
         local_stack.endpoint_url,
         client["ClientId"],
         CALLBACK,
@@ -589,47 +585,47 @@ def test_a_revoked_refresh_token_and_its_access_token_stop_working(local_stack, 
         client["ClientSecret"],
     )
     endpoint, client_id, secret = local_stack.endpoint_url, client["ClientId"], client["ClientSecret"]
-    assert oauth.user_info(endpoint, tokens["access_token"])["sub"]
+    assert signin.user_info(endpoint, tokens["access_token"])["sub"]
     # When the app revokes the refresh token (an unknown token is answered 200 too)
-    oauth.revoke(endpoint, client_id, tokens["refresh_token"], secret)
-    oauth.revoke(endpoint, client_id, "no-such-token", secret)
+    signin.revoke(endpoint, client_id, tokens["refresh_token"], secret)
+    signin.revoke(endpoint, client_id, "no-such-token", secret)
     # Then the refresh token and the access token issued with it no longer work
-    with pytest.raises(oauth.OAuthError, match="invalid_grant"):
-        oauth.refresh(endpoint, client_id, tokens["refresh_token"], secret)
-    with pytest.raises(oauth.OAuthError) as raised:
-        oauth.user_info(endpoint, tokens["access_token"])
+    with pytest.raises(signin.OAuthError, match="invalid_grant"):
+        signin.refresh(endpoint, client_id, tokens["refresh_token"], secret)
+    with pytest.raises(signin.OAuthError) as raised:
+        signin.user_info(endpoint, tokens["access_token"])
     assert (raised.value.error, raised.value.status) == ("invalid_token", 401)
 
 
 def test_revocation_needs_the_client_to_allow_it_a_refresh_token_and_the_secret(local_stack, pool):
     client = make_client(local_stack, pool, GenerateSecret=True, EnableTokenRevocation=False)
     endpoint, client_id, secret = local_stack.endpoint_url, client["ClientId"], client["ClientSecret"]
-    tokens = oauth.sign_in_with_code(
+    tokens = signin.sign_in_with_code(
         endpoint, client_id, CALLBACK, make_user(local_stack, pool), PASSWORD, ["openid"], secret
     )
     # A client without token revocation: Cognito's documented answer, and the token still works
-    with pytest.raises(oauth.OAuthError) as disabled:
-        oauth.revoke(endpoint, client_id, tokens["refresh_token"], secret)
+    with pytest.raises(signin.OAuthError) as disabled:
+        signin.revoke(endpoint, client_id, tokens["refresh_token"], secret)
     assert (disabled.value.error, disabled.value.status) == ("invalid_request", 400)
-    assert "access_token" in oauth.refresh(endpoint, client_id, tokens["refresh_token"], secret)
+    assert "access_token" in signin.refresh(endpoint, client_id, tokens["refresh_token"], secret)
     # A wrong secret
-    with pytest.raises(oauth.OAuthError) as unauthenticated:
-        oauth.revoke(endpoint, client_id, tokens["refresh_token"], "wrong")
+    with pytest.raises(signin.OAuthError) as unauthenticated:
+        signin.revoke(endpoint, client_id, tokens["refresh_token"], "wrong")
     assert (unauthenticated.value.error, unauthenticated.value.status) == ("invalid_client", 401)
     # An access token instead of a refresh token, on a client that allows revocation
     revoking = make_client(local_stack, pool)
-    issued = oauth.sign_in_with_code(
+    issued = signin.sign_in_with_code(
         endpoint, revoking["ClientId"], CALLBACK, make_user(local_stack, pool), PASSWORD, ["openid"]
     )
-    with pytest.raises(oauth.OAuthError) as wrong_type:
-        oauth.revoke(endpoint, revoking["ClientId"], issued["access_token"])
+    with pytest.raises(signin.OAuthError) as wrong_type:
+        signin.revoke(endpoint, revoking["ClientId"], issued["access_token"])
     assert (wrong_type.value.error, wrong_type.value.status) == ("unsupported_token_type", 400)
 
 
 def test_unsupported_grant_types_are_refused(local_stack, pool):
     client = make_client(local_stack, pool)
-    with pytest.raises(oauth.OAuthError, match="unsupported_grant_type"):
-        oauth.token_request(local_stack.endpoint_url, client["ClientId"], {"grant_type": "password"})
+    with pytest.raises(signin.OAuthError, match="unsupported_grant_type"):
+        signin.token_request(local_stack.endpoint_url, client["ClientId"], {"grant_type": "password"})
 
 
 # --- userInfo -----------------------------------------------------------------------------------------
@@ -639,8 +635,8 @@ def test_user_info_answers_the_attributes_the_scopes_allow(local_stack, pool):
     endpoint = local_stack.endpoint_url
 
     def info(scopes: list[str]) -> dict[str, Any]:
-        tokens = oauth.sign_in_with_code(endpoint, client["ClientId"], CALLBACK, username, PASSWORD, scopes)
-        return oauth.user_info(endpoint, tokens["access_token"])
+        tokens = signin.sign_in_with_code(endpoint, client["ClientId"], CALLBACK, username, PASSWORD, scopes)
+        return signin.user_info(endpoint, tokens["access_token"])
 
     everything = info(["openid"])
     assert everything["username"] == username
@@ -656,16 +652,16 @@ def test_user_info_answers_the_attributes_the_scopes_allow(local_stack, pool):
 def test_user_info_needs_an_access_token_with_openid(local_stack, pool):
     client = make_client(local_stack, pool)
     endpoint = local_stack.endpoint_url
-    tokens = oauth.sign_in_with_code(
+    tokens = signin.sign_in_with_code(
         endpoint, client["ClientId"], CALLBACK, make_user(local_stack, pool), PASSWORD, ["rs/modelop_client"]
     )
-    with pytest.raises(oauth.OAuthError) as no_openid:
-        oauth.user_info(endpoint, tokens["access_token"])
+    with pytest.raises(signin.OAuthError) as no_openid:
+        signin.user_info(endpoint, tokens["access_token"])
     assert (no_openid.value.error, no_openid.value.status) == ("invalid_token", 401)
-    with pytest.raises(oauth.OAuthError) as garbage:
-        oauth.user_info(endpoint, "not-a-token")
+    with pytest.raises(signin.OAuthError) as garbage:
+        signin.user_info(endpoint, "not-a-token")
     assert (garbage.value.error, garbage.value.status) == ("invalid_token", 401)
-    missing = oauth.http(endpoint, "GET", "/oauth2/userInfo")
+    missing = signin.http(endpoint, "GET", "/oauth2/userInfo")
     assert missing.status == 400
     assert 'error="invalid_request"' in (missing.headers.get("www-authenticate") or "")
 
@@ -673,10 +669,10 @@ def test_user_info_needs_an_access_token_with_openid(local_stack, pool):
 # --- logout -------------------------------------------------------------------------------------------
 def test_logout_redirects_to_a_registered_sign_out_url_only(local_stack, pool):
     client = make_client(local_stack, pool)
-    assert oauth.logout(local_stack.endpoint_url, client["ClientId"], SIGN_OUT) == SIGN_OUT
+    assert signin.logout(local_stack.endpoint_url, client["ClientId"], SIGN_OUT) == SIGN_OUT
     for unregistered in (SIGN_OUT + "/", CALLBACK):
-        with pytest.raises(oauth.OAuthError) as raised:
-            oauth.logout(local_stack.endpoint_url, client["ClientId"], unregistered)
+        with pytest.raises(signin.OAuthError) as raised:
+            signin.logout(local_stack.endpoint_url, client["ClientId"], unregistered)
         assert raised.value.error == "redirect_mismatch"
         assert raised.value.location == f"/error?error=redirect_mismatch&client_id={client['ClientId']}"
 
@@ -684,7 +680,7 @@ def test_logout_redirects_to_a_registered_sign_out_url_only(local_stack, pool):
 def test_logout_with_a_redirect_uri_signs_in_again(local_stack, pool):
     client = make_client(local_stack, pool)
     query = {"client_id": client["ClientId"], "redirect_uri": CALLBACK, "response_type": "code"}
-    answer = oauth.http(local_stack.endpoint_url, "GET", "/logout", query=query)
+    answer = signin.http(local_stack.endpoint_url, "GET", "/logout", query=query)
     assert answer.status == 302
     assert answer.location.startswith("/oauth2/authorize?")
     assert query_of(answer.location) == query
@@ -699,7 +695,7 @@ def test_hosted_auth_and_refreshed_tokens_go_through_the_trigger(local_stack, tr
         UserPoolId=pool_id, Username=username, GroupName="confirmed"
     )
     # When they sign in through the hosted UI
-    tokens = oauth.sign_in_with_code(
+    tokens = signin.sign_in_with_code(
         local_stack.endpoint_url, client_id, CALLBACK, username, PASSWORD, ["openid", "email"]
     )
     id_claims = verified(local_stack, pool_id, tokens["id_token"], audience=client_id)
@@ -713,7 +709,7 @@ def test_hosted_auth_and_refreshed_tokens_go_through_the_trigger(local_stack, tr
     assert access["scope"] == "openid email orders/read"
     assert access["tenant"] == "acme"
     # And refreshed tokens come from the trigger's refresh source
-    refreshed = oauth.refresh(local_stack.endpoint_url, client_id, tokens["refresh_token"])
+    refreshed = signin.refresh(local_stack.endpoint_url, client_id, tokens["refresh_token"])
     assert verified(local_stack, pool_id, refreshed["id_token"], audience=client_id)["source"] == (
         "TokenGeneration_RefreshTokens"
     )
@@ -724,8 +720,10 @@ def test_a_failing_trigger_sends_the_error_to_the_callback_url(local_stack, trig
     pool_id, client_id = trigger_outputs["UserPoolId"], trigger_outputs["WebClientId"]
     username = make_user(local_stack, pool_id, name="fail-token")
     # When they sign in  # Then the app's callback URL gets the trigger's failure, and no code
-    with pytest.raises(oauth.OAuthError) as raised:
-        oauth.sign_in_with_code(local_stack.endpoint_url, client_id, CALLBACK, username, PASSWORD, ["openid"])
+    with pytest.raises(signin.OAuthError) as raised:
+        signin.sign_in_with_code(
+            local_stack.endpoint_url, client_id, CALLBACK, username, PASSWORD, ["openid"]
+        )
     assert raised.value.error == "invalid_request"
     assert "PreTokenGeneration failed" in raised.value.description
     assert raised.value.location.startswith(CALLBACK + "?")
@@ -750,10 +748,10 @@ def test_a_pool_whose_users_sign_in_by_email(local_stack):
     )
     cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=PASSWORD, Permanent=True)
     # When they sign in with it
-    tokens = oauth.sign_in_with_code(
+    tokens = signin.sign_in_with_code(
         local_stack.endpoint_url, client["ClientId"], CALLBACK, email, PASSWORD, []
     )
     # Then the ID token names their email, and userInfo answers them
     id_claims = verified(local_stack, pool_id, tokens["id_token"], audience=client["ClientId"])
     assert id_claims["email"] == email
-    assert oauth.user_info(local_stack.endpoint_url, tokens["access_token"])["email"] == email
+    assert signin.user_info(local_stack.endpoint_url, tokens["access_token"])["email"] == email

@@ -9,18 +9,18 @@ from typing import Any
 
 import pytest
 
-from local.stack import LocalStack
+from local.stack import LocalCloud
 from tests.local.conftest import deploy_fixture, unique_name
 
 pytestmark = pytest.mark.local
 
 
 @pytest.fixture(scope="module")
-def outputs(local_stack: LocalStack) -> dict[str, str]:
+def outputs(local_stack: LocalCloud) -> dict[str, str]:
     return deploy_fixture(local_stack, unique_name("fn"), Greeting="hi there")
 
 
-def invoke(stack: LocalStack, name: str, payload: dict[str, Any], **kwargs: Any) -> tuple[Any, str | None]:
+def invoke(stack: LocalCloud, name: str, payload: dict[str, Any], **kwargs: Any) -> tuple[Any, str | None]:
     response = stack.client("lambda").invoke(
         FunctionName=name, Payload=json.dumps(payload).encode(), **kwargs
     )

@@ -5,28 +5,33 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from local.stack import LocalStack
+from local.stack import LocalCloud
 from tests.local.conftest import deploy_fixture, items, unique_name
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
 pytestmark = pytest.mark.local
 
 
 @pytest.fixture(scope="module")
-def outputs(local_stack: LocalStack) -> dict[str, str]:
+def outputs(local_stack: LocalCloud) -> dict[str, str]:
     return deploy_fixture(local_stack, unique_name("sqs"))
 
 
-def send(stack: LocalStack, queue_url: str, bodies: list[dict[str, Any]]) -> None:
-    entries = [{"Id": str(i), "MessageBody": json.dumps(body)} for i, body in enumerate(bodies)]
+def send(stack: LocalCloud, queue_url: str, bodies: list[dict[str, Any]]) -> None:
+    entries: list[SendMessageBatchRequestEntryTypeDef] = [
+        {"Id": str(i), "MessageBody": json.dumps(body)} for i, body in enumerate(bodies)
+    ]
     for start in range(0, len(entries), 10):
         stack.client("sqs").send_message_batch(QueueUrl=queue_url, Entries=entries[start : start + 10])
 
 
-def seen(stack: LocalStack, outputs: dict[str, str], prefix: str) -> list[dict[str, Any]]:
+def seen(stack: LocalCloud, outputs: dict[str, str], prefix: str) -> list[dict[str, Any]]:
     return [item for item in items(stack, outputs["SeenTable"]) if item["pk"].startswith(prefix)]
 
 
@@ -40,7 +45,7 @@ def wait_for(condition, timeout_s: float = 30.0):
     raise AssertionError("condition not met in time")
 
 
-def dead_letters(stack: LocalStack, outputs: dict[str, str]) -> list[dict[str, Any]]:
+def dead_letters(stack: LocalCloud, outputs: dict[str, str]) -> list[dict[str, Any]]:
     response = stack.client("sqs").receive_message(
         QueueUrl=outputs["DeadLetterQueueUrl"], MaxNumberOfMessages=10, WaitTimeSeconds=0
     )

@@ -1,4 +1,4 @@
-"""`LocalStack.stop()` leaves nothing running: no thread it started, no function module it loaded.
+"""`LocalCloud.stop()` leaves nothing running: no thread it started, no function module it loaded.
 
 Run in a process of its own: moto's state is process-wide, and the tests' shared stack must not be
 reset under the other tests.
@@ -10,17 +10,17 @@ import json
 
 import pytest
 
-from tests.local.conftest import run_python
+from tests.local_stack import run_python
 
 pytestmark = pytest.mark.local
 
 SCENARIO = """
 import json, sys, threading, time
-from local.stack import LocalStack
+from local.stack import LocalCloud
 from tests.local.conftest import FIXTURE_TEMPLATE
 
 before = set(threading.enumerate())
-stack = LocalStack(port=0, region="us-east-1", enforce_quotas=False).start()
+stack = LocalCloud(port=0, region="us-east-1", enforce_quotas=False).start()
 outputs = stack.deploy(FIXTURE_TEMPLATE, {}, "stopping")
 # Work in progress when the stack stops: an Event invoke still sleeping, a message for the poller.
 stack.client("lambda").invoke(
@@ -56,12 +56,12 @@ def test_stop_ends_every_thread_the_stack_started_and_unloads_its_functions():
 SECOND_STACK = """
 import json
 from cognito_automation import aws
-from local.stack import LocalStack
+from local.stack import LocalCloud
 
-first = LocalStack(port=0, region="us-east-1", enforce_quotas=False).start()
+first = LocalCloud(port=0, region="us-east-1", enforce_quotas=False).start()
 aws.client("sqs").create_queue(QueueName="on-the-first")  # the functions' shared client, cached
 first.stop()
-second = LocalStack(port=0, region="us-east-1", enforce_quotas=False).start()
+second = LocalCloud(port=0, region="us-east-1", enforce_quotas=False).start()
 try:
     sqs = aws.client("sqs")
     print(json.dumps({"endpoint": sqs.meta.endpoint_url, "expected": second.endpoint_url,

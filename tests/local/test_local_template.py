@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from local.stack import LocalStack
+from local.stack import LocalCloud
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.local
 
 
 @pytest.fixture(scope="module")
-def outputs(local_stack: LocalStack) -> dict[str, str]:
+def outputs(local_stack: LocalCloud) -> dict[str, str]:
     return local_stack.deploy(ROOT / "template.yaml", {}, "cognito-automation")
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from local.sqs_poller import sqs_record
+from local.awslambda.sqs_poller import sqs_record
 from tests.conftest import create_table_from_template
 from tests.unit.test_template import RESOURCES
 

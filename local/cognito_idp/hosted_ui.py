@@ -6,7 +6,7 @@ Served by the same server as the API (local/server.py routes here), for the pool
   does and answers a small sign-in form;
 - `POST /login`: the form's answer; redirects to the callback URL with a code or with tokens (implicit);
 - `POST /oauth2/token`: `authorization_code` and `refresh_token` here, `client_credentials` in
-  `local.cognito`;
+  `local.cognito_idp.hooks`;
 - `GET /oauth2/userInfo`, `GET /logout`, `POST /oauth2/revoke`, `GET /error`.
 
 Tokens come from moto's backend for the user (so they verify against the local JWKS and moto's API
@@ -44,7 +44,7 @@ from moto.cognitoidp.models import (
     UserStatus,
 )
 
-from local.cognito import CognitoError, CognitoHooks, token_claims, validity_seconds
+from local.cognito_idp.hooks import CognitoError, CognitoHooks, token_claims, validity_seconds
 
 CODE_SECONDS = 300  # an authorization code is valid for five minutes, once
 LOGIN_SECONDS = 900  # a sign-in form is answered within fifteen minutes
@@ -246,15 +246,25 @@ class HostedUi:
         with self._lock:
             return entries.pop(key, None)
 
-    # --- GET /oauth2/authorize -----------------------------------------------------------------
-    def authorize(self, query: Mapping[str, str]) -> Response:  # noqa: PLR0911 - one answer per error
-        client_id = query.get("client_id", "")
+    def _browser_client(
+        self, client_id: str
+    ) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient] | Response:
+        """The app client a browser request names, with its pool; or what Cognito answers when there is
+        no such client, or its pool has no domain."""
         found = self._client(client_id)
         if found is None:
             return redirect(error_location("invalid_request", client_id, "client_id is not an app client"))
+        if found[0].domain is None:
+            return _no_domain(found[0])
+        return found
+
+    # --- GET /oauth2/authorize -----------------------------------------------------------------
+    def authorize(self, query: Mapping[str, str]) -> Response:  # noqa: PLR0911 - one answer per error
+        client_id = query.get("client_id", "")
+        found = self._browser_client(client_id)
+        if isinstance(found, Response):
+            return found
         pool, client = found
-        if pool.domain is None:
-            return _no_domain(pool)
         redirect_uri = query.get("redirect_uri", "")
         if redirect_uri not in (client.extended_config.get("CallbackURLs") or []):
             return redirect(error_location("redirect_mismatch", client_id))
@@ -635,12 +645,10 @@ class HostedUi:
     # --- GET /logout, GET /error ---------------------------------------------------------------
     def logout(self, query: Mapping[str, str]) -> Response:
         client_id = query.get("client_id", "")
-        found = self._client(client_id)
-        if found is None:
-            return redirect(error_location("invalid_request", client_id, "client_id is not an app client"))
-        pool, client = found
-        if pool.domain is None:
-            return _no_domain(pool)
+        found = self._browser_client(client_id)
+        if isinstance(found, Response):
+            return found
+        _, client = found
         logout_uri = query.get("logout_uri")
         if logout_uri is None and query.get("redirect_uri"):
             # Sign out, then sign in again: the authorize request's own parameters.

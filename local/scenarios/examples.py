@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from local.stack import ROOT, DeployError, LocalStack
+from local.stack import ROOT, DeployError, LocalCloud
 
 EXAMPLES_DIR = ROOT / "examples"
 LOG_FILE = ROOT / ".local" / "example.log"
@@ -120,7 +120,7 @@ def load_example(name: str) -> Example:
 
 
 def _description(template: Path) -> str:
-    from local.sam import load_template  # noqa: PLC0415 - cfn-lint's YAML loader is heavy
+    from local.cloudformation.sam_transform import load_template  # noqa: PLC0415 - cfn-lint's YAML loader is heavy
 
     if not template.is_file():
         raise ExampleError(f"{template} does not exist")
@@ -140,7 +140,7 @@ class Deployment:
         return self.automation_outputs["UserPoolId"]
 
 
-def provision(stack: LocalStack, users_file: Path, automation_stack: str) -> list[dict[str, Any]]:
+def provision(stack: LocalCloud, users_file: Path, automation_stack: str) -> list[dict[str, Any]]:
     """The producer command, as an administrator runs it (`--stack`), then wait for the queue to drain."""
     command = [sys.executable, "-m", "cognito_automation.provisioning.producer", "send", str(users_file)]
     command += ["--stack", automation_stack, "--json"]
@@ -158,7 +158,7 @@ def provision(stack: LocalStack, users_file: Path, automation_stack: str) -> lis
     return rows
 
 
-def deploy_example(stack: LocalStack, example: Example, users_file: Path | None = None) -> Deployment:
+def deploy_example(stack: LocalCloud, example: Example, users_file: Path | None = None) -> Deployment:
     """Deploy the automation stack and the example's stack, then provision the example's users (or
     `users_file`, an administrator's own copy, for instance with temporary passwords in it)."""
     users_file = users_file or example.users_file
@@ -179,7 +179,7 @@ def deploy_example(stack: LocalStack, example: Example, users_file: Path | None 
     return deployment
 
 
-def dead_letters(stack: LocalStack, automation_outputs: Mapping[str, str]) -> list[tuple[str, str]]:
+def dead_letters(stack: LocalCloud, automation_outputs: Mapping[str, str]) -> list[tuple[str, str]]:
     """(username, reason) of the messages in the dead-letter queue, left there."""
     sqs = stack.client("sqs")
     found: list[tuple[str, str]] = []
@@ -190,13 +190,14 @@ def dead_letters(stack: LocalStack, automation_outputs: Mapping[str, str]) -> li
         VisibilityTimeout=0,
     )
     for message in answer.get("Messages", []):
-        reason = message.get("MessageAttributes", {}).get("failure_reason", {}).get("StringValue", "")
+        attribute = (message.get("MessageAttributes") or {}).get("failure_reason")
+        reason = attribute.get("StringValue", "") if attribute else ""
         found.append((json.loads(message["Body"]).get("username", "?"), reason))
     return found
 
 
 # --- what the person reads ------------------------------------------------------------------------------
-def _resources(stack: LocalStack, stack_name: str, resource_type: str) -> list[str]:
+def _resources(stack: LocalCloud, stack_name: str, resource_type: str) -> list[str]:
     cfn = stack.client("cloudformation")
     pages = cfn.get_paginator("list_stack_resources").paginate(StackName=stack_name)
     return [
@@ -207,7 +208,7 @@ def _resources(stack: LocalStack, stack_name: str, resource_type: str) -> list[s
     ]
 
 
-def report(stack: LocalStack, deployment: Deployment, out: TextIO) -> None:
+def report(stack: LocalCloud, deployment: Deployment, out: TextIO) -> None:
     example, pool_id = deployment.example, deployment.user_pool_id
     cognito = stack.client("cognito-idp")
 
@@ -255,7 +256,7 @@ def report(stack: LocalStack, deployment: Deployment, out: TextIO) -> None:
 
 
 def run(names: list[str], out: TextIO) -> int:
-    stack = LocalStack(port=0).start()
+    stack = LocalCloud(port=0).start()
     print(f"local stack on {stack.endpoint_url}; function logs in {LOG_FILE.relative_to(ROOT)}", file=out)
     try:
         for name in names:
@@ -271,7 +272,7 @@ def run(names: list[str], out: TextIO) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m local.examples", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m local.scenarios.examples", description=__doc__)
     parser.add_argument(
         "names", nargs="*", help=f"examples to run (default: all of {', '.join(example_names())})"
     )

@@ -24,7 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-log = logging.getLogger("local.functions")
+log = logging.getLogger("local.awslambda.runtime")
 
 # One import at a time: the environment is process-wide while a module imports.
 _IMPORT_LOCK = threading.RLock()

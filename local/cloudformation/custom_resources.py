@@ -1,14 +1,8 @@
-"""The few places where the local stack changes moto 5.2.5's behaviour (each one listed in the README).
-
-- `LambdaFunction.invoke`: runs the function in this process (moto would start a Docker container).
-- `LambdaBackend.create_event_source_mapping`: the SQS queue no longer invokes the function on
-  SendMessage; the poller in `local.sqs_poller` consumes the queue as Lambda does.
-- `parsing.CustomModel`: custom resources that answer Create, Update and Delete through their
-  ResponseURL (moto sends only Create and ignores FAILED answers).
-- `ResourceMap.delete`: dependents first, as CloudFormation deletes (moto's order is arbitrary, so a
-  function could be deleted before the custom resource that needs it for its Delete).
-- `CloudFormationBackend.create_stack` / `delete_stack`: one operation per stack at a time, and a stack
-  whose delete failed stays visible as DELETE_FAILED.
+"""Custom resources on the local stack: `Custom::` and `AWS::CloudFormation::CustomResource` resources whose
+function answers Create, Update and Delete through its ResponseURL (moto 5.2.5 sends only Create and
+ignores FAILED answers), and the route that receives those answers (`RESPONSE_PATH`, served by
+`local.server`). An Update that a custom resource fails rolls the stack back. Installed by
+`local.moto_patches`.
 """
 
 from __future__ import annotations
@@ -18,21 +12,19 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from moto.awslambda import models as lambda_models
 from moto.cloudformation import models as cfn_models
-from moto.cloudformation import parsing
 from moto.cloudformation.custom_model import CustomModel
 from moto.core.common_models import CloudFormationModel
-from moto.sqs.models import sqs_backends
 
-from local.functions import FunctionRuntime
-from local.threads import ThreadGroup
+from local.cloudformation.stack_operations import roll_back, stack_lock
+from local.threads import BACKGROUND
 
-log = logging.getLogger("local.moto_ext")
+log = logging.getLogger("local.cloudformation")
 
 MAX_RESPONSE_BYTES = 4096
 # A function PUTs its answer before it returns, so once it has returned an answer is in or never comes.
@@ -40,79 +32,15 @@ ANSWER_GRACE_S = 1.0
 RESPONSE_PATH = "/_local/cfn-response/"
 
 
-class _State:
-    runtime: FunctionRuntime | None = None
+class _Current:
+    """Where the functions of the local stack running in this process PUT their answers."""
+
     endpoint_url: str = ""
-    installed: bool = False
 
 
-STATE = _State()
-_STACK_LOCKS: dict[str, threading.RLock] = {}
-_STACK_LOCKS_GUARD = threading.Lock()
-# Event invokes, custom resource Creates and rollbacks: the local stack waits for them when it stops.
-BACKGROUND = ThreadGroup()
+CURRENT = _Current()
 
 
-def stack_lock(name: str) -> threading.RLock:
-    with _STACK_LOCKS_GUARD:
-        return _STACK_LOCKS.setdefault(name, threading.RLock())
-
-
-# --- Lambda ---------------------------------------------------------------------------------------
-def _header(headers: Any, name: str) -> str | None:
-    if not headers:
-        return None
-    value = headers.get(name)
-    if value is None and isinstance(headers, dict):
-        lowered = {str(k).lower(): v for k, v in headers.items()}
-        value = lowered.get(name.lower())
-    return None if value is None else str(value)
-
-
-def _local_invoke(fn: Any, body: Any, request_headers: Any, response_headers: Any) -> bytes:
-    runtime = STATE.runtime
-    if runtime is None:
-        raise RuntimeError("the local stack's function runtime is not running")
-    if isinstance(body, bytes):
-        body = body.decode()
-    event = json.loads(body) if body else {}
-    code = fn.code or {}
-    invoke = functools.partial(
-        runtime.invoke,
-        code_key=str(code.get("S3Key", "")),
-        function_name=fn.function_name,
-        function_arn=fn.function_arn,
-        handler=fn.handler or "app.lambda_handler",
-        environment={k: str(v) for k, v in (fn.environment_vars or {}).items()},
-        timeout_s=float(fn.timeout or 3),
-        memory_mb=int(fn.memory_size or 128),
-        event=event,
-    )
-    invocation_type = _header(request_headers, "x-amz-invocation-type") or "RequestResponse"
-    if invocation_type == "DryRun":
-        return b""
-    if invocation_type == "Event":
-        BACKGROUND.start(f"invoke-{fn.function_name}", invoke)
-        return b""
-    result = invoke()
-    if result.failed:
-        response_headers["x-amz-function-error"] = "Unhandled"
-    return result.payload
-
-
-def _detached_event_source_mapping(original: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(original)
-    def create(self: Any, spec: dict[str, Any]) -> Any:
-        esm = original(self, spec)
-        for queue in sqs_backends[self.account_id][self.region_name].queues.values():
-            # moto would invoke the function inside SendMessage; the poller consumes the queue instead.
-            queue.lambda_event_source_mappings.pop(esm.function_arn, None)
-        return esm
-
-    return create
-
-
-# --- Custom resources -----------------------------------------------------------------------------
 @dataclass
 class _Pending:
     stack_id: str
@@ -232,7 +160,7 @@ class LocalCustomResource(CustomModel):
         event: dict[str, Any] = {
             "RequestType": request_type,
             "ServiceToken": properties["ServiceToken"],
-            "ResponseURL": f"{STATE.endpoint_url}{RESPONSE_PATH}{request_id}",
+            "ResponseURL": f"{CURRENT.endpoint_url}{RESPONSE_PATH}{request_id}",
             "StackId": self.stack_id,
             "RequestId": request_id,
             "LogicalResourceId": self.logical_id,
@@ -321,7 +249,7 @@ class LocalCustomResource(CustomModel):
             if stack.status == "CREATE_IN_PROGRESS":
                 stack.status = "ROLLBACK_IN_PROGRESS"
                 stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
-                BACKGROUND.start(f"rollback-{stack.name}", _roll_back, stack)
+                BACKGROUND.start(f"rollback-{stack.name}", roll_back, stack)
 
     def delete(self, account_id: str, region_name: str) -> None:
         if self.failed:
@@ -385,12 +313,6 @@ class LocalCustomResource(CustomModel):
         return original_resource
 
 
-def _forget_outputs(stack: Any) -> None:
-    """A stack without resources has no outputs; moto would re-create resources to evaluate them."""
-    stack.output_map._output_json_map = {}
-    stack.output_map._parsed_outputs = {}
-
-
 class StandardCustomResource(LocalCustomResource, CloudFormationModel):
     """`AWS::CloudFormation::CustomResource`, the other spelling of a custom resource (moto skips it).
 
@@ -401,105 +323,7 @@ class StandardCustomResource(LocalCustomResource, CloudFormationModel):
         return "AWS::CloudFormation::CustomResource"
 
 
-def _roll_back(stack: Any) -> None:
-    with stack_lock(stack.name):
-        _forget_outputs(stack)
-        try:
-            stack.resource_map.delete()
-            stack.status = "ROLLBACK_COMPLETE"
-        except Exception as exc:  # noqa: BLE001 - a failed rollback is reported on the stack, as in AWS
-            log.warning("rollback of %s failed: %s", stack.name, exc)
-            stack.status = "ROLLBACK_FAILED"
-        stack._add_stack_event(stack.status)
-
-
-# --- CloudFormation ordering and locking ----------------------------------------------------------
-def _references(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "Ref" and isinstance(item, str):
-                yield item
-            elif key == "Fn::GetAtt":
-                target = item[0] if isinstance(item, list) else str(item).split(".")[0]
-                yield str(target)
-            elif key == "Fn::Sub":
-                text = item[0] if isinstance(item, list) else item
-                for part in str(text).split("${")[1:]:
-                    yield part.split("}")[0].split(".")[0]
-                if isinstance(item, list) and len(item) > 1:
-                    yield from _references(item[1])
-            else:
-                yield from _references(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _references(item)
-
-
-def deletion_order(resources: dict[str, Any]) -> list[str]:
-    """Logical ids, dependents before what they depend on (the reverse of creation order)."""
-    depends: dict[str, set[str]] = {}
-    for name, resource in resources.items():
-        refs = set(_references(resource.get("Properties", {})))
-        explicit = resource.get("DependsOn", [])
-        refs.update([explicit] if isinstance(explicit, str) else explicit)
-        depends[name] = {r for r in refs if r in resources and r != name}
-    created: list[str] = []
-    visiting: set[str] = set()
-
-    def visit(name: str) -> None:
-        if name in created or name in visiting:
-            return
-        visiting.add(name)
-        for dependency in sorted(depends[name]):
-            visit(dependency)
-        visiting.discard(name)
-        created.append(name)
-
-    for name in resources:
-        visit(name)
-    return list(reversed(created))
-
-
-def _ordered_delete(original: Callable[[Any], None]) -> Callable[[Any], None]:
-    @functools.wraps(original)
-    def delete(self: Any) -> None:
-        resources = self._resource_json_map
-        for name in deletion_order(resources):
-            if resources[name].get("DeletionPolicy") == "Retain":
-                continue
-            parsed = self._parsed_resources.get(name)
-            if parsed is None or isinstance(parsed, str):
-                continue
-            self._delete_resource(parsed, resources[name])
-            self._parsed_resources.pop(name)
-        original(self)  # whatever is left (nothing, normally)
-
-    return delete
-
-
-def _locked_create(original: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(original)
-    def create_stack(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
-        with stack_lock(name):
-            before = set(self.stacks)
-            try:
-                return original(self, name, *args, **kwargs)
-            except Exception as exc:
-                created = [self.stacks[i] for i in set(self.stacks) - before]
-                if not created:
-                    raise  # refused before a stack existed (a template or parameter error): an API error
-                # A resource failed to create: CloudFormation reports it on the stack and rolls back.
-                stack = created[0]
-                reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-                stack._add_stack_event("CREATE_FAILED", resource_status_reason=reason)
-                stack.status = "ROLLBACK_IN_PROGRESS"
-                _roll_back(stack)
-                return stack
-
-    return create_stack
-
-
-def _locked_update(original: Callable[..., Any]) -> Callable[..., Any]:
+def failed_update_rolled_back(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def update(self: Any, *args: Any, **kwargs: Any) -> Any:
         with stack_lock(self.name):
@@ -511,58 +335,3 @@ def _locked_update(original: Callable[..., Any]) -> Callable[..., Any]:
                 return None
 
     return update
-
-
-def _kept_when_delete_fails(original: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(original)
-    def delete_stack(self: Any, name_or_stack_id: str) -> None:
-        stacks = [s for s in self.stacks.values() if name_or_stack_id in (s.name, s.stack_id)]
-        for stack in stacks:
-            with stack_lock(stack.name):
-                exports = {e.name: e for e in stack.exports}
-                try:
-                    original(self, stack.stack_id)
-                    _forget_outputs(stack)
-                except Exception as exc:  # noqa: BLE001 - reported on the stack (DELETE_FAILED), as in AWS
-                    stack.status = "DELETE_FAILED"
-                    stack._add_stack_event("DELETE_FAILED", resource_status_reason=str(exc))
-                    self.deleted_stacks.pop(stack.stack_id, None)
-                    self.stacks[stack.stack_id] = stack
-                    self.exports.update(exports)
-
-    return delete_stack
-
-
-def _patch(owner: Any, name: str, value: Any) -> None:
-    if not hasattr(owner, name):
-        raise RuntimeError(
-            f"moto changed: {owner!r} has no {name}; review local/moto_ext.py for this moto version"
-        )
-    setattr(owner, name, value)
-
-
-def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
-    """Point the extensions at this runtime and endpoint; patch moto once per process."""
-    STATE.runtime = runtime
-    STATE.endpoint_url = endpoint_url
-    if STATE.installed:
-        return
-    import local.cfn_models  # noqa: F401, PLC0415 - importing registers the models with moto
-
-    parsing.get_model_list.cache_clear()
-    parsing.get_model_map.cache_clear()
-    parsing.get_name_type_map.cache_clear()
-    _patch(lambda_models.LambdaFunction, "invoke", _local_invoke)
-    backend_cls = lambda_models.LambdaBackend
-    _patch(
-        backend_cls,
-        "create_event_source_mapping",
-        _detached_event_source_mapping(backend_cls.create_event_source_mapping),
-    )
-    _patch(parsing, "CustomModel", LocalCustomResource)
-    _patch(parsing.ResourceMap, "delete", _ordered_delete(parsing.ResourceMap.delete))
-    cfn_backend = cfn_models.CloudFormationBackend
-    _patch(cfn_backend, "create_stack", _locked_create(cfn_backend.create_stack))
-    _patch(cfn_backend, "delete_stack", _kept_when_delete_fails(cfn_backend.delete_stack))
-    _patch(cfn_models.Stack, "update", _locked_update(cfn_models.Stack.update))
-    STATE.installed = True

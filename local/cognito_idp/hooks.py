@@ -3,9 +3,9 @@
 - Triggers from the pool's LambdaConfig: post confirmation on ConfirmSignUp/AdminConfirmSignUp (and
   ConfirmForgotPassword), pre token generation (V1/V2/V3) on every token issue, its response applied to
   the tokens, which are re-signed with moto's key so they verify against the local JWKS.
-- The OAuth2 token endpoint for client credentials (`POST /oauth2/token`); the hosted UI (managed login)
-  and the authorization code, implicit and refresh grants are `local.hosted_ui`, which uses the trigger
-  and token parts below.
+- The OAuth2 token endpoint for client credentials (`POST /oauth2/token`); the hosted UI (managed
+  login) and the authorization code, implicit and refresh grants are `local.cognito_idp.hosted_ui`,
+  which uses the trigger and token parts below.
 - UpdateUserPoolClient resets what the request leaves out; client URLs are validated.
 - Optional rate limits (LOCAL_COGNITO_QUOTAS=1): TooManyRequestsException beyond Cognito's quotas.
 
@@ -41,9 +41,9 @@ from moto.core.exceptions import JsonRESTError
 
 from cognito_automation.claims.cognito import RESERVED_ACCESS_TOKEN_CLAIMS, RESERVED_CLAIMS
 from cognito_automation.quotas import CATEGORIES, QUOTAS
-from local.validation import validate_client_urls
+from local.cognito_idp.validation import validate_client_urls
 
-log = logging.getLogger("local.cognito")
+log = logging.getLogger("local.cognito_idp.hooks")
 
 # The settings a new app client starts with (moto's defaults); UpdateUserPoolClient returns to them.
 CLIENT_DEFAULTS: dict[str, Any] = {

@@ -27,15 +27,17 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 TIMEOUT_S = 10.0
 
 
+@dataclass
 class OAuthError(Exception):
     """An OAuth answer other than success: `error` is the OAuth error code."""
 
-    def __init__(self, error: str, description: str = "", status: int | None = None, location: str = ""):
-        super().__init__(f"{error}: {description}" if description else error)
-        self.error = error
-        self.description = description
-        self.status = status
-        self.location = location
+    error: str
+    description: str = ""
+    status: int | None = None
+    location: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.error}: {self.description}" if self.description else self.error
 
 
 @dataclass(frozen=True)
@@ -262,6 +264,45 @@ def token_request(
     return payload
 
 
+# What the callback URL must carry for each response type, and where (a code in the query, tokens in the
+# fragment).
+_EXPECTED = {"code": ("code", "query"), "token": ("access_token", "fragment")}
+
+
+def _signed_in(  # noqa: PLR0917 - the grants' own parameters, passed through
+    endpoint_url: str,
+    client_id: str,
+    redirect_uri: str,
+    response_type: str,
+    login: Mapping[str, str | None],
+    scopes: Iterable[str],
+    nonce: str | None,
+    timeout_s: float,
+) -> dict[str, str]:
+    """Sign in with a fresh `state`; the callback URL's parameters, once they carry that state and what
+    `response_type` promises."""
+    state = secrets.token_urlsafe(12)
+    location = sign_in(
+        endpoint_url,
+        client_id,
+        redirect_uri,
+        response_type,
+        username=str(login["username"]),
+        password=str(login["password"]),
+        scopes=scopes,
+        new_password=login.get("new_password"),
+        state=state,
+        code_challenge=login.get("code_challenge"),
+        nonce=nonce,
+        timeout_s=timeout_s,
+    )
+    expected, part = _EXPECTED[response_type]
+    params = dict(parse_qsl(getattr(urlsplit(location), part)))
+    if params.get("state") != state or expected not in params:
+        raise OAuthError("unexpected_response", f"no {expected} and state in {location}", 302, location)
+    return params
+
+
 def sign_in_with_code(  # noqa: PLR0917 - the positional signature scripts and tests call
     endpoint_url: str,
     client_id: str,
@@ -278,25 +319,10 @@ def sign_in_with_code(  # noqa: PLR0917 - the positional signature scripts and t
 ) -> dict[str, Any]:
     """The authorization code grant end to end (with PKCE unless `pkce=False`): the token endpoint's
     answer, `{"id_token" (with openid), "access_token", "refresh_token", "expires_in", "token_type"}`."""
-    state = secrets.token_urlsafe(12)
     verifier, challenge = pkce_pair() if pkce else (None, None)
-    location = sign_in(
-        endpoint_url,
-        client_id,
-        redirect_uri,
-        "code",
-        username=username,
-        password=password,
-        scopes=scopes,
-        new_password=new_password,
-        state=state,
-        code_challenge=challenge,
-        nonce=nonce,
-        timeout_s=timeout_s,
-    )
-    params = dict(parse_qsl(urlsplit(location).query))
-    if params.get("state") != state or "code" not in params:
-        raise OAuthError("unexpected_response", f"no code and state in {location}", 302, location)
+    login = {"username": username, "password": password, "new_password": new_password}
+    login["code_challenge"] = challenge
+    params = _signed_in(endpoint_url, client_id, redirect_uri, "code", login, scopes, nonce, timeout_s)
     fields = {"grant_type": "authorization_code", "code": params["code"], "redirect_uri": redirect_uri}
     if verifier is not None:
         fields["code_verifier"] = verifier
@@ -317,23 +343,10 @@ def sign_in_implicit(  # noqa: PLR0917 - as sign_in_with_code
 ) -> dict[str, Any]:
     """The implicit grant end to end: the callback URL's fragment, `{"access_token", "id_token" (with
     openid), "token_type", "expires_in" (an int), "state"}`."""
-    state = secrets.token_urlsafe(12)
-    location = sign_in(
-        endpoint_url,
-        client_id,
-        redirect_uri,
-        "token",
-        username=username,
-        password=password,
-        scopes=scopes,
-        new_password=new_password,
-        state=state,
-        nonce=nonce,
-        timeout_s=timeout_s,
+    login = {"username": username, "password": password, "new_password": new_password}
+    fragment: dict[str, Any] = _signed_in(
+        endpoint_url, client_id, redirect_uri, "token", login, scopes, nonce, timeout_s
     )
-    fragment: dict[str, Any] = dict(parse_qsl(urlsplit(location).fragment))
-    if fragment.get("state") != state or "access_token" not in fragment:
-        raise OAuthError("unexpected_response", f"no tokens and state in {location}", 302, location)
     fragment["expires_in"] = int(fragment["expires_in"])
     return fragment
 

@@ -9,6 +9,7 @@ stops the demo with exit status 1 and says what was expected. Function logs go t
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -18,12 +19,14 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
-
-import jwt
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cognito_automation.users import get_user_record
-from local.stack import ROOT, DeployError, LocalStack
+from local.stack import ROOT, DeployError, LocalCloud
+from local.testing.tokens import verified_claims
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp.type_defs import AuthenticationResultTypeTypeDef
 
 FILES = Path(__file__).resolve().parent / "demo_files"
 LOG_FILE = ROOT / ".local" / "demo.log"
@@ -74,23 +77,23 @@ class Screen:
         self.line(f"     ✓ done in {elapsed:.1f} s")
 
 
-def client_urls(stack: LocalStack, pool_id: str, client_id: str) -> tuple[list[str], list[str]]:
+def client_urls(stack: LocalCloud, pool_id: str, client_id: str) -> tuple[list[str], list[str]]:
     client = stack.client("cognito-idp").describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)
     settings = client["UserPoolClient"]
     return list(settings.get("CallbackURLs", [])), list(settings.get("LogoutURLs", []))
 
 
-def groups_of(stack: LocalStack, pool_id: str, username: str) -> list[str]:
+def groups_of(stack: LocalCloud, pool_id: str, username: str) -> list[str]:
     groups = stack.client("cognito-idp").admin_list_groups_for_user(UserPoolId=pool_id, Username=username)
     return sorted(group["GroupName"] for group in groups["Groups"])
 
 
-def attributes_of(stack: LocalStack, pool_id: str, username: str) -> dict[str, str]:
+def attributes_of(stack: LocalCloud, pool_id: str, username: str) -> dict[str, str]:
     user = stack.client("cognito-idp").admin_get_user(UserPoolId=pool_id, Username=username)
     return {a["Name"]: a["Value"] for a in user["UserAttributes"]}
 
 
-def provision(stack: LocalStack, csv_file: Path, queue_url: str) -> list[dict[str, Any]]:
+def provision(stack: LocalCloud, csv_file: Path, queue_url: str) -> list[dict[str, Any]]:
     """Run the producer command as an administrator would, against the local stack."""
     env = stack.process_environment()
     command = [sys.executable, "-m", "cognito_automation.provisioning.producer", "send", str(csv_file)]
@@ -105,7 +108,7 @@ def provision(stack: LocalStack, csv_file: Path, queue_url: str) -> list[dict[st
     return rows
 
 
-def dead_letters(stack: LocalStack, dlq_url: str) -> list[tuple[str, str]]:
+def dead_letters(stack: LocalCloud, dlq_url: str) -> list[tuple[str, str]]:
     """(username, reason) of every dead-lettered message, left in the queue."""
     sqs = stack.client("sqs")
     found: list[tuple[str, str]] = []
@@ -115,7 +118,8 @@ def dead_letters(stack: LocalStack, dlq_url: str) -> list[tuple[str, str]]:
         ).get("Messages", [])
         for message in batch:
             body = json.loads(message["Body"])
-            reason = message.get("MessageAttributes", {}).get("failure_reason", {}).get("StringValue", "")
+            attribute = (message.get("MessageAttributes") or {}).get("failure_reason")
+            reason = attribute.get("StringValue", "") if attribute else ""
             if (body.get("username"), reason) not in found:
                 found.append((body.get("username"), reason))
         if found:
@@ -123,7 +127,9 @@ def dead_letters(stack: LocalStack, dlq_url: str) -> list[tuple[str, str]]:
     return found
 
 
-def sign_in(stack: LocalStack, client_id: str, username: str, password: str) -> dict[str, str]:
+def sign_in(
+    stack: LocalCloud, client_id: str, username: str, password: str
+) -> AuthenticationResultTypeTypeDef:
     cognito = stack.client("cognito-idp")
     answer = cognito.initiate_auth(
         AuthFlow="USER_PASSWORD_AUTH",
@@ -137,25 +143,16 @@ def sign_in(stack: LocalStack, client_id: str, username: str, password: str) -> 
             Session=answer["Session"],
             ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": NEW_PASSWORD},
         )
-    tokens: dict[str, str] = answer["AuthenticationResult"]
-    return tokens
+    return answer["AuthenticationResult"]
 
 
-def verified_claims(
-    stack: LocalStack, pool_id: str, client_id: str, tokens: dict[str, str]
+def both_tokens_claims(
+    stack: LocalCloud, pool_id: str, client_id: str, tokens: AuthenticationResultTypeTypeDef
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Both tokens' claims, once their signatures check out against the local JWKS."""
-    keys = jwt.PyJWKClient(f"{stack.endpoint_url}/{pool_id}/.well-known/jwks.json")
-    issuer = f"https://cognito-idp.{stack.region}.amazonaws.com/{pool_id}"
-
-    def decode(token: str, **checks: Any) -> dict[str, Any]:
-        claims: dict[str, Any] = jwt.decode(
-            token, keys.get_signing_key_from_jwt(token), algorithms=["RS256"], issuer=issuer, **checks
-        )
-        return claims
-
-    id_claims = decode(tokens["IdToken"], audience=client_id)
-    access_claims = decode(tokens["AccessToken"], options={"verify_aud": False})
+    read = functools.partial(verified_claims, stack.endpoint_url, stack.region, pool_id)
+    id_claims = read(tokens["IdToken"], audience=client_id)
+    access_claims = read(tokens["AccessToken"], options={"verify_aud": False})
     expect(access_claims.get("client_id") == client_id, "the access token was not issued to the app client")
     return id_claims, access_claims
 
@@ -167,7 +164,7 @@ def show_claims(screen: Screen, label: str, claims: dict[str, Any], names: Seque
             screen.fact(f"  {name}", json.dumps(claims[name]))
 
 
-def scenario(stack: LocalStack, screen: Screen) -> None:  # noqa: PLR0915 - one linear story, told in order
+def scenario(stack: LocalCloud, screen: Screen) -> None:  # noqa: PLR0915 - one linear story, told in order
     with screen.step("Deploy template.yaml through CloudFormation"):
         outputs = stack.deploy(ROOT / "template.yaml", {"AllowSelfSignUp": "true"}, STACK)
         pool_id, client_id = outputs["UserPoolId"], outputs["AppClientId"]
@@ -231,7 +228,7 @@ def scenario(stack: LocalStack, screen: Screen) -> None:  # noqa: PLR0915 - one 
 
     with screen.step("alice signs in; the pre token trigger puts the claim rules' claims in her tokens"):
         tokens = sign_in(stack, client_id, "alice", "Welcome-2-Acme!")
-        id_claims, access_claims = verified_claims(stack, pool_id, client_id, tokens)
+        id_claims, access_claims = both_tokens_claims(stack, pool_id, client_id, tokens)
         screen.fact("signature", "RS256, verified against the local JWKS")
         show_claims(screen, "ID token:", id_claims, ("name", "groups", "roles", "tenant", "cognito:groups"))
         show_claims(screen, "access token:", access_claims, ("groups", "roles", "tenant", "scope"))
@@ -255,7 +252,7 @@ def run(out: TextIO, log: TextIO) -> int:
         "Cognito automation demo: the whole system on this machine (moto on 127.0.0.1, no AWS account)"
     )
     started = time.perf_counter()
-    stack = LocalStack(port=int(os.environ.get("DEMO_PORT", "0"))).start()
+    stack = LocalCloud(port=int(os.environ.get("DEMO_PORT", "0"))).start()
     screen.line(
         f"local stack listening on {stack.endpoint_url}; function logs in {LOG_FILE.relative_to(ROOT)}"
     )
@@ -268,7 +265,7 @@ def run(out: TextIO, log: TextIO) -> int:
         )
         return 1
     except Exception as exc:
-        logging.getLogger("local.demo").exception("the demo stopped on an unexpected error")
+        logging.getLogger("local.scenarios.demo").exception("the demo stopped on an unexpected error")
         screen.line(f"     ✗ unexpected {type(exc).__name__}: {exc}")
         screen.line(
             f"\ndemo FAILED at step {screen.number}; the traceback is in {LOG_FILE.relative_to(ROOT)}"

@@ -22,7 +22,7 @@ from moto.sqs.models import Message, Queue, SQSBackend, sqs_backends
 
 from local.threads import ThreadGroup
 
-log = logging.getLogger("local.sqs_poller")
+log = logging.getLogger("local.awslambda.sqs_poller")
 
 IDLE_WAIT_S = 0.1
 MAX_WORKERS = 10

@@ -1,0 +1,2 @@
+"""CloudFormation on the local stack: the SAM transform, custom resources, stack operations, and the
+resource models moto lacks."""

@@ -1,0 +1,151 @@
+"""CloudFormation stack operations on the local stack, as CloudFormation performs them (moto 5.2.5 does not):
+
+- `ResourceMap.delete`: dependents first (moto's order is arbitrary, so a function could be deleted before
+  the custom resource that needs it for its Delete);
+- `CloudFormationBackend.create_stack` / `delete_stack`: one operation per stack at a time; a resource that
+  fails to create rolls the stack back; a stack whose delete failed stays visible as DELETE_FAILED.
+
+Installed by `local.moto_patches`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+log = logging.getLogger("local.cloudformation")
+
+_STACK_LOCKS: dict[str, threading.RLock] = {}
+_STACK_LOCKS_GUARD = threading.Lock()
+
+
+def stack_lock(name: str) -> threading.RLock:
+    """The lock of one stack: its create, update, delete and custom resource answers take turns."""
+    with _STACK_LOCKS_GUARD:
+        return _STACK_LOCKS.setdefault(name, threading.RLock())
+
+
+def forget_outputs(stack: Any) -> None:
+    """A stack without resources has no outputs; moto would re-create resources to evaluate them."""
+    stack.output_map._output_json_map = {}
+    stack.output_map._parsed_outputs = {}
+
+
+def roll_back(stack: Any) -> None:
+    with stack_lock(stack.name):
+        forget_outputs(stack)
+        try:
+            stack.resource_map.delete()
+            stack.status = "ROLLBACK_COMPLETE"
+        except Exception as exc:  # noqa: BLE001 - a failed rollback is reported on the stack, as in AWS
+            log.warning("rollback of %s failed: %s", stack.name, exc)
+            stack.status = "ROLLBACK_FAILED"
+        stack._add_stack_event(stack.status)
+
+
+def _references(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Ref" and isinstance(item, str):
+                yield item
+            elif key == "Fn::GetAtt":
+                target = item[0] if isinstance(item, list) else str(item).split(".")[0]
+                yield str(target)
+            elif key == "Fn::Sub":
+                text = item[0] if isinstance(item, list) else item
+                for part in str(text).split("${")[1:]:
+                    yield part.split("}")[0].split(".")[0]
+                if isinstance(item, list) and len(item) > 1:
+                    yield from _references(item[1])
+            else:
+                yield from _references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _references(item)
+
+
+def deletion_order(resources: dict[str, Any]) -> list[str]:
+    """Logical ids, dependents before what they depend on (the reverse of creation order)."""
+    depends: dict[str, set[str]] = {}
+    for name, resource in resources.items():
+        refs = set(_references(resource.get("Properties", {})))
+        explicit = resource.get("DependsOn", [])
+        refs.update([explicit] if isinstance(explicit, str) else explicit)
+        depends[name] = {r for r in refs if r in resources and r != name}
+    created: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in created or name in visiting:
+            return
+        visiting.add(name)
+        for dependency in sorted(depends[name]):
+            visit(dependency)
+        visiting.discard(name)
+        created.append(name)
+
+    for name in resources:
+        visit(name)
+    return list(reversed(created))
+
+
+def ordered_delete(original: Callable[[Any], None]) -> Callable[[Any], None]:
+    @functools.wraps(original)
+    def delete(self: Any) -> None:
+        resources = self._resource_json_map
+        for name in deletion_order(resources):
+            if resources[name].get("DeletionPolicy") == "Retain":
+                continue
+            parsed = self._parsed_resources.get(name)
+            if parsed is None or isinstance(parsed, str):
+                continue
+            self._delete_resource(parsed, resources[name])
+            self._parsed_resources.pop(name)
+        original(self)  # whatever is left (nothing, normally)
+
+    return delete
+
+
+def locked_create(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def create_stack(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        with stack_lock(name):
+            before = set(self.stacks)
+            try:
+                return original(self, name, *args, **kwargs)
+            except Exception as exc:
+                created = [self.stacks[i] for i in set(self.stacks) - before]
+                if not created:
+                    raise  # refused before a stack existed (a template or parameter error): an API error
+                # A resource failed to create: CloudFormation reports it on the stack and rolls back.
+                stack = created[0]
+                reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+                stack._add_stack_event("CREATE_FAILED", resource_status_reason=reason)
+                stack.status = "ROLLBACK_IN_PROGRESS"
+                roll_back(stack)
+                return stack
+
+    return create_stack
+
+
+def kept_when_delete_fails(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def delete_stack(self: Any, name_or_stack_id: str) -> None:
+        stacks = [s for s in self.stacks.values() if name_or_stack_id in (s.name, s.stack_id)]
+        for stack in stacks:
+            with stack_lock(stack.name):
+                exports = {e.name: e for e in stack.exports}
+                try:
+                    original(self, stack.stack_id)
+                    forget_outputs(stack)
+                except Exception as exc:  # noqa: BLE001 - reported on the stack (DELETE_FAILED), as in AWS
+                    stack.status = "DELETE_FAILED"
+                    stack._add_stack_event("DELETE_FAILED", resource_status_reason=str(exc))
+                    self.deleted_stacks.pop(stack.stack_id, None)
+                    self.stacks[stack.stack_id] = stack
+                    self.exports.update(exports)
+
+    return delete_stack

@@ -1,0 +1,2 @@
+"""Cognito on the local stack: what Cognito does that moto does not (hooks around its API, hosted UI,
+client URL checks, CloudFormation models)."""

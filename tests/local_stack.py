@@ -1,0 +1,46 @@
+"""The local stack for both end-to-end tiers (tests/local, tests/examples): the one `local_stack` fixture,
+which each tier's conftest imports (so each tier has a stack of its own, for its package), and the
+project's commands run in a fresh Python process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from local.stack import LocalCloud
+from tests.conftest import REGION, ROOT
+
+
+@pytest.fixture(scope="package")
+def local_stack() -> Iterator[LocalCloud]:
+    """One local stack per tier (package), quotas off; each test module deploys its own stacks on it."""
+    stack = LocalCloud(port=0, region=REGION, enforce_quotas=False).start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+def python_env(**overrides: str) -> dict[str, str]:
+    """The environment of a fresh Python process of the project, as `make` starts one: the shared
+    package and the project importable, no endpoint inherited from the tests."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "common"), str(ROOT)])}
+    env.pop("AWS_ENDPOINT_URL", None)
+    return {**env, **overrides}
+
+
+def run_python(args: list[str], timeout_s: float) -> subprocess.CompletedProcess[str]:
+    """`python ARGS` in a fresh process from the project root, its output captured (bounded)."""
+    return subprocess.run(  # noqa: S603 - the tests' own fixed arguments
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=python_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )
