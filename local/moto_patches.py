@@ -1,5 +1,5 @@
 """The checked list of places where the local stack changes moto 5.2.5's behaviour (each one listed in
-the README); the changes themselves live with their service:
+docs/local-stack.md); the changes themselves live with their service:
 
 - Lambda (`local.awslambda.invoke`): `LambdaFunction.invoke` runs the function in this process;
   `LambdaBackend.create_event_source_mapping` leaves SQS queues to the poller.

@@ -147,7 +147,7 @@ def test_a_template_without_claim_rules_is_an_error(
 
 
 def _template(tmp_path: Path, text: str) -> Path:
-    """A template registering `text` as its Rules (a block scalar, as the README writes it)."""
+    """A template registering `text` as its Rules (a block scalar, as docs/claim-rules.md writes it)."""
     path = tmp_path / "template.yaml"
     path.write_text(TEMPLATE.format(rules="|\n" + "".join(f"        {line}\n" for line in text.splitlines())))
     return path
