@@ -92,7 +92,7 @@ example-deploy: example-name check-rules build ## deploy an example to AWS: make
 	cd examples/$(EXAMPLE) && $(abspath $(BIN))/sam deploy
 	$(if $(wildcard examples/$(EXAMPLE)/users.*),$(PRODUCER) send $(firstword $(wildcard examples/$(EXAMPLE)/users.*)) --stack $(EXAMPLE)-cognito)
 
-PRODUCER := PYTHONPATH=layers/common $(BIN)/python -m cognito_automation.provisioning.producer
+PRODUCER := PYTHONPATH=layers/common $(BIN)/python -m tools.producer
 
 # The queue is named by QUEUE_URL, or found in the outputs of the cognito-automation stack STACK.
 QUEUES = $(if $(STACK),--stack "$(STACK)",$(if $(DLQ_URL),--dlq-url "$(DLQ_URL)") --queue-url "$(QUEUE_URL)")

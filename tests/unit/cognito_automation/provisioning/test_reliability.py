@@ -8,7 +8,6 @@ The scenario runs once per module; each test checks one property of its outcome.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import io
 import json
 import random
@@ -24,11 +23,12 @@ from moto import mock_aws
 from cognito_automation import aws
 from cognito_automation.provisioning.consumer import Consumer
 from cognito_automation.provisioning.messages import Allowlist
-from cognito_automation.provisioning.pacing import PacedClient
+from cognito_automation.provisioning.pacing import Pacer
 from cognito_automation.provisioning.provisioner import Provisioner, Target
 from cognito_automation.quotas import QUOTAS
 from tests.conftest import REGION, FakeLambdaContext
-from tests.unit.provisioning_support import (
+from tests.handlers import load_function
+from tests.unit.cognito_automation.provisioning.support import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_GROUPS,
     LoopResult,
@@ -213,7 +213,7 @@ def _scenario(app: Any, stack: Stack, rng: random.Random) -> Outcome:
     given = _messages(stack, rng)
     bodies = given.bodies
 
-    recorder = RecordingClient(
+    recorder: Any = RecordingClient(
         boto3.client("cognito-idp"),
         seed=rng.randint(0, 2**32),
         throttle=0.05,
@@ -223,8 +223,7 @@ def _scenario(app: Any, stack: Stack, rng: random.Random) -> Outcome:
         resend_timeouts_after=0.3,
     )
     # pacing scaled up (moto has no quota) and short backoffs: the faults, not the clock, are under test
-    paced = PacedClient(
-        recorder,
+    pacer = Pacer(
         instances=2,
         quotas={name: rate * 1000 for name, rate in QUOTAS.items()},
         max_attempts=2,
@@ -235,7 +234,7 @@ def _scenario(app: Any, stack: Stack, rng: random.Random) -> Outcome:
         stack.pool_id, stack.table, Allowlist(frozenset(ALLOWED_GROUPS), frozenset(ALLOWED_ATTRIBUTES))
     )
     worker = Consumer(
-        Provisioner(paced, boto3.client("dynamodb"), target), boto3.client("sqs"), stack.dlq_url
+        Provisioner(recorder, pacer, boto3.client("dynamodb"), target), boto3.client("sqs"), stack.dlq_url
     )
     app.consumer = lambda: worker
 
@@ -288,10 +287,8 @@ def outcome() -> Iterator[Outcome]:
         }.items():
             mp.setenv(name, value)
         stack = build_stack(max_receive_count=5)
-        for name, value in handler_env(stack).items():
-            mp.setenv(name, value)
         aws.reset()
-        app = importlib.reload(importlib.import_module("functions.provision_users.app"))
+        app = load_function(mp, "provision_users", handler_env(stack))
         yield _scenario(app, stack, random.Random(20261123))
         aws.reset()
 
@@ -384,7 +381,7 @@ def test_temporary_passwords_never_reach_logs_metrics_or_dead_letter_reasons(out
     reasons = "\n".join(json.dumps(m.get("MessageAttributes", {})) for m in outcome.dead)
     logs = "\n".join(outcome.logs)
     assert len(outcome.logs) > 1000, "the logs were captured"
-    assert "users_upsert" in outcome.metrics_output, "the metrics were captured"
+    assert "UsersUpsert" in outcome.metrics_output, "the metrics were captured"
     leaked = [p for p in outcome.passwords if p in logs or p in outcome.metrics_output or p in reasons]
     leaked += [p[:8] for p in outcome.passwords if p[4:20] in logs + reasons]
     assert leaked == []
