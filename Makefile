@@ -59,7 +59,7 @@ unit: $(STAMP) ## unit tests only (no local stack)
 test: lint ## every check: lint, types, template lint, all tests
 	$(BIN)/pytest -q -m "not bench"
 
-bench: $(STAMP) ## benchmarks (speed and throughput figures)
+bench: $(STAMP) ## benchmarks: speed and throughput figures only (the functions' logs go to .local/bench.log)
 	$(BIN)/pytest tests/bench -q -m bench -s
 
 build: $(STAMP) ## sam build (no container needed with Python 3.11)

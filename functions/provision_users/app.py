@@ -26,7 +26,7 @@ from cognito_automation import aws, config
 from cognito_automation.provisioning.consumer import Consumer, ThreadedBatchProcessor
 from cognito_automation.provisioning.messages import Allowlist
 from cognito_automation.provisioning.pacing import Pacer
-from cognito_automation.provisioning.provisioner import Provisioner, Target
+from cognito_automation.provisioning.provisioner import Outcome, Provisioner, Target
 
 # Threads per batch: a batch holds at most 10 messages, and pacing, not threads, bounds the call rate.
 WORKERS = 10
@@ -114,7 +114,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     before = worker.tally.snapshot()
     throttled_before = worker.provisioner.pacer.stats.throttled
 
-    def record_handler(record: SQSRecord) -> Any:
+    def record_handler(record: SQSRecord) -> Outcome | None:
         return worker.handle(record, deadline)
 
     response = process_partial_response(

@@ -13,13 +13,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from cognito_automation.provisioning.errors import DeadlineReachedError, PermanentError, TransientError
 from cognito_automation.provisioning.messages import Allowlist, ProvisioningMessage, redact
-from cognito_automation.provisioning.pacing import Pacer, error_code, operation_name
+from cognito_automation.provisioning.pacing import P, Pacer, R, error_code, operation_name
 from cognito_automation.users import (
     UserRecord,
     delete_user_record,
@@ -37,9 +37,6 @@ if TYPE_CHECKING:
     )
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import UpdateItemInputTypeDef
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 logger = logging.getLogger(__name__)
 
@@ -86,26 +83,21 @@ def _attributes(items: Iterable[AttributeTypeTypeDef] | None) -> dict[str, str]:
     return {item["Name"]: item.get("Value", "") for item in items or ()}
 
 
+@dataclass(eq=False)
 class Provisioner:
-    """Applies messages to one user pool; thread-safe as long as one user is handled by one thread."""
+    """Applies messages to one user pool; thread-safe as long as one user is handled by one thread.
 
-    def __init__(
-        self,
-        cognito: CognitoIdentityProviderClient,
-        pacer: Pacer,
-        dynamodb: DynamoDBClient,
-        target: Target,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.cognito = cognito
-        self.pacer = pacer
-        self.clock = clock
-        self.dynamodb = dynamodb
-        self.target = target
-        # groups seen to exist; the allowlist is short, so each is looked up once per process
-        self._known_groups: set[str] = set()
-        self._group_locks: dict[str, threading.Lock] = {}
-        self._groups_lock = threading.Lock()
+    Every Cognito call goes through `pacer`, naming the method of `cognito` it calls."""
+
+    cognito: CognitoIdentityProviderClient
+    pacer: Pacer
+    dynamodb: DynamoDBClient
+    target: Target
+    clock: Callable[[], float] = time.monotonic
+    # groups seen to exist; the allowlist is short, so each is looked up once per process
+    _known_groups: set[str] = field(default_factory=set, init=False, repr=False)
+    _group_locks: dict[str, threading.Lock] = field(default_factory=dict, init=False, repr=False)
+    _groups_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def _before_write(self, deadline: float | None) -> None:
         """A table write starts only before the invocation's deadline (Cognito calls check it themselves):

@@ -13,7 +13,7 @@ import json
 import random
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -56,16 +56,8 @@ WAVE = 40
 
 
 @dataclass
-class Expected:
-    exists: bool
-    enabled: bool = True
-    attributes: dict[str, str] = field(default_factory=dict)
-    groups: set[str] = field(default_factory=set)
-
-
-@dataclass
 class Outcome:
-    expected: dict[str, Expected]
+    expected: dict[str, UserState]
     states: dict[str, UserState]
     records: dict[str, dict[str, Any] | None]
     invalid_bodies: list[str]
@@ -87,11 +79,11 @@ def _password(rng: random.Random) -> str:
 class Messages:
     bodies: list[str]
     invalid: list[str]
-    expected: dict[str, Expected]
+    expected: dict[str, UserState]
     passwords: list[str]
 
 
-def _invalid_messages(rng: random.Random, expected: dict[str, Expected], passwords: list[str]) -> list[str]:
+def _invalid_messages(rng: random.Random, expected: dict[str, UserState], passwords: list[str]) -> list[str]:
     """Malformed rows, forbidden groups and forbidden attributes; none of these users may come to exist."""
     invalid: list[str] = []
     for i in range(80):
@@ -122,20 +114,20 @@ def _invalid_messages(rng: random.Random, expected: dict[str, Expected], passwor
             "temporary_password": secret,
         }
         invalid.append(json.dumps(message))
-        expected[f"intruder{i:03d}"] = Expected(False)
+        expected[f"intruder{i:03d}"] = UserState(False)
     for i in range(40):
         attributes = user_attributes(f"sneaky{i:03d}", **{"custom:role": "admin"})
         invalid.append(
             json.dumps({"action": "upsert", "username": f"sneaky{i:03d}", "attributes": attributes})
         )
-        expected[f"sneaky{i:03d}"] = Expected(False)
+        expected[f"sneaky{i:03d}"] = UserState(False)
     return invalid
 
 
 def _messages(stack: Stack, rng: random.Random) -> Messages:
     """The users already in the pool, and the shuffled messages with the state each user must reach."""
     cognito = stack.cognito
-    expected: dict[str, Expected] = {}
+    expected: dict[str, UserState] = {}
     bodies: list[str] = []
     passwords: list[str] = []
 
@@ -166,7 +158,7 @@ def _messages(stack: Stack, rng: random.Random) -> Messages:
             passwords.append(_password(rng))
             message["temporary_password"] = passwords[-1]
         bodies.append(json.dumps(message))
-        expected[username] = Expected(True, True, attributes, set(groups))
+        expected[username] = UserState(True, True, attributes, set(groups))
     for i in range(EXISTING_TO_UPDATE):
         username = f"old{i:05d}"
         existing(username, ("users",))
@@ -179,18 +171,18 @@ def _messages(stack: Stack, rng: random.Random) -> Messages:
             "remove_groups": ["users"],
         }
         bodies.append(json.dumps(message))
-        expected[username] = Expected(True, True, attributes, {"analysts"})
+        expected[username] = UserState(True, True, attributes, {"analysts"})
     for action, count, start_enabled in (("disable", TO_DISABLE, True), ("enable", TO_ENABLE, False)):
         for i in range(count):
             username = f"{action}{i:05d}"
             existing(username, ("users",), enabled=start_enabled)
             bodies.append(json.dumps({"action": action, "username": username}))
-            expected[username] = Expected(True, action == "enable", user_attributes(username), {"users"})
+            expected[username] = UserState(True, action == "enable", user_attributes(username), {"users"})
     for i in range(TO_DELETE):
         username = f"gone{i:05d}"
         existing(username, ("analysts",))
         bodies.append(json.dumps({"action": "delete", "username": username}))
-        expected[username] = Expected(False)
+        expected[username] = UserState(False)
 
     for i in range(TO_RESEND):
         # created without an invitation and not signed in yet: a RESEND message sends one
@@ -198,7 +190,7 @@ def _messages(stack: Stack, rng: random.Random) -> Messages:
         existing(username, ("users",))
         message = {"action": "upsert", "username": username, "attributes": user_attributes(username)}
         bodies.append(json.dumps(message | {"groups": ["users"], "invitation": "RESEND"}))
-        expected[username] = Expected(True, True, user_attributes(username), {"users"})
+        expected[username] = UserState(True, True, user_attributes(username), {"users"})
 
     # duplicates of a tenth of the valid messages (SQS delivers at least once; producers repeat too)
     bodies += rng.sample(bodies, len(bodies) // 10)
