@@ -78,11 +78,9 @@ def _recording(app: ModuleType, **faults: Any) -> RecordingClient:
 def test_upsert_event_creates_users_with_attributes_groups_and_records(
     app: ModuleType, stack: Stack, lambda_context: Any
 ) -> None:
-    # Given the sample upsert event
-    event = load_event("provision_users/upsert.json")
-    # When
-    result = app.lambda_handler(event, lambda_context)
-    # Then
+    # Given the sample upsert event, When it is handled
+    result = app.lambda_handler(load_event("provision_users/upsert.json"), lambda_context)
+    # Then every message is done, and alice is as the message says
     assert result == {"batchItemFailures": []}
     alice = user_state(stack.cognito, stack.pool_id, "alice")
     assert alice.exists and alice.enabled
@@ -286,36 +284,6 @@ def test_forbidden_attribute_is_dead_lettered(app: ModuleType, stack: Stack, lam
     )
 
 
-def test_throttled_message_is_reported_as_batch_item_failure(
-    app: ModuleType, stack: Stack, lambda_context: Any
-) -> None:
-    # Given Cognito throttles every call
-    _recording(app, always_fail=lambda operation: True)
-    app.consumer().provisioner.pacer.max_attempts = 2
-    # When
-    result = _invoke(app, lambda_context, _record(_upsert("gina"), "throttled"))
-    # Then SQS retries it, it is not dead-lettered yet
-    assert result == {"batchItemFailures": [{"itemIdentifier": "throttled"}]}
-    assert drain(stack.sqs, stack.dlq_url) == []
-
-
-def test_transient_failure_on_the_last_allowed_receive_is_dead_lettered_with_reason(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
-) -> None:
-    # Given the redrive limit is known to the function and Cognito keeps throttling
-    app = _import_app(monkeypatch, handler_env(stack, MAX_RECEIVE_COUNT="3"))
-    _recording(app, always_fail=lambda operation: True)
-    app.consumer().provisioner.pacer.max_attempts = 2
-    # When the message arrives for the third time
-    result = _invoke(app, lambda_context, _record(_upsert("hank"), "last", receive_count=3))
-    # Then
-    assert result == {"batchItemFailures": []}
-    (dead,) = drain(stack.sqs, stack.dlq_url)
-    attributes = dead["MessageAttributes"]
-    assert attributes["failure_kind"]["StringValue"] == "transient"
-    assert "TooManyRequestsException" in attributes["failure_reason"]["StringValue"]
-
-
 class _FailingTable:
     """A DynamoDB client whose writes fail with an error the consumer does not classify."""
 
@@ -329,33 +297,63 @@ class _FailingTable:
         raise client_error("UpdateItem", "ProvisionedThroughputExceededException", "slow down", 400)
 
 
-def test_unexpected_error_is_retried_by_sqs(app: ModuleType, stack: Stack, lambda_context: Any) -> None:
-    # Given the users table fails with an error that is neither permanent nor known to be transient
+def _cognito_throttles(app: ModuleType, stack: Stack) -> None:
+    """Cognito throttles every call (a transient failure)."""
+    _recording(app, always_fail=lambda operation: True)
+    app.consumer().provisioner.pacer.max_attempts = 2
+
+
+def _table_fails(app: ModuleType, stack: Stack) -> None:
+    """The users table fails with an error that is neither permanent nor known to be transient."""
     app.consumer().provisioner.dynamodb = _FailingTable(stack.dynamodb)
+
+
+FAULT_IDS = ["cognito-throttles", "unexpected-table-error"]
+
+
+@pytest.mark.parametrize("fault", [_cognito_throttles, _table_fails], ids=FAULT_IDS)
+def test_failure_before_the_last_allowed_receive_is_retried_by_sqs(
+    app: ModuleType, stack: Stack, lambda_context: Any, fault: Any
+) -> None:
+    # Given the fault
+    fault(app, stack)
     # When
-    result = _invoke(app, lambda_context, _record(_upsert("olga"), "u1"))
-    # Then the message is retried, not dead-lettered yet
-    assert result == {"batchItemFailures": [{"itemIdentifier": "u1"}]}
+    result = _invoke(app, lambda_context, _record(_upsert("gina"), "m1"))
+    # Then SQS retries it, it is not dead-lettered yet
+    assert result == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
     assert drain(stack.sqs, stack.dlq_url) == []
 
 
-def test_unexpected_error_on_the_last_allowed_receive_is_dead_lettered_with_reason(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
+@pytest.mark.parametrize(
+    ("fault", "reason_start", "named"),
+    [
+        (_cognito_throttles, "gave up after 3 receives: ", "TooManyRequestsException"),
+        (_table_fails, "gave up after 3 receives: ClientError:", "ProvisionedThroughputExceededException"),
+    ],
+    ids=FAULT_IDS,
+)
+def test_failure_on_the_last_allowed_receive_is_dead_lettered_with_reason(  # noqa: PLR0917 - fixtures and parameters
+    stack: Stack,
+    monkeypatch: pytest.MonkeyPatch,
+    lambda_context: Any,
+    fault: Any,
+    reason_start: str,
+    named: str,
 ) -> None:
-    # Given the redrive limit is known and the users table keeps failing
+    # Given the redrive limit is known to the function and the fault keeps happening
     app = _import_app(monkeypatch, handler_env(stack, MAX_RECEIVE_COUNT="3"))
-    app.consumer().provisioner.dynamodb = _FailingTable(stack.dynamodb)
+    fault(app, stack)
     message = _upsert("olga") | {"temporary_password": "Secret-Temp-1!"}
     # When the message arrives for the third time
-    result = _invoke(app, lambda_context, _record(message, "u3", receive_count=3))
-    # Then it is dead-lettered by the function, with the reason
+    result = _invoke(app, lambda_context, _record(message, "m3", receive_count=3))
+    # Then it is dead-lettered by the function, with the reason (and never the password)
     assert result == {"batchItemFailures": []}
     (dead,) = drain(stack.sqs, stack.dlq_url)
     attributes = dead["MessageAttributes"]
     assert attributes["failure_kind"]["StringValue"] == "transient"
     reason = attributes["failure_reason"]["StringValue"]
-    assert reason.startswith("gave up after 3 receives: ClientError:")
-    assert "ProvisionedThroughputExceededException" in reason
+    assert reason.startswith(reason_start)
+    assert named in reason
     assert "Secret-Temp-1!" not in reason
 
 
@@ -495,13 +493,18 @@ def _existing(stack: Stack, username: str, attributes: dict[str, str]) -> None:
     )
 
 
+def _existing_pat(app: ModuleType, stack: Stack) -> None:
+    """The user Pat exists, in a pool that finds it under any spelling, as Cognito's pools do."""
+    _existing(stack, "Pat", user_attributes("pat"))
+    provisioner = app.consumer().provisioner
+    provisioner.cognito = _CaseInsensitivePool(provisioner.cognito, "Pat")
+
+
 def test_record_and_claim_are_keyed_by_the_spelling_cognito_keeps(
     app: ModuleType, stack: Stack, lambda_context: Any
 ) -> None:
     # Given "Pat" exists, and the messages spell the name "pat"
-    _existing(stack, "Pat", user_attributes("pat"))
-    provisioner = app.consumer().provisioner
-    provisioner.cognito = _CaseInsensitivePool(provisioner.cognito, "Pat")
+    _existing_pat(app, stack)
     # When an upsert that resends the invitation arrives
     result = _invoke(app, lambda_context, _record(_upsert("pat", groups=["users"], invitation="RESEND")))
     # Then the record (with the claim) is Pat's, as post confirmation would write it, and no "pat" item
@@ -516,9 +519,7 @@ def test_delete_removes_the_record_under_the_spelling_cognito_keeps(
     app: ModuleType, stack: Stack, lambda_context: Any
 ) -> None:
     # Given "Pat" exists with a record
-    _existing(stack, "Pat", user_attributes("pat"))
-    provisioner = app.consumer().provisioner
-    provisioner.cognito = _CaseInsensitivePool(provisioner.cognito, "Pat")
+    _existing_pat(app, stack)
     _invoke(app, lambda_context, _record(_upsert("Pat"), "u"))
     assert get_user_record(stack.dynamodb, stack.table, stack.pool_id, "Pat") is not None
     # When a delete spells it "PAT"
