@@ -66,7 +66,7 @@ unit: $(STAMP) ## unit tests only (no local stack)
 test: lint ## every check: lint, types, template lint, all tests
 	$(BIN)/pytest -q -m "not bench"
 
-bench: $(STAMP) ## benchmarks (speed and throughput figures)
+bench: $(STAMP) ## benchmarks: speed and throughput figures only (the functions' logs go to .local/bench.log)
 	$(BIN)/pytest tests/bench -q -m bench -s
 
 # The manual in docs/ (mkdocs.yml): the site goes to .local/site; --strict fails on a broken link or
@@ -104,7 +104,7 @@ example-deploy: example-name check-rules build ## deploy an example to AWS: make
 	cd examples/$(EXAMPLE) && $(abspath $(BIN))/sam deploy
 	$(if $(wildcard examples/$(EXAMPLE)/users.*),$(PRODUCER) send $(firstword $(wildcard examples/$(EXAMPLE)/users.*)) --stack $(EXAMPLE)-cognito)
 
-PRODUCER := PYTHONPATH=layers/common $(BIN)/python -m cognito_automation.provisioning.producer
+PRODUCER := PYTHONPATH=layers/common $(BIN)/python -m tools.producer
 
 # The queue is named by QUEUE_URL, or found in the outputs of the cognito-automation stack STACK.
 QUEUES = $(if $(STACK),--stack "$(STACK)",$(if $(DLQ_URL),--dlq-url "$(DLQ_URL)") --queue-url "$(QUEUE_URL)")

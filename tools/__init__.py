@@ -1,2 +1,2 @@
-"""Development tools, run as `python -m tools.<name>` with PYTHONPATH=layers/common; never shipped in the
-Lambda layer."""
+"""Command-line tools for operators and developers (`python -m tools.<name>` with PYTHONPATH=layers/common);
+they never ship in the Lambda layer."""

@@ -29,6 +29,7 @@ from cognito_automation import aws, config
 from cognito_automation.confirmation import confirm_sign_up
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -102,7 +103,7 @@ def malformed(event: Any) -> str | None:
 
 
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     cold = next(_invocations) == 0
     source = event.get("triggerSource") if isinstance(event, dict) else None
     if source == CONFIRM_FORGOT_PASSWORD:

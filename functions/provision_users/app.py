@@ -1,6 +1,8 @@
 """SQS consumer that provisions Cognito users: upsert, disable, enable or delete, one user per message.
 
 Thin: settings at cold start, clients on first use, the work in `cognito_automation.provisioning`.
+Traced with X-Ray (Powertools Tracer): every AWS call and every pacing wait is a subsegment, so a trace
+shows whether a slow batch waited for Cognito's quota or for Cognito.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import process_partial_response
@@ -23,8 +25,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from cognito_automation import aws, config
 from cognito_automation.provisioning.consumer import Consumer, ThreadedBatchProcessor
 from cognito_automation.provisioning.messages import Allowlist
-from cognito_automation.provisioning.pacing import PacedClient
-from cognito_automation.provisioning.provisioner import Provisioner, Target
+from cognito_automation.provisioning.pacing import Pacer
+from cognito_automation.provisioning.provisioner import Outcome, Provisioner, Target
 
 # Threads per batch: a batch holds at most 10 messages, and pacing, not threads, bounds the call rate.
 WORKERS = 10
@@ -67,9 +69,19 @@ def load_settings(env: Mapping[str, str]) -> Settings:
 
 logger = Logger()
 metrics = Metrics()
+# patches botocore: each Cognito, DynamoDB and SQS call is a subsegment (off in tests and the local stack:
+# POWERTOOLS_TRACE_DISABLED)
+tracer = Tracer()
 copy_config_to_registered_loggers(source_logger=logger, include={"cognito_automation"})
 SETTINGS = load_settings(os.environ)
 POOL = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="provision")
+
+
+def traced_sleep(seconds: float) -> None:
+    """A pacing wait (a token bucket's or a backoff), as a subsegment of the trace."""
+    with tracer.provider.in_subsegment("## pacing wait") as subsegment:
+        subsegment.put_metadata("seconds", seconds)
+        time.sleep(seconds)
 
 
 @functools.cache
@@ -88,19 +100,21 @@ def consumer() -> Consumer:
     # ends within DATA_CALL_S; a failure is transient and SQS retries the message
     dynamodb = aws.client("dynamodb", connect_timeout=1.0, read_timeout=2.0, max_attempts=0)
     sqs = aws.client("sqs", connect_timeout=1.0, read_timeout=2.0, max_attempts=0)
-    provisioner = Provisioner(PacedClient(cognito, instances=SETTINGS.max_concurrency), dynamodb, target)
+    pacer = Pacer(instances=SETTINGS.max_concurrency, sleep=time.sleep if tracer.disabled else traced_sleep)
+    provisioner = Provisioner(cognito, pacer, dynamodb, target)
     return Consumer(provisioner, sqs, SETTINGS.dead_letter_queue_url, SETTINGS.max_receive_count)
 
 
 @logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     worker = consumer()
     deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN_S
     before = worker.tally.snapshot()
-    throttled_before = worker.provisioner.cognito.stats.throttled
+    throttled_before = worker.provisioner.pacer.stats.throttled
 
-    def record_handler(record: SQSRecord) -> Any:
+    def record_handler(record: SQSRecord) -> Outcome | None:
         return worker.handle(record, deadline)
 
     response = process_partial_response(
@@ -109,7 +123,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     for name, value in worker.tally.snapshot().items():
         if value > before.get(name, 0):
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=value - before.get(name, 0))
-    throttled = worker.provisioner.cognito.stats.throttled - throttled_before
+    throttled = worker.provisioner.pacer.stats.throttled - throttled_before
     if throttled:
-        metrics.add_metric(name="cognito_throttled", unit=MetricUnit.Count, value=throttled)
+        metrics.add_metric(name="CognitoThrottled", unit=MetricUnit.Count, value=throttled)
     return dict(response)

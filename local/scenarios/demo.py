@@ -96,7 +96,7 @@ def attributes_of(stack: LocalCloud, pool_id: str, username: str) -> dict[str, s
 def provision(stack: LocalCloud, csv_file: Path, queue_url: str) -> list[dict[str, Any]]:
     """Run the producer command as an administrator would, against the local stack."""
     env = stack.process_environment()
-    command = [sys.executable, "-m", "cognito_automation.provisioning.producer", "send", str(csv_file)]
+    command = [sys.executable, "-m", "tools.producer", "send", str(csv_file)]
     command += ["--queue-url", queue_url, "--json"]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
     expect(

@@ -142,7 +142,7 @@ class Deployment:
 
 def provision(stack: LocalCloud, users_file: Path, automation_stack: str) -> list[dict[str, Any]]:
     """The producer command, as an administrator runs it (`--stack`), then wait for the queue to drain."""
-    command = [sys.executable, "-m", "cognito_automation.provisioning.producer", "send", str(users_file)]
+    command = [sys.executable, "-m", "tools.producer", "send", str(users_file)]
     command += ["--stack", automation_stack, "--json"]
     done = subprocess.run(  # noqa: S603 - fixed arguments
         command, env=stack.process_environment(), capture_output=True, text=True, timeout=300, check=False

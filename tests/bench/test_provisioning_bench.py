@@ -29,7 +29,7 @@ from botocore.exceptions import ClientError
 
 from cognito_automation.provisioning.consumer import Consumer, ThreadedBatchProcessor
 from cognito_automation.provisioning.messages import Allowlist
-from cognito_automation.provisioning.pacing import PacedClient
+from cognito_automation.provisioning.pacing import Pacer
 from cognito_automation.provisioning.provisioner import Provisioner, Target
 from tests.conftest import FakeLambdaContext
 
@@ -220,9 +220,11 @@ def _neighbour(cognito: QuotaCognito, rate: float, stop: threading.Event, seen: 
 
 
 def _run_consumer(users: int, neighbour_rate: float = 0.0) -> Run:
-    cognito = QuotaCognito()
+    # fakes standing in for the Cognito and DynamoDB clients (the methods the provisioner calls)
+    cognito: Any = QuotaCognito()
     neighbour: Counter[str] = Counter()
-    table = RecordTable()
+    table: Any = RecordTable()
+    no_sqs: Any = None  # every message is valid: nothing is dead-lettered
     queue: deque[tuple[str, str, int]] = deque((f"m{i}", _body(i), 1) for i in range(users))
     queue_lock = threading.Lock()
     failures = Counter[str]()
@@ -234,8 +236,8 @@ def _run_consumer(users: int, neighbour_rate: float = 0.0) -> Run:
     def instance() -> None:
         # one Lambda instance: its own pacer (its share of the quotas), thread pool and consumer
         consumer = Consumer(
-            Provisioner(PacedClient(cognito, instances=INSTANCES), table, target),
-            sqs=None,
+            Provisioner(cognito, Pacer(instances=INSTANCES), table, target),
+            sqs=no_sqs,
             dead_letter_queue_url="",
         )
         with ThreadPoolExecutor(max_workers=10) as pool:

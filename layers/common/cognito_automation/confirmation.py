@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cognito_automation.users import UserRecord, put_user_record
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 
 @dataclass(frozen=True)
@@ -21,8 +25,8 @@ class Confirmation:
 
 
 def confirm_sign_up(
-    cognito: Any,
-    dynamodb: Any,
+    cognito: CognitoIdentityProviderClient,
+    dynamodb: DynamoDBClient,
     *,
     table_name: str,
     user_pool_id: str,

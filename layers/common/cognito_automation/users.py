@@ -11,7 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, UpdateItemInputTypeDef
 
 Source = Literal["post_confirmation", "provisioning"]
 
@@ -53,9 +57,11 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def put_user_record(dynamodb: Any, table_name: str, record: UserRecord, now: str | None = None) -> None:
+def put_user_record(
+    dynamodb: DynamoDBClient, table_name: str, record: UserRecord, now: str | None = None
+) -> None:
     """Create or converge the record (UpdateItem, so a retry is harmless)."""
-    values: dict[str, Any] = {
+    values: dict[str, AttributeValueTypeDef] = {
         ":source": {"S": record.source},
         ":enabled": {"BOOL": record.enabled},
         ":now": {"S": now or _now()},
@@ -76,7 +82,7 @@ def put_user_record(dynamodb: Any, table_name: str, record: UserRecord, now: str
         names["#groups"] = "groups"
     else:
         update = "SET " + ", ".join(expression)
-    kwargs: dict[str, Any] = {
+    kwargs: UpdateItemInputTypeDef = {
         "TableName": table_name,
         "Key": {"user_pool_id": {"S": record.user_pool_id}, "username": {"S": record.username}},
         "UpdateExpression": update,
@@ -88,7 +94,7 @@ def put_user_record(dynamodb: Any, table_name: str, record: UserRecord, now: str
 
 
 def remove_groups_from_record(
-    dynamodb: Any, table_name: str, user_pool_id: str, username: str, groups: tuple[str, ...]
+    dynamodb: DynamoDBClient, table_name: str, user_pool_id: str, username: str, groups: tuple[str, ...]
 ) -> None:
     """Drop groups from an existing record (no-op for a record that does not exist)."""
     if not groups:
@@ -106,7 +112,7 @@ def remove_groups_from_record(
         return
 
 
-def delete_user_record(dynamodb: Any, table_name: str, user_pool_id: str, username: str) -> None:
+def delete_user_record(dynamodb: DynamoDBClient, table_name: str, user_pool_id: str, username: str) -> None:
     """Remove the record (deleting an absent item succeeds, so a replay is harmless)."""
     dynamodb.delete_item(
         TableName=table_name,
@@ -115,12 +121,11 @@ def delete_user_record(dynamodb: Any, table_name: str, user_pool_id: str, userna
 
 
 def get_user_record(
-    dynamodb: Any, table_name: str, user_pool_id: str, username: str
-) -> dict[str, Any] | None:
+    dynamodb: DynamoDBClient, table_name: str, user_pool_id: str, username: str
+) -> dict[str, AttributeValueTypeDef] | None:
     """The raw item, for tests and the demo."""
-    item: dict[str, Any] | None = dynamodb.get_item(
+    return dynamodb.get_item(
         TableName=table_name,
         Key={"user_pool_id": {"S": user_pool_id}, "username": {"S": username}},
         ConsistentRead=True,
     ).get("Item")
-    return item

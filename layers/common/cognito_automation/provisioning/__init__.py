@@ -1,2 +1,2 @@
 """User provisioning from SQS: the message contract, the consumer's convergence logic, pacing under
-Cognito's quotas, and the producer command (`python -m cognito_automation.provisioning.producer`)."""
+Cognito's quotas, and the exceptions (`errors`). The producer command is `tools/producer.py`."""

@@ -14,14 +14,18 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from cognito_automation.provisioning.messages import PermanentError, parse_message, redact
-from cognito_automation.provisioning.pacing import DeadlineReachedError, TransientError
+from cognito_automation.provisioning.errors import DeadlineReachedError, PermanentError, TransientError
+from cognito_automation.provisioning.messages import parse_message, redact
 from cognito_automation.provisioning.provisioner import Outcome, Provisioner
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageAttributeValueTypeDef
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +59,9 @@ class ThreadedBatchProcessor(BatchProcessor):
 
 @dataclass
 class Tally:
-    """What happened in one process, for metrics (thread-safe)."""
+    """What happened in one process, for metrics (thread-safe): `snapshot` names each count by its metric
+    (PascalCase, CloudWatch's convention): UsersUpsert, UsersDisable, UsersEnable, UsersDelete,
+    DeadLettered, Retried."""
 
     done: dict[str, int] = field(default_factory=dict)
     dead_lettered: int = 0
@@ -65,9 +71,9 @@ class Tally:
     def snapshot(self) -> dict[str, int]:
         with self._lock:
             return {
-                **{f"users_{k}": v for k, v in self.done.items()},
-                "dead_lettered": self.dead_lettered,
-                "retried": self.retried,
+                **{f"Users{action.capitalize()}": count for action, count in self.done.items()},
+                "DeadLettered": self.dead_lettered,
+                "Retried": self.retried,
             }
 
     def add(self, key: str) -> None:
@@ -86,7 +92,7 @@ class Consumer:
     def __init__(
         self,
         provisioner: Provisioner,
-        sqs: Any,
+        sqs: SQSClient,
         dead_letter_queue_url: str,
         max_receive_count: int | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -155,7 +161,7 @@ class Consumer:
         """Send the original body to the dead-letter queue with the reason beside it, as attributes."""
         reason = reason[:_MAX_REASON]
         # the sender's own text attributes travel along (binary ones are dropped)
-        attributes: dict[str, Any] = {
+        attributes: dict[str, MessageAttributeValueTypeDef] = {
             name: {"DataType": value["dataType"], "StringValue": value["stringValue"]}
             for name, value in (record.raw_event.get("messageAttributes") or {}).items()
             if name not in FAILURE_ATTRIBUTES

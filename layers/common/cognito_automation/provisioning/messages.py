@@ -17,6 +17,7 @@ from typing import Any, Literal
 import fastjsonschema
 
 from cognito_automation._generated import message_validator
+from cognito_automation.provisioning.errors import InvalidMessageError
 
 Action = Literal["upsert", "disable", "enable", "delete"]
 Invitation = Literal["SUPPRESS", "EMAIL", "SMS", "RESEND"]
@@ -24,18 +25,6 @@ Invitation = Literal["SUPPRESS", "EMAIL", "SMS", "RESEND"]
 SCHEMA_FILE = "message.schema.json"
 _SECRET_FIELDS = ("temporary_password",)
 _REDACTED = "***"
-
-
-class PermanentError(Exception):
-    """A message that can never succeed as it is: it goes to the dead-letter queue at once, with `reason`."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class InvalidMessageError(PermanentError):
-    """The body is not JSON, breaks the schema, or names a group or attribute outside the allowlist."""
 
 
 @functools.cache

@@ -19,8 +19,9 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import ParamSpec, TypeVar
 
+from botocore import xform_name
 from botocore.exceptions import (
     ClientError,
     ConnectionError,
@@ -30,7 +31,11 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from cognito_automation.provisioning.errors import DeadlineReachedError, TransientError
 from cognito_automation.quotas import CATEGORIES, QUOTAS
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 logger = logging.getLogger(__name__)
 
@@ -51,22 +56,6 @@ TRANSIENT_CODES = frozenset(
         "AccessDeniedException",
     }
 )
-
-
-class TransientError(Exception):
-    """Worth retrying later: SQS redelivers the message (and dead-letters it after the redrive limit).
-
-    `maybe_done` is true when an attempt of the call may have taken effect although its answer was lost
-    (a read timeout, a 5xx): the caller of a call that must not happen twice cannot assume it did not.
-    """
-
-    def __init__(self, message: str, *, maybe_done: bool = False) -> None:
-        super().__init__(message)
-        self.maybe_done = maybe_done
-
-
-class DeadlineReachedError(TransientError):
-    """The invocation is about to time out; the message is left for SQS to redeliver."""
 
 
 def error_code(exc: ClientError) -> str:
@@ -174,16 +163,27 @@ class CallStats:
             self.retried += int(retried)
 
 
-class PacedClient:
-    """Calls Cognito operations through per-category token buckets, retrying transient failures.
+# The boto3 method of each operation with a quota category (admin_create_user: AdminCreateUser).
+_OPERATIONS = {xform_name(operation): operation for operation in CATEGORIES}
 
-    `call("AdminCreateUser", **params)` returns the response, or raises the ClientError of a permanent
-    failure, or `TransientError` when the attempts or the invocation's time run out.
+
+def operation_name(method: Callable[..., object]) -> str:
+    """botocore's name of the operation a client method calls (`admin_create_user`: AdminCreateUser), the
+    key of its quota category; a method of no category keeps its own name."""
+    return _OPERATIONS.get(method.__name__, method.__name__)
+
+
+class Pacer:
+    """Paces calls of Cognito client methods through per-category token buckets, retrying transient
+    failures.
+
+    `pacer.paced(cognito.admin_create_user, deadline)(UserPoolId=..., ...)` returns the response, or
+    raises the ClientError of a permanent failure, or `TransientError` when the attempts or the
+    invocation's time run out.
     """
 
     def __init__(
         self,
-        client: Any,
         *,
         instances: int,
         quotas: Mapping[str, float] = QUOTAS,
@@ -197,7 +197,6 @@ class PacedClient:
     ) -> None:
         if instances < 1:
             raise ValueError("instances must be at least 1")
-        self.client = client
         self.buckets = {
             name: TokenBucket(rate / instances, burst, clock=clock, sleep=sleep)
             for name, rate in quotas.items()
@@ -209,67 +208,64 @@ class PacedClient:
         self._clock = clock
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
-        self._method_names: dict[str, str] = {}
-
-    def _method(self, operation: str) -> Callable[..., Any]:
-        name = self._method_names.get(operation)
-        if name is None:
-            name = "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_")
-            self._method_names[operation] = name
-        method: Callable[..., Any] = getattr(self.client, name)
-        return method
 
     def _backoff(self, attempt: int) -> float:
         # full jitter: spreads the retries of all threads and instances
         return self._rng.uniform(0, min(self.max_backoff, self.base_backoff * 2**attempt))
 
-    def call(
-        self, operation: str, deadline: float | None = None, *, idempotent: bool = True, **params: Any
-    ) -> Any:
-        """A call that is not idempotent (it would act twice, like an invitation resend) is retried only
-        after failures that certainly had no effect (throttling, no connection); after a timeout or a 5xx
-        it raises TransientError(maybe_done=True) at once."""
+    def paced(
+        self, method: Callable[P, R], deadline: float | None = None, *, idempotent: bool = True
+    ) -> Callable[P, R]:
+        """`method` (a client method), paced and retried. A call that is not idempotent (it would act
+        twice, like an invitation resend) is retried only after failures that certainly had no effect
+        (throttling, no connection); after a timeout or a 5xx it raises TransientError(maybe_done=True)
+        at once."""
+        operation = operation_name(method)
         bucket = self.buckets.get(CATEGORIES.get(operation, ""))
-        method = self._method(operation)
-        maybe_done = False
-        for attempt in range(self.max_attempts):
-            if bucket is not None:
-                bucket.acquire(deadline)
-            try:
-                response = method(**params)
-            except Exception as exc:
-                if not is_transient(exc):
-                    self.stats.count(operation)
-                    raise
-                throttled = is_throttling(exc)
-                code = error_code(exc) if isinstance(exc, ClientError) else type(exc).__name__
-                maybe_done = maybe_done or not was_not_sent(exc)
-                if maybe_done and not idempotent:
-                    self.stats.count(operation)
-                    raise TransientError(
-                        f"{operation} failed ({code}) and may have taken effect: not retried",
-                        maybe_done=True,
-                    ) from exc
-                self.stats.count(operation, throttled=throttled, retried=True)
-                delay = self._backoff(attempt)
-                if throttled and bucket is not None:
-                    bucket.pause(delay)
-                if attempt + 1 == self.max_attempts:
-                    raise TransientError(
-                        f"{operation} failed {self.max_attempts} times, last: {code}", maybe_done=maybe_done
-                    ) from exc
-                if deadline is not None and self._clock() + delay > deadline:
-                    raise DeadlineReachedError(
-                        f"{operation} failed ({code}) and the deadline is near", maybe_done=maybe_done
-                    ) from exc
-                logger.debug(
-                    "transient failure, retrying",
-                    extra={"operation": operation, "error": code, "attempt": attempt + 1, "delay": delay},
-                )
-                self._sleep(delay)
-            else:
-                self.stats.count(operation)
+
+        def call(*args: P.args, **kwargs: P.kwargs) -> R:
+            maybe_done = False
+            for attempt in range(self.max_attempts):
                 if bucket is not None:
-                    bucket.recover()
-                return response
-        raise AssertionError("unreachable")  # pragma: no cover
+                    bucket.acquire(deadline)
+                try:
+                    response = method(*args, **kwargs)
+                except Exception as exc:
+                    if not is_transient(exc):
+                        self.stats.count(operation)
+                        raise
+                    throttled = is_throttling(exc)
+                    code = error_code(exc) if isinstance(exc, ClientError) else type(exc).__name__
+                    maybe_done = maybe_done or not was_not_sent(exc)
+                    if maybe_done and not idempotent:
+                        self.stats.count(operation)
+                        raise TransientError(
+                            f"{operation} failed ({code}) and may have taken effect: not retried",
+                            maybe_done=True,
+                        ) from exc
+                    self.stats.count(operation, throttled=throttled, retried=True)
+                    delay = self._backoff(attempt)
+                    if throttled and bucket is not None:
+                        bucket.pause(delay)
+                    if attempt + 1 == self.max_attempts:
+                        raise TransientError(
+                            f"{operation} failed {self.max_attempts} times, last: {code}",
+                            maybe_done=maybe_done,
+                        ) from exc
+                    if deadline is not None and self._clock() + delay > deadline:
+                        raise DeadlineReachedError(
+                            f"{operation} failed ({code}) and the deadline is near", maybe_done=maybe_done
+                        ) from exc
+                    logger.debug(
+                        "transient failure, retrying",
+                        extra={"operation": operation, "error": code, "attempt": attempt + 1, "delay": delay},
+                    )
+                    self._sleep(delay)
+                else:
+                    self.stats.count(operation)
+                    if bucket is not None:
+                        bucket.recover()
+                    return response
+            raise AssertionError("unreachable")  # pragma: no cover
+
+        return call

@@ -11,25 +11,32 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from cognito_automation.provisioning.messages import Allowlist, PermanentError, ProvisioningMessage, redact
-from cognito_automation.provisioning.pacing import (
-    DeadlineReachedError,
-    PacedClient,
-    TransientError,
-    error_code,
-)
+from cognito_automation.provisioning.errors import DeadlineReachedError, PermanentError, TransientError
+from cognito_automation.provisioning.messages import Allowlist, ProvisioningMessage, redact
+from cognito_automation.provisioning.pacing import P, Pacer, R, error_code, operation_name
 from cognito_automation.users import (
     UserRecord,
     delete_user_record,
     put_user_record,
     remove_groups_from_record,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_cognito_idp.literals import DeliveryMediumTypeType
+    from mypy_boto3_cognito_idp.type_defs import (
+        AdminCreateUserRequestTypeDef,
+        AdminListGroupsForUserRequestTypeDef,
+        AttributeTypeTypeDef,
+    )
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import UpdateItemInputTypeDef
 
 logger = logging.getLogger(__name__)
 
@@ -68,32 +75,29 @@ class _User:
     groups: set[str] | None = field(default=None)
 
 
-def _attribute_list(items: Mapping[str, str]) -> list[dict[str, str]]:
+def _attribute_list(items: Mapping[str, str]) -> list[AttributeTypeTypeDef]:
     return [{"Name": name, "Value": value} for name, value in items.items()]
 
 
-def _attributes(items: list[dict[str, str]] | None) -> dict[str, str]:
+def _attributes(items: Iterable[AttributeTypeTypeDef] | None) -> dict[str, str]:
     return {item["Name"]: item.get("Value", "") for item in items or ()}
 
 
+@dataclass(eq=False)
 class Provisioner:
-    """Applies messages to one user pool; thread-safe as long as one user is handled by one thread."""
+    """Applies messages to one user pool; thread-safe as long as one user is handled by one thread.
 
-    def __init__(
-        self,
-        cognito: PacedClient,
-        dynamodb: Any,
-        target: Target,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.cognito = cognito
-        self.clock = clock
-        self.dynamodb = dynamodb
-        self.target = target
-        # groups seen to exist; the allowlist is short, so each is looked up once per process
-        self._known_groups: set[str] = set()
-        self._group_locks: dict[str, threading.Lock] = {}
-        self._groups_lock = threading.Lock()
+    Every Cognito call goes through `pacer`, naming the method of `cognito` it calls."""
+
+    cognito: CognitoIdentityProviderClient
+    pacer: Pacer
+    dynamodb: DynamoDBClient
+    target: Target
+    clock: Callable[[], float] = time.monotonic
+    # groups seen to exist; the allowlist is short, so each is looked up once per process
+    _known_groups: set[str] = field(default_factory=set, init=False, repr=False)
+    _group_locks: dict[str, threading.Lock] = field(default_factory=dict, init=False, repr=False)
+    _groups_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def _before_write(self, deadline: float | None) -> None:
         """A table write starts only before the invocation's deadline (Cognito calls check it themselves):
@@ -104,35 +108,42 @@ class Provisioner:
     # --- Cognito calls ------------------------------------------------------------------------------
     def _call(
         self,
-        operation: str,
+        method: Callable[P, R],
         message: ProvisioningMessage,
         deadline: float | None,
         *,
         idempotent: bool = True,
-        **params: Any,
-    ) -> Any:
-        try:
-            return self.cognito.call(
-                operation, deadline, idempotent=idempotent, UserPoolId=self.target.user_pool_id, **params
-            )
-        except ClientError as exc:
-            if error_code(exc) in _EXPECTED_CODES:
-                raise
-            detail = str(exc.response.get("Error", {}).get("Message", ""))
-            reason = f"{operation} rejected the message: {error_code(exc)}: {detail}".rstrip(": ")
-            raise PermanentError(redact(reason, {"temporary_password": message.temporary_password})) from None
+    ) -> Callable[P, R]:
+        """The Cognito client's `method`, paced; a refusal of the message becomes PermanentError, except
+        the answers that are part of converging (_EXPECTED_CODES), which the caller handles."""
+        paced = self.pacer.paced(method, deadline, idempotent=idempotent)
+
+        def call(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return paced(*args, **kwargs)
+            except ClientError as exc:
+                if error_code(exc) in _EXPECTED_CODES:
+                    raise
+                detail = str(exc.response.get("Error", {}).get("Message", ""))
+                reason = f"{operation_name(method)} rejected the message: {error_code(exc)}: {detail}"
+                secrets = {"temporary_password": message.temporary_password}
+                raise PermanentError(redact(reason.rstrip(": "), secrets)) from None
+
+        return call
 
     def _get_user(self, message: ProvisioningMessage, deadline: float | None) -> _User | None:
         try:
-            response = self._call("AdminGetUser", message, deadline, Username=message.username)
+            response = self._call(self.cognito.admin_get_user, message, deadline)(
+                UserPoolId=self.target.user_pool_id, Username=message.username
+            )
         except ClientError as exc:
             if error_code(exc) == "UserNotFoundException":
                 return None
             raise PermanentError(f"AdminGetUser: {error_code(exc)}") from None
         return _User(
-            username=str(response.get("Username") or message.username),
+            username=response.get("Username") or message.username,
             attributes=_attributes(response.get("UserAttributes")),
-            enabled=bool(response.get("Enabled", True)),
+            enabled=response.get("Enabled", True),
             status=str(response.get("UserStatus", "")),
         )
 
@@ -151,10 +162,14 @@ class Provisioner:
 
     def _list_groups(self, message: ProvisioningMessage, deadline: float | None) -> set[str]:
         groups: set[str] = set()
-        params: dict[str, Any] = {"Username": message.username, "Limit": 60}
+        params: AdminListGroupsForUserRequestTypeDef = {
+            "UserPoolId": self.target.user_pool_id,
+            "Username": message.username,
+            "Limit": 60,
+        }
         while True:
-            response = self._call("AdminListGroupsForUser", message, deadline, **params)
-            groups.update(group["GroupName"] for group in response.get("Groups", ()))
+            response = self._call(self.cognito.admin_list_groups_for_user, message, deadline)(**params)
+            groups.update(group["GroupName"] for group in response.get("Groups", ()) if "GroupName" in group)
             token = response.get("NextToken")
             if not token:
                 return groups
@@ -173,7 +188,8 @@ class Provisioner:
         return self._set_enabled(message, deadline, enabled=message.action == "enable")
 
     def _create(self, message: ProvisioningMessage, deadline: float | None) -> _User | None:
-        params: dict[str, Any] = {
+        params: AdminCreateUserRequestTypeDef = {
+            "UserPoolId": self.target.user_pool_id,
             "Username": message.username,
             "UserAttributes": _attribute_list(message.attributes),
         }
@@ -184,14 +200,14 @@ class Provisioner:
         else:
             params["DesiredDeliveryMediums"] = [self._medium(message, message.attributes)]
         try:
-            response = self._call("AdminCreateUser", message, deadline, **params)
+            response = self._call(self.cognito.admin_create_user, message, deadline)(**params)
         except ClientError as exc:
             if error_code(exc) == "UsernameExistsException":
                 return None  # created meanwhile (or by an attempt that timed out): converge it instead
             raise PermanentError(f"AdminCreateUser: {error_code(exc)}") from None
         created = response.get("User", {})
         return _User(
-            username=str(created.get("Username") or message.username),
+            username=created.get("Username") or message.username,
             attributes=_attributes(created.get("Attributes")),
             enabled=True,
             status="FORCE_CHANGE_PASSWORD",
@@ -199,11 +215,13 @@ class Provisioner:
         )
 
     @staticmethod
-    def _medium(message: ProvisioningMessage, attributes: Mapping[str, str]) -> str:
+    def _medium(message: ProvisioningMessage, attributes: Mapping[str, str]) -> DeliveryMediumTypeType:
         """The channel the message names, else email when the user (`attributes`) has an address."""
-        if message.invitation in ("EMAIL", "SMS"):
-            return message.invitation
-        return "EMAIL" if attributes.get("email") else "SMS"
+        match message.invitation:
+            case "EMAIL" | "SMS":
+                return message.invitation
+            case _:
+                return "EMAIL" if attributes.get("email") else "SMS"
 
     def _ensure_groups(self, message: ProvisioningMessage, deadline: float | None) -> None:
         """Every group to join exists (or is created, when allowed) before the user is touched, so that a
@@ -218,7 +236,9 @@ class Provisioner:
                 if group in self._known_groups:
                     continue
                 try:
-                    self._call("GetGroup", message, deadline, GroupName=group)
+                    self._call(self.cognito.get_group, message, deadline)(
+                        UserPoolId=self.target.user_pool_id, GroupName=group
+                    )
                 except ClientError as exc:
                     if error_code(exc) != "ResourceNotFoundException":
                         raise PermanentError(f"GetGroup: {error_code(exc)}") from None
@@ -230,7 +250,9 @@ class Provisioner:
         if not self.target.create_missing_groups:
             raise PermanentError(f"group {group!r} does not exist and creating missing groups is off")
         try:
-            self._call("CreateGroup", message, deadline, GroupName=group)
+            self._call(self.cognito.create_group, message, deadline)(
+                UserPoolId=self.target.user_pool_id, GroupName=group
+            )
             logger.info("group created", extra={"group": group})
         except ClientError as exc:
             if error_code(exc) != "GroupExistsException":
@@ -269,10 +291,8 @@ class Provisioner:
         if "created" not in changes:
             changed = {k: v for k, v in message.attributes.items() if user.attributes.get(k) != v}
             if changed:
-                self._call(
-                    "AdminUpdateUserAttributes",
-                    message,
-                    deadline,
+                self._call(self.cognito.admin_update_user_attributes, message, deadline)(
+                    UserPoolId=self.target.user_pool_id,
                     Username=message.username,
                     UserAttributes=_attribute_list(changed),
                 )
@@ -324,11 +344,8 @@ class Provisioner:
             raise
         try:
             # not idempotent: never retried once an attempt may have reached Cognito
-            self._call(
-                "AdminCreateUser",
-                message,
-                deadline,
-                idempotent=False,
+            self._call(self.cognito.admin_create_user, message, deadline, idempotent=False)(
+                UserPoolId=self.target.user_pool_id,
                 Username=message.username,
                 MessageAction="RESEND",
                 # the user's own channel: the message may not name the email or phone number
@@ -364,7 +381,7 @@ class Provisioner:
         )
 
     def _invitation_claim(self, update: str, condition: str | None, username: str, request_id: str) -> None:
-        params: dict[str, Any] = {
+        params: UpdateItemInputTypeDef = {
             "TableName": self.target.users_table,
             "Key": {"user_pool_id": {"S": self.target.user_pool_id}, "username": {"S": username}},
             "UpdateExpression": update,
@@ -388,15 +405,17 @@ class Provisioner:
                 changes.append(f"+{group}")
         for group in message.remove_groups:
             if group in current:
-                self._call(
-                    "AdminRemoveUserFromGroup", message, deadline, Username=message.username, GroupName=group
+                self._call(self.cognito.admin_remove_user_from_group, message, deadline)(
+                    UserPoolId=self.target.user_pool_id, Username=message.username, GroupName=group
                 )
                 changes.append(f"-{group}")
         return changes
 
     def _add_to_group(self, message: ProvisioningMessage, group: str, deadline: float | None) -> None:
         try:
-            self._call("AdminAddUserToGroup", message, deadline, Username=message.username, GroupName=group)
+            self._call(self.cognito.admin_add_user_to_group, message, deadline)(
+                UserPoolId=self.target.user_pool_id, Username=message.username, GroupName=group
+            )
             return
         except ClientError as exc:
             if error_code(exc) != "ResourceNotFoundException":
@@ -406,7 +425,9 @@ class Provisioner:
             self._known_groups.discard(group)
         self._create_group(message, group, deadline)
         try:
-            self._call("AdminAddUserToGroup", message, deadline, Username=message.username, GroupName=group)
+            self._call(self.cognito.admin_add_user_to_group, message, deadline)(
+                UserPoolId=self.target.user_pool_id, Username=message.username, GroupName=group
+            )
         except ClientError as exc:
             raise PermanentError(f"AdminAddUserToGroup: {error_code(exc)}") from None
 
@@ -417,10 +438,17 @@ class Provisioner:
         self._guard(message, user, deadline)
         changes: tuple[str, ...] = ()
         if user.enabled != enabled:
-            operation = "AdminEnableUser" if enabled else "AdminDisableUser"
             try:
-                self._call(operation, message, deadline, Username=message.username)
+                if enabled:
+                    self._call(self.cognito.admin_enable_user, message, deadline)(
+                        UserPoolId=self.target.user_pool_id, Username=message.username
+                    )
+                else:
+                    self._call(self.cognito.admin_disable_user, message, deadline)(
+                        UserPoolId=self.target.user_pool_id, Username=message.username
+                    )
             except ClientError as exc:
+                operation = "AdminEnableUser" if enabled else "AdminDisableUser"
                 raise PermanentError(f"{operation}: {error_code(exc)}") from None
             changes = (message.action + "d",)
         self._before_write(deadline)
@@ -445,7 +473,9 @@ class Provisioner:
         delete_user_record(self.dynamodb, self.target.users_table, self.target.user_pool_id, username)
         if user is not None:
             try:
-                self._call("AdminDeleteUser", message, deadline, Username=message.username)
+                self._call(self.cognito.admin_delete_user, message, deadline)(
+                    UserPoolId=self.target.user_pool_id, Username=message.username
+                )
                 changes = ("deleted",)
             except ClientError as exc:
                 if error_code(exc) != "UserNotFoundException":

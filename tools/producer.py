@@ -1,14 +1,16 @@
 """The producer command: validate a file of users, then send one provisioning message per row.
 
-    python -m cognito_automation.provisioning.producer send users.csv --queue-url URL [--json]
-    python -m cognito_automation.provisioning.producer redrive --dlq-url URL --queue-url URL [--json]
+    python -m tools.producer send users.csv --queue-url URL [--json]
+    python -m tools.producer redrive --dlq-url URL --queue-url URL [--json]
 
 `send` reads CSV (a header row; columns action, username, groups, remove_groups, invitation,
 temporary_password, and any other column is a user attribute; list cells separated by `;`) or JSON Lines
 (one message per line, as in the schema). Every row is validated first; one bad row and nothing is sent.
 Then rows go out in batches of 10 with a progress bar on stderr, and each row's result is printed.
 `redrive` moves dead-lettered messages back to the queue, without their failure attributes.
-Both reach AWS, or the local stack when AWS_ENDPOINT_URL is set (boto3 honours it).
+Both reach AWS, or the local stack when AWS_ENDPOINT_URL is set (boto3 honours it). A developer's and
+operator's tool: it lives outside the Lambda layer (run it from the repository root with
+PYTHONPATH=layers/common).
 """
 
 from __future__ import annotations
@@ -22,10 +24,20 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cognito_automation.provisioning.consumer import FAILURE_ATTRIBUTES
-from cognito_automation.provisioning.messages import InvalidMessageError, ProvisioningMessage, validate_data
+from cognito_automation.provisioning.errors import InvalidMessageError
+from cognito_automation.provisioning.messages import ProvisioningMessage, validate_data
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import (
+        MessageAttributeValueOutputTypeDef,
+        MessageAttributeValueTypeDef,
+        SendMessageBatchRequestEntryTypeDef,
+    )
 
 BATCH = 10
 LIST_SEPARATOR = ";"
@@ -180,7 +192,10 @@ class Progress:
 
 # --- sending ------------------------------------------------------------------------------------------
 def _send_batch(
-    sqs: Any, queue_url: str, entries: dict[str, dict[str, Any]], sleep: Callable[[float], None]
+    sqs: SQSClient,
+    queue_url: str,
+    entries: dict[str, SendMessageBatchRequestEntryTypeDef],
+    sleep: Callable[[float], None],
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Send entries (by id), retrying the ones SQS failed for its own reasons; (sent ids, failed ids)."""
     sent: dict[str, str] = {}
@@ -193,7 +208,7 @@ def _send_batch(
         for ok in response.get("Successful", []):
             sent[ok["Id"]] = ok["MessageId"]
             pending.pop(ok["Id"], None)
-        retry: dict[str, dict[str, Any]] = {}
+        retry: dict[str, SendMessageBatchRequestEntryTypeDef] = {}
         for bad in response.get("Failed", []):
             entry = pending.pop(bad["Id"], None)
             if entry is None:
@@ -212,7 +227,7 @@ def _send_batch(
 
 
 def send_rows(
-    sqs: Any,
+    sqs: SQSClient,
     queue_url: str,
     rows: Sequence[Row],
     progress: Progress,
@@ -221,7 +236,7 @@ def send_rows(
     results: list[RowResult] = []
     for start in range(0, len(rows), BATCH):
         chunk = rows[start : start + BATCH]
-        entries = {
+        entries: dict[str, SendMessageBatchRequestEntryTypeDef] = {
             str(row.line): {
                 "Id": str(row.line),
                 "MessageBody": json.dumps(row.message.to_body(), separators=(",", ":")),
@@ -254,8 +269,18 @@ class RedriveResult:
     failed: int = 0
 
 
+def _sendable(value: MessageAttributeValueOutputTypeDef) -> MessageAttributeValueTypeDef:
+    """A received message attribute as it can be sent again (DataType, StringValue, BinaryValue)."""
+    sendable: MessageAttributeValueTypeDef = {"DataType": value["DataType"]}
+    if "StringValue" in value:
+        sendable["StringValue"] = value["StringValue"]
+    if "BinaryValue" in value:
+        sendable["BinaryValue"] = value["BinaryValue"]
+    return sendable
+
+
 def redrive(
-    sqs: Any,
+    sqs: SQSClient,
     dead_letter_queue_url: str,
     queue_url: str,
     progress: Progress,
@@ -281,19 +306,16 @@ def redrive(
                 break
             continue
         empty = 0
-        entries = {}
+        entries: dict[str, SendMessageBatchRequestEntryTypeDef] = {}
         for index, message in enumerate(messages):
-            entry: dict[str, Any] = {"Id": str(index), "MessageBody": message["Body"]}
+            entry: SendMessageBatchRequestEntryTypeDef = {"Id": str(index), "MessageBody": message["Body"]}
             kept = {
                 name: value
                 for name, value in message.get("MessageAttributes", {}).items()
                 if name not in FAILURE_ATTRIBUTES
             }
             if kept:
-                entry["MessageAttributes"] = {
-                    name: {k: v for k, v in value.items() if k in ("DataType", "StringValue", "BinaryValue")}
-                    for name, value in kept.items()
-                }
+                entry["MessageAttributes"] = {name: _sendable(value) for name, value in kept.items()}
             entries[str(index)] = entry
         sent, failed = _send_batch(sqs, queue_url, entries, sleep)
         done = [messages[int(key)] for key in sent]
@@ -311,7 +333,7 @@ def redrive(
 # --- the command --------------------------------------------------------------------------------------
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m cognito_automation.provisioning.producer",
+        prog="python -m tools.producer",
         description="Send users to the provisioning queue, or move dead-lettered messages back.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
@@ -357,7 +379,7 @@ def _print_errors(errors: list[RowError], out: TextIO, as_json: bool) -> None:
     out.write(f"{len(errors)} invalid row(s); nothing was sent\n")
 
 
-def _sqs_client(err: TextIO) -> Any:
+def _sqs_client(err: TextIO) -> SQSClient | None:
     """boto3's SQS client (standard retries), or None with the reason on stderr."""
     from botocore.exceptions import BotoCoreError  # noqa: PLC0415 - boto3 only once the input is fine
 
@@ -374,7 +396,7 @@ QUEUE_OUTPUT = "ProvisioningQueueUrl"
 DEAD_LETTER_QUEUE_OUTPUT = "ProvisioningDeadLetterQueueUrl"
 
 
-def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
+def stack_outputs(cloudformation: CloudFormationClient, stack_name: str) -> dict[str, str]:
     """The outputs of a deployed stack; ValueError naming the stack when it cannot be read."""
     from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
@@ -411,7 +433,7 @@ def _resolve_queues(args: argparse.Namespace, err: TextIO, names: Sequence[str])
     return True
 
 
-def _redrive_command(args: argparse.Namespace, sqs: Any, out: TextIO, err: TextIO) -> int:
+def _redrive_command(args: argparse.Namespace, sqs: SQSClient | None, out: TextIO, err: TextIO) -> int:
     if args.stack and (args.dlq_url or args.queue_url):
         err.write("error: give either --stack or --dlq-url and --queue-url\n")
         return EXIT_INVALID
@@ -433,7 +455,9 @@ def _redrive_command(args: argparse.Namespace, sqs: Any, out: TextIO, err: TextI
     return EXIT_OK if moved.failed == 0 else EXIT_NOT_ALL_SENT
 
 
-def _send_command(args: argparse.Namespace, sqs: Any, stdin: TextIO, out: TextIO, err: TextIO) -> int:
+def _send_command(
+    args: argparse.Namespace, sqs: SQSClient | None, stdin: TextIO, out: TextIO, err: TextIO
+) -> int:
     try:
         fmt = detect_format(args.file, args.format)
         text = stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
@@ -462,7 +486,7 @@ def _send_command(args: argparse.Namespace, sqs: Any, stdin: TextIO, out: TextIO
 def main(
     argv: Sequence[str] | None = None,
     *,
-    sqs: Any = None,
+    sqs: SQSClient | None = None,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,

@@ -6,18 +6,14 @@ import threading
 import time
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ReadTimeoutError
 
-from cognito_automation.provisioning.pacing import (
-    DeadlineReachedError,
-    PacedClient,
-    TokenBucket,
-    TransientError,
-    is_transient,
-)
+from cognito_automation.provisioning.errors import DeadlineReachedError, TransientError
+from cognito_automation.provisioning.pacing import Pacer, TokenBucket, is_transient, operation_name
 from cognito_automation.quotas import CATEGORIES
-from tests.unit.provisioning_support import client_error, server_error, throttling_error
+from tests.unit.cognito_automation.provisioning.support import client_error, server_error, throttling_error
 
 
 class FakeClock:
@@ -48,8 +44,8 @@ class ScriptedCognito:
         return {}
 
 
-def _paced(clock: FakeClock, cognito: Any, **kwargs: Any) -> PacedClient:
-    return PacedClient(cognito, instances=1, clock=clock, sleep=clock.sleep, base_backoff=0.5, **kwargs)
+def _pacer(clock: FakeClock, **kwargs: Any) -> Pacer:
+    return Pacer(instances=1, clock=clock, sleep=clock.sleep, base_backoff=0.5, **kwargs)
 
 
 def test_bucket_spaces_permits_evenly_at_its_rate() -> None:
@@ -82,26 +78,36 @@ def test_paused_bucket_gives_no_permit_until_the_pause_ends() -> None:
 
 
 def test_each_instance_takes_its_share_of_the_account_quota() -> None:
-    paced = PacedClient(object(), instances=4)
-    assert paced.buckets["UserCreation"].rate == 12.5
-    assert paced.buckets["UserUpdate"].rate == 6.25
+    pacer = Pacer(instances=4)
+    assert pacer.buckets["UserCreation"].rate == 12.5
+    assert pacer.buckets["UserUpdate"].rate == 6.25
     assert CATEGORIES["AdminAddUserToGroup"] == "UserUpdate"
     assert CATEGORIES["AdminCreateUser"] == "UserCreation"
+
+
+def test_operation_and_its_quota_category_come_from_the_client_method_name() -> None:
+    # Given a real Cognito client's bound method, and a fake's method of the same name
+    cognito = boto3.client("cognito-idp", region_name="us-east-1")
+    fake = ScriptedCognito(FakeClock())
+    # Then both name botocore's operation, the key of the quota category
+    assert operation_name(cognito.admin_create_user) == "AdminCreateUser"
+    assert operation_name(fake.admin_add_user_to_group) == "AdminAddUserToGroup"
+    assert CATEGORIES[operation_name(cognito.admin_list_groups_for_user)] == "UserResourceRead"
 
 
 def test_throttled_call_is_retried_after_backoff_and_pauses_its_category() -> None:
     # Given Cognito throttles twice
     clock = FakeClock()
     cognito = ScriptedCognito(clock, throttling_error("AdminAddUserToGroup"), throttling_error("X"))
-    paced = _paced(clock, cognito)
+    pacer = _pacer(clock)
     # When
-    response = paced.call("AdminAddUserToGroup", UserPoolId="p", Username="u", GroupName="g")
+    response = pacer.paced(cognito.admin_add_user_to_group)(UserPoolId="p", Username="u", GroupName="g")
     # Then it succeeded on the third attempt, each one later than the previous by at least the pace
     assert response == {}
     assert len(cognito.call_times) == 3
     gaps = [b - a for a, b in zip(cognito.call_times, cognito.call_times[1:], strict=False)]
     assert all(gap >= 1 / 25 - 1e-9 for gap in gaps)
-    assert paced.stats.throttled == 2
+    assert pacer.stats.throttled == 2
 
 
 def test_permanent_error_is_raised_after_one_attempt() -> None:
@@ -109,25 +115,27 @@ def test_permanent_error_is_raised_after_one_attempt() -> None:
     cognito = ScriptedCognito(
         clock, client_error("AdminAddUserToGroup", "InvalidParameterException", "bad", 400)
     )
-    paced = _paced(clock, cognito)
+    pacer = _pacer(clock)
     with pytest.raises(Exception, match="InvalidParameterException"):
-        paced.call("AdminAddUserToGroup", UserPoolId="p")
+        pacer.paced(cognito.admin_add_user_to_group)(UserPoolId="p")
     assert len(cognito.call_times) == 1
 
 
 def test_transient_errors_past_the_attempts_raise_transient_error_naming_the_last() -> None:
     clock = FakeClock()
     errors = [server_error("AdminAddUserToGroup") for _ in range(3)]
-    paced = _paced(clock, ScriptedCognito(clock, *errors), max_attempts=3)
+    cognito = ScriptedCognito(clock, *errors)
+    pacer = _pacer(clock, max_attempts=3)
     with pytest.raises(TransientError, match="failed 3 times, last: InternalErrorException"):
-        paced.call("AdminAddUserToGroup", UserPoolId="p")
+        pacer.paced(cognito.admin_add_user_to_group)(UserPoolId="p")
 
 
 def test_retry_that_would_pass_the_deadline_is_left_to_sqs() -> None:
     clock = FakeClock()
-    paced = _paced(clock, ScriptedCognito(clock, *[throttling_error("X") for _ in range(5)]))
+    cognito = ScriptedCognito(clock, *[throttling_error("X") for _ in range(5)])
+    pacer = _pacer(clock)
     with pytest.raises(DeadlineReachedError):
-        paced.call("AdminAddUserToGroup", deadline=clock.now + 0.3, UserPoolId="p")
+        pacer.paced(cognito.admin_add_user_to_group, clock.now + 0.3)(UserPoolId="p")
     assert clock.now <= 100.3
 
 
@@ -161,11 +169,11 @@ class _Instant:
 def test_threads_sharing_a_client_together_stay_under_the_rate() -> None:
     # Given ten threads sharing one paced client allowed 100 updates per second (scaled up for speed)
     cognito = _Instant()
-    paced = PacedClient(cognito, instances=1, quotas={"UserUpdate": 100.0}, burst=3)
+    pacer = Pacer(instances=1, quotas={"UserUpdate": 100.0}, burst=3)
 
     def work() -> None:
         for _ in range(12):
-            paced.call("AdminAddUserToGroup", UserPoolId="p")
+            pacer.paced(cognito.admin_add_user_to_group)(UserPoolId="p")
 
     threads = [threading.Thread(target=work) for _ in range(10)]
     # When
@@ -211,10 +219,10 @@ def test_call_that_is_not_idempotent_is_not_retried_after_it_may_have_happened(e
     # Given the first attempt's answer is lost (it may have taken effect)
     clock = FakeClock()
     cognito = ScriptedCognito(clock, error)
-    paced = _paced(clock, cognito)
+    pacer = _pacer(clock)
     # When the call is not idempotent
     with pytest.raises(TransientError) as raised:
-        paced.call("AdminAddUserToGroup", idempotent=False, GroupName="users")
+        pacer.paced(cognito.admin_add_user_to_group, idempotent=False)(GroupName="users")
     # Then it was attempted once, and the caller learns it may have happened
     assert len(cognito.call_times) == 1
     assert raised.value.maybe_done is True
@@ -224,9 +232,9 @@ def test_call_that_is_not_idempotent_is_retried_after_throttling() -> None:
     # Given a throttling answer (the call was refused before it did anything)
     clock = FakeClock()
     cognito = ScriptedCognito(clock, throttling_error("AdminAddUserToGroup"))
-    paced = _paced(clock, cognito)
+    pacer = _pacer(clock)
     # When
-    paced.call("AdminAddUserToGroup", idempotent=False, GroupName="users")
+    pacer.paced(cognito.admin_add_user_to_group, idempotent=False)(GroupName="users")
     # Then
     assert len(cognito.call_times) == 2
 
@@ -234,7 +242,7 @@ def test_call_that_is_not_idempotent_is_retried_after_throttling() -> None:
 def test_throttled_out_call_reports_that_it_did_not_happen() -> None:
     clock = FakeClock()
     cognito = ScriptedCognito(clock, *(throttling_error("AdminAddUserToGroup") for _ in range(3)))
-    paced = _paced(clock, cognito, max_attempts=3)
+    pacer = _pacer(clock, max_attempts=3)
     with pytest.raises(TransientError) as raised:
-        paced.call("AdminAddUserToGroup", idempotent=False, GroupName="users")
+        pacer.paced(cognito.admin_add_user_to_group, idempotent=False)(GroupName="users")
     assert raised.value.maybe_done is False

@@ -8,13 +8,12 @@ The scenario runs once per module; each test checks one property of its outcome.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import io
 import json
 import random
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -24,11 +23,12 @@ from moto import mock_aws
 from cognito_automation import aws
 from cognito_automation.provisioning.consumer import Consumer
 from cognito_automation.provisioning.messages import Allowlist
-from cognito_automation.provisioning.pacing import PacedClient
+from cognito_automation.provisioning.pacing import Pacer
 from cognito_automation.provisioning.provisioner import Provisioner, Target
 from cognito_automation.quotas import QUOTAS
 from tests.conftest import REGION, FakeLambdaContext
-from tests.unit.provisioning_support import (
+from tests.handlers import load_function
+from tests.unit.cognito_automation.provisioning.support import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_GROUPS,
     LoopResult,
@@ -56,16 +56,8 @@ WAVE = 40
 
 
 @dataclass
-class Expected:
-    exists: bool
-    enabled: bool = True
-    attributes: dict[str, str] = field(default_factory=dict)
-    groups: set[str] = field(default_factory=set)
-
-
-@dataclass
 class Outcome:
-    expected: dict[str, Expected]
+    expected: dict[str, UserState]
     states: dict[str, UserState]
     records: dict[str, dict[str, Any] | None]
     invalid_bodies: list[str]
@@ -87,11 +79,11 @@ def _password(rng: random.Random) -> str:
 class Messages:
     bodies: list[str]
     invalid: list[str]
-    expected: dict[str, Expected]
+    expected: dict[str, UserState]
     passwords: list[str]
 
 
-def _invalid_messages(rng: random.Random, expected: dict[str, Expected], passwords: list[str]) -> list[str]:
+def _invalid_messages(rng: random.Random, expected: dict[str, UserState], passwords: list[str]) -> list[str]:
     """Malformed rows, forbidden groups and forbidden attributes; none of these users may come to exist."""
     invalid: list[str] = []
     for i in range(80):
@@ -122,20 +114,20 @@ def _invalid_messages(rng: random.Random, expected: dict[str, Expected], passwor
             "temporary_password": secret,
         }
         invalid.append(json.dumps(message))
-        expected[f"intruder{i:03d}"] = Expected(False)
+        expected[f"intruder{i:03d}"] = UserState(False)
     for i in range(40):
         attributes = user_attributes(f"sneaky{i:03d}", **{"custom:role": "admin"})
         invalid.append(
             json.dumps({"action": "upsert", "username": f"sneaky{i:03d}", "attributes": attributes})
         )
-        expected[f"sneaky{i:03d}"] = Expected(False)
+        expected[f"sneaky{i:03d}"] = UserState(False)
     return invalid
 
 
 def _messages(stack: Stack, rng: random.Random) -> Messages:
     """The users already in the pool, and the shuffled messages with the state each user must reach."""
     cognito = stack.cognito
-    expected: dict[str, Expected] = {}
+    expected: dict[str, UserState] = {}
     bodies: list[str] = []
     passwords: list[str] = []
 
@@ -166,7 +158,7 @@ def _messages(stack: Stack, rng: random.Random) -> Messages:
             passwords.append(_password(rng))
             message["temporary_password"] = passwords[-1]
         bodies.append(json.dumps(message))
-        expected[username] = Expected(True, True, attributes, set(groups))
+        expected[username] = UserState(True, True, attributes, set(groups))
     for i in range(EXISTING_TO_UPDATE):
         username = f"old{i:05d}"
         existing(username, ("users",))
@@ -179,18 +171,18 @@ def _messages(stack: Stack, rng: random.Random) -> Messages:
             "remove_groups": ["users"],
         }
         bodies.append(json.dumps(message))
-        expected[username] = Expected(True, True, attributes, {"analysts"})
+        expected[username] = UserState(True, True, attributes, {"analysts"})
     for action, count, start_enabled in (("disable", TO_DISABLE, True), ("enable", TO_ENABLE, False)):
         for i in range(count):
             username = f"{action}{i:05d}"
             existing(username, ("users",), enabled=start_enabled)
             bodies.append(json.dumps({"action": action, "username": username}))
-            expected[username] = Expected(True, action == "enable", user_attributes(username), {"users"})
+            expected[username] = UserState(True, action == "enable", user_attributes(username), {"users"})
     for i in range(TO_DELETE):
         username = f"gone{i:05d}"
         existing(username, ("analysts",))
         bodies.append(json.dumps({"action": "delete", "username": username}))
-        expected[username] = Expected(False)
+        expected[username] = UserState(False)
 
     for i in range(TO_RESEND):
         # created without an invitation and not signed in yet: a RESEND message sends one
@@ -198,7 +190,7 @@ def _messages(stack: Stack, rng: random.Random) -> Messages:
         existing(username, ("users",))
         message = {"action": "upsert", "username": username, "attributes": user_attributes(username)}
         bodies.append(json.dumps(message | {"groups": ["users"], "invitation": "RESEND"}))
-        expected[username] = Expected(True, True, user_attributes(username), {"users"})
+        expected[username] = UserState(True, True, user_attributes(username), {"users"})
 
     # duplicates of a tenth of the valid messages (SQS delivers at least once; producers repeat too)
     bodies += rng.sample(bodies, len(bodies) // 10)
@@ -213,7 +205,7 @@ def _scenario(app: Any, stack: Stack, rng: random.Random) -> Outcome:
     given = _messages(stack, rng)
     bodies = given.bodies
 
-    recorder = RecordingClient(
+    recorder: Any = RecordingClient(
         boto3.client("cognito-idp"),
         seed=rng.randint(0, 2**32),
         throttle=0.05,
@@ -223,8 +215,7 @@ def _scenario(app: Any, stack: Stack, rng: random.Random) -> Outcome:
         resend_timeouts_after=0.3,
     )
     # pacing scaled up (moto has no quota) and short backoffs: the faults, not the clock, are under test
-    paced = PacedClient(
-        recorder,
+    pacer = Pacer(
         instances=2,
         quotas={name: rate * 1000 for name, rate in QUOTAS.items()},
         max_attempts=2,
@@ -235,7 +226,7 @@ def _scenario(app: Any, stack: Stack, rng: random.Random) -> Outcome:
         stack.pool_id, stack.table, Allowlist(frozenset(ALLOWED_GROUPS), frozenset(ALLOWED_ATTRIBUTES))
     )
     worker = Consumer(
-        Provisioner(paced, boto3.client("dynamodb"), target), boto3.client("sqs"), stack.dlq_url
+        Provisioner(recorder, pacer, boto3.client("dynamodb"), target), boto3.client("sqs"), stack.dlq_url
     )
     app.consumer = lambda: worker
 
@@ -288,10 +279,8 @@ def outcome() -> Iterator[Outcome]:
         }.items():
             mp.setenv(name, value)
         stack = build_stack(max_receive_count=5)
-        for name, value in handler_env(stack).items():
-            mp.setenv(name, value)
         aws.reset()
-        app = importlib.reload(importlib.import_module("functions.provision_users.app"))
+        app = load_function(mp, "provision_users", handler_env(stack))
         yield _scenario(app, stack, random.Random(20261123))
         aws.reset()
 
@@ -384,7 +373,7 @@ def test_temporary_passwords_never_reach_logs_metrics_or_dead_letter_reasons(out
     reasons = "\n".join(json.dumps(m.get("MessageAttributes", {})) for m in outcome.dead)
     logs = "\n".join(outcome.logs)
     assert len(outcome.logs) > 1000, "the logs were captured"
-    assert "users_upsert" in outcome.metrics_output, "the metrics were captured"
+    assert "UsersUpsert" in outcome.metrics_output, "the metrics were captured"
     leaked = [p for p in outcome.passwords if p in logs or p in outcome.metrics_output or p in reasons]
     leaked += [p[:8] for p in outcome.passwords if p[4:20] in logs + reasons]
     assert leaked == []

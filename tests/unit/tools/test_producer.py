@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from cognito_automation.provisioning.messages import parse_message
-from cognito_automation.provisioning.producer import EXIT_INVALID, EXIT_OK, main
-from tests.unit.provisioning_support import RecordingClient, Stack, build_stack, drain
+from tests.unit.cognito_automation.provisioning.support import RecordingClient, Stack, build_stack, drain
+from tools.producer import EXIT_INVALID, EXIT_OK, main
 
 HEADER = "username,email,name,preferred_username,groups,remove_groups,invitation,temporary_password\n"
 

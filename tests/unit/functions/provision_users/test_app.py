@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
+import functools
 import io
 import json
 from collections.abc import Iterator
@@ -14,10 +14,10 @@ from botocore.exceptions import ReadTimeoutError
 
 from cognito_automation import aws
 from cognito_automation.config import ConfigError
-from cognito_automation.provisioning.producer import main as producer_main
 from cognito_automation.users import get_user_record
 from tests.conftest import load_event, load_peer_event, peer_events
-from tests.unit.provisioning_support import (
+from tests.handlers import load_function
+from tests.unit.cognito_automation.provisioning.support import (
     RecordingClient,
     Stack,
     build_stack,
@@ -29,14 +29,12 @@ from tests.unit.provisioning_support import (
     user_attributes,
     user_state,
 )
+from tools.producer import main as producer_main
 
 
 def _import_app(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> ModuleType:
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
     aws.reset()
-    module = importlib.import_module("functions.provision_users.app")
-    return importlib.reload(module)
+    return load_function(monkeypatch, "provision_users", env)
 
 
 @pytest.fixture
@@ -72,19 +70,17 @@ def _upsert(username: str, **fields: Any) -> dict[str, Any]:
 
 def _recording(app: ModuleType, **faults: Any) -> RecordingClient:
     worker = app.consumer()
-    recorder = RecordingClient(worker.provisioner.cognito.client, **faults)
-    worker.provisioner.cognito.client = recorder
+    recorder = RecordingClient(worker.provisioner.cognito, **faults)
+    worker.provisioner.cognito = recorder
     return recorder
 
 
 def test_upsert_event_creates_users_with_attributes_groups_and_records(
     app: ModuleType, stack: Stack, lambda_context: Any
 ) -> None:
-    # Given the sample upsert event
-    event = load_event("provision_users/upsert.json")
-    # When
-    result = app.lambda_handler(event, lambda_context)
-    # Then
+    # Given the sample upsert event, When it is handled
+    result = app.lambda_handler(load_event("provision_users/upsert.json"), lambda_context)
+    # Then every message is done, and alice is as the message says
     assert result == {"batchItemFailures": []}
     alice = user_state(stack.cognito, stack.pool_id, "alice")
     assert alice.exists and alice.enabled
@@ -288,36 +284,6 @@ def test_forbidden_attribute_is_dead_lettered(app: ModuleType, stack: Stack, lam
     )
 
 
-def test_throttled_message_is_reported_as_batch_item_failure(
-    app: ModuleType, stack: Stack, lambda_context: Any
-) -> None:
-    # Given Cognito throttles every call
-    _recording(app, always_fail=lambda operation: True)
-    app.consumer().provisioner.cognito.max_attempts = 2
-    # When
-    result = _invoke(app, lambda_context, _record(_upsert("gina"), "throttled"))
-    # Then SQS retries it, it is not dead-lettered yet
-    assert result == {"batchItemFailures": [{"itemIdentifier": "throttled"}]}
-    assert drain(stack.sqs, stack.dlq_url) == []
-
-
-def test_transient_failure_on_the_last_allowed_receive_is_dead_lettered_with_reason(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
-) -> None:
-    # Given the redrive limit is known to the function and Cognito keeps throttling
-    app = _import_app(monkeypatch, handler_env(stack, MAX_RECEIVE_COUNT="3"))
-    _recording(app, always_fail=lambda operation: True)
-    app.consumer().provisioner.cognito.max_attempts = 2
-    # When the message arrives for the third time
-    result = _invoke(app, lambda_context, _record(_upsert("hank"), "last", receive_count=3))
-    # Then
-    assert result == {"batchItemFailures": []}
-    (dead,) = drain(stack.sqs, stack.dlq_url)
-    attributes = dead["MessageAttributes"]
-    assert attributes["failure_kind"]["StringValue"] == "transient"
-    assert "TooManyRequestsException" in attributes["failure_reason"]["StringValue"]
-
-
 class _FailingTable:
     """A DynamoDB client whose writes fail with an error the consumer does not classify."""
 
@@ -331,33 +297,63 @@ class _FailingTable:
         raise client_error("UpdateItem", "ProvisionedThroughputExceededException", "slow down", 400)
 
 
-def test_unexpected_error_is_retried_by_sqs(app: ModuleType, stack: Stack, lambda_context: Any) -> None:
-    # Given the users table fails with an error that is neither permanent nor known to be transient
+def _cognito_throttles(app: ModuleType, stack: Stack) -> None:
+    """Cognito throttles every call (a transient failure)."""
+    _recording(app, always_fail=lambda operation: True)
+    app.consumer().provisioner.pacer.max_attempts = 2
+
+
+def _table_fails(app: ModuleType, stack: Stack) -> None:
+    """The users table fails with an error that is neither permanent nor known to be transient."""
     app.consumer().provisioner.dynamodb = _FailingTable(stack.dynamodb)
+
+
+FAULT_IDS = ["cognito-throttles", "unexpected-table-error"]
+
+
+@pytest.mark.parametrize("fault", [_cognito_throttles, _table_fails], ids=FAULT_IDS)
+def test_failure_before_the_last_allowed_receive_is_retried_by_sqs(
+    app: ModuleType, stack: Stack, lambda_context: Any, fault: Any
+) -> None:
+    # Given the fault
+    fault(app, stack)
     # When
-    result = _invoke(app, lambda_context, _record(_upsert("olga"), "u1"))
-    # Then the message is retried, not dead-lettered yet
-    assert result == {"batchItemFailures": [{"itemIdentifier": "u1"}]}
+    result = _invoke(app, lambda_context, _record(_upsert("gina"), "m1"))
+    # Then SQS retries it, it is not dead-lettered yet
+    assert result == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
     assert drain(stack.sqs, stack.dlq_url) == []
 
 
-def test_unexpected_error_on_the_last_allowed_receive_is_dead_lettered_with_reason(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
+@pytest.mark.parametrize(
+    ("fault", "reason_start", "named"),
+    [
+        (_cognito_throttles, "gave up after 3 receives: ", "TooManyRequestsException"),
+        (_table_fails, "gave up after 3 receives: ClientError:", "ProvisionedThroughputExceededException"),
+    ],
+    ids=FAULT_IDS,
+)
+def test_failure_on_the_last_allowed_receive_is_dead_lettered_with_reason(  # noqa: PLR0917 - fixtures and parameters
+    stack: Stack,
+    monkeypatch: pytest.MonkeyPatch,
+    lambda_context: Any,
+    fault: Any,
+    reason_start: str,
+    named: str,
 ) -> None:
-    # Given the redrive limit is known and the users table keeps failing
+    # Given the redrive limit is known to the function and the fault keeps happening
     app = _import_app(monkeypatch, handler_env(stack, MAX_RECEIVE_COUNT="3"))
-    app.consumer().provisioner.dynamodb = _FailingTable(stack.dynamodb)
+    fault(app, stack)
     message = _upsert("olga") | {"temporary_password": "Secret-Temp-1!"}
     # When the message arrives for the third time
-    result = _invoke(app, lambda_context, _record(message, "u3", receive_count=3))
-    # Then it is dead-lettered by the function, with the reason
+    result = _invoke(app, lambda_context, _record(message, "m3", receive_count=3))
+    # Then it is dead-lettered by the function, with the reason (and never the password)
     assert result == {"batchItemFailures": []}
     (dead,) = drain(stack.sqs, stack.dlq_url)
     attributes = dead["MessageAttributes"]
     assert attributes["failure_kind"]["StringValue"] == "transient"
     reason = attributes["failure_reason"]["StringValue"]
-    assert reason.startswith("gave up after 3 receives: ClientError:")
-    assert "ProvisionedThroughputExceededException" in reason
+    assert reason.startswith(reason_start)
+    assert named in reason
     assert "Secret-Temp-1!" not in reason
 
 
@@ -420,8 +416,8 @@ def test_resend_whose_answer_is_lost_is_neither_retried_nor_resent_on_redelivery
     # Given a user who has not signed in yet, and a resend that happens but whose answer is lost
     _invoke(app, lambda_context, _record(_upsert("kim")))
     recorder = _recording(app)
-    paced = app.consumer().provisioner.cognito
-    paced.client = _LosesAnswer(paced.client, resend=True)
+    provisioner = app.consumer().provisioner
+    provisioner.cognito = _LosesAnswer(provisioner.cognito, resend=True)
     message = _upsert("kim", invitation="RESEND")
     # When the message is delivered, fails, and is delivered again
     first = _invoke(app, lambda_context, _record(message, "r1"))
@@ -437,8 +433,8 @@ def test_resend_message_whose_creation_answer_is_lost_sends_one_invitation(
 ) -> None:
     # Given a RESEND message that creates the user, and the creation's answer is lost once
     recorder = _recording(app)
-    paced = app.consumer().provisioner.cognito
-    paced.client = _LosesAnswer(paced.client, resend=False)
+    provisioner = app.consumer().provisioner
+    provisioner.cognito = _LosesAnswer(provisioner.cognito, resend=False)
     # When it is delivered
     result = _invoke(app, lambda_context, _record(_upsert("lee", invitation="RESEND"), "c1"))
     # Then the creation's invitation is the only one
@@ -453,7 +449,7 @@ def test_resend_refused_before_it_happened_is_sent_on_the_retry(
     # Given a user who has not signed in yet, and Cognito throttling every resend of the first delivery
     _invoke(app, lambda_context, _record(_upsert("max")))
     recorder = _recording(app, always_fail=lambda operation: operation == "AdminCreateUser")
-    app.consumer().provisioner.cognito.max_attempts = 2
+    app.consumer().provisioner.pacer.max_attempts = 2
     message = _upsert("max", invitation="RESEND")
     assert _invoke(app, lambda_context, _record(message, "t1")) == {
         "batchItemFailures": [{"itemIdentifier": "t1"}]
@@ -479,6 +475,7 @@ class _CaseInsensitivePool:
         if not callable(method):
             return method
 
+        @functools.wraps(method)  # keeps the method's name, which the pacer reads the operation from
         def call(**params: Any) -> Any:
             if "Username" in params:
                 params["Username"] = self._spellings.get(params["Username"].lower(), params["Username"])
@@ -496,13 +493,18 @@ def _existing(stack: Stack, username: str, attributes: dict[str, str]) -> None:
     )
 
 
+def _existing_pat(app: ModuleType, stack: Stack) -> None:
+    """The user Pat exists, in a pool that finds it under any spelling, as Cognito's pools do."""
+    _existing(stack, "Pat", user_attributes("pat"))
+    provisioner = app.consumer().provisioner
+    provisioner.cognito = _CaseInsensitivePool(provisioner.cognito, "Pat")
+
+
 def test_record_and_claim_are_keyed_by_the_spelling_cognito_keeps(
     app: ModuleType, stack: Stack, lambda_context: Any
 ) -> None:
     # Given "Pat" exists, and the messages spell the name "pat"
-    _existing(stack, "Pat", user_attributes("pat"))
-    paced = app.consumer().provisioner.cognito
-    paced.client = _CaseInsensitivePool(paced.client, "Pat")
+    _existing_pat(app, stack)
     # When an upsert that resends the invitation arrives
     result = _invoke(app, lambda_context, _record(_upsert("pat", groups=["users"], invitation="RESEND")))
     # Then the record (with the claim) is Pat's, as post confirmation would write it, and no "pat" item
@@ -517,9 +519,7 @@ def test_delete_removes_the_record_under_the_spelling_cognito_keeps(
     app: ModuleType, stack: Stack, lambda_context: Any
 ) -> None:
     # Given "Pat" exists with a record
-    _existing(stack, "Pat", user_attributes("pat"))
-    paced = app.consumer().provisioner.cognito
-    paced.client = _CaseInsensitivePool(paced.client, "Pat")
+    _existing_pat(app, stack)
     _invoke(app, lambda_context, _record(_upsert("Pat"), "u"))
     assert get_user_record(stack.dynamodb, stack.table, stack.pool_id, "Pat") is not None
     # When a delete spells it "PAT"
@@ -576,7 +576,7 @@ def test_missing_setting_fails_the_cold_start_naming_it(
 
 
 def test_cognito_client_has_botocore_retries_off_so_pacing_owns_every_attempt(app: ModuleType) -> None:
-    client = app.consumer().provisioner.cognito.client
+    client = app.consumer().provisioner.cognito
     assert client.meta.config.retries["total_max_attempts"] == 1
     assert client.meta.config.read_timeout == 5.0
 
@@ -584,7 +584,7 @@ def test_cognito_client_has_botocore_retries_off_so_pacing_owns_every_attempt(ap
 def test_table_and_queue_clients_end_a_call_within_the_safety_margin(app: ModuleType) -> None:
     # Given the clients the consumer writes the record and the dead-letter queue with
     worker = app.consumer()
-    cognito = worker.provisioner.cognito.client.meta.config
+    cognito = worker.provisioner.cognito.meta.config
     # Then every call ends within its share of the margin: one attempt each, short timeouts
     for client in (worker.provisioner.dynamodb, worker.sqs):
         config = client.meta.config
@@ -636,7 +636,7 @@ def test_transient_failures_reach_the_dead_letter_queue_only_after_the_redrive_l
     stack = build_stack(max_receive_count=3)
     app = _import_app(monkeypatch, handler_env(stack))
     _recording(app, always_fail=lambda operation: True)
-    app.consumer().provisioner.cognito.max_attempts = 1
+    app.consumer().provisioner.pacer.max_attempts = 1
     send_bodies(stack.sqs, stack.queue_url, [json.dumps(_upsert("kim"))])
     # When the event source mapping keeps delivering it
     loop = run_sqs_loop(stack.sqs, stack.queue_url, app.lambda_handler, lambda_context)

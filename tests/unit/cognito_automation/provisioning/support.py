@@ -3,6 +3,7 @@ an SQS loop that honours partial batch failures and redrive, and a log collector
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import random
@@ -165,6 +166,7 @@ class RecordingClient:
         if operation is None:
             return method
 
+        @functools.wraps(method)  # keeps the method's name, which the pacer reads the operation from
         def call(**params: Any) -> Any:
             if self.always_fail is not None and self.always_fail(operation):
                 self._record(operation, params, "TooManyRequestsException")

@@ -7,13 +7,8 @@ import json
 import pytest
 from jsonschema import Draft7Validator  # type: ignore[import-untyped]  # no jsonschema stubs are pinned
 
-from cognito_automation.provisioning.messages import (
-    Allowlist,
-    InvalidMessageError,
-    parse_message,
-    schema,
-    validate_data,
-)
+from cognito_automation.provisioning.errors import InvalidMessageError
+from cognito_automation.provisioning.messages import Allowlist, parse_message, schema, validate_data
 from tests.conftest import load_event
 
 ALLOW = Allowlist(frozenset({"users", "analysts"}), frozenset({"email", "name", "email_verified"}))

@@ -1,9 +1,11 @@
-"""Least privilege of the provisioning consumer: CreateGroup only when the stack lets it create groups."""
+"""The provisioning consumer in the template: least privilege (CreateGroup only when the stack lets it
+create groups), and X-Ray tracing exactly where a Tracer is used."""
 
 from __future__ import annotations
 
 import json
 
+from tests.conftest import ROOT
 from tests.unit.test_template import FUNCTIONS, RESOURCES, TEMPLATE
 
 
@@ -32,3 +34,16 @@ def test_create_group_is_granted_only_when_creating_missing_groups_is_on() -> No
     assert TEMPLATE["Conditions"][policy["Condition"]] == {
         "Fn::Equals": [{"Ref": "ProvisioningCreateMissingGroups"}, "true"]
     }
+
+
+def test_tracing_is_active_exactly_on_the_functions_that_use_a_tracer() -> None:
+    # Given the functions whose handler makes a Powertools Tracer
+    tracing = {
+        name
+        for name, function in FUNCTIONS.items()
+        if "Tracer()" in (ROOT / function["Properties"]["CodeUri"] / "app.py").read_text(encoding="utf-8")
+    }
+    # Then those, and only those, have X-Ray tracing on (none from Globals)
+    assert tracing == {"ProvisionUsersFunction"}
+    assert "Tracing" not in TEMPLATE["Globals"]["Function"]
+    assert {name for name, f in FUNCTIONS.items() if f["Properties"].get("Tracing") == "Active"} == tracing
