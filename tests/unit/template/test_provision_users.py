@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import ROOT
-from tests.unit.test_template import FUNCTIONS, RESOURCES, TEMPLATE
+from tests.unit.template.support import FUNCTIONS, RESOURCES, TEMPLATE
 
 
 def test_the_consumers_own_policies_never_grant_create_group() -> None:

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 
 from local.awslambda.sqs_poller import sqs_record
 from tests.conftest import create_table_from_template
-from tests.unit.test_template import RESOURCES
+from tests.unit.template.support import RESOURCES
 
 ALLOWED_GROUPS = ("users", "analysts")
 ALLOWED_ATTRIBUTES = (

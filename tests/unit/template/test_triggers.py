@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-
-from cfnlint.decode import cfn_yaml
 
 from cognito_automation.claims import load_rules_file
 from tests.conftest import ROOT
+from tests.unit.template.support import RESOURCES, TEMPLATE
 
-TEMPLATE: dict[str, Any] = cfn_yaml.load(str(ROOT / "template.yaml"))
-RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 PRE_TOKEN = RESOURCES["PreTokenFunction"]["Properties"]
 POST_CONFIRMATION = RESOURCES["PostConfirmationFunction"]["Properties"]
 

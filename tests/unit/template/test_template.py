@@ -6,13 +6,10 @@ import json
 from typing import Any
 
 import pytest
-from cfnlint.decode import cfn_yaml
 
 from tests.conftest import ROOT
+from tests.unit.template.support import FUNCTIONS, RESOURCES, TEMPLATE
 
-TEMPLATE: dict[str, Any] = cfn_yaml.load(str(ROOT / "template.yaml"))
-RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
-FUNCTIONS = {name: r for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
 TRIGGERS = ("PreTokenFunction", "PostConfirmationFunction")
 
 
