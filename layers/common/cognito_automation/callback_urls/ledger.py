@@ -19,19 +19,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from cognito_automation.callback_urls.errors import LeaseLostError, LeaseTimeoutError
+
 # The lease outlives any run of the function: a holder can never still be working after its lease expired
 # (and another operation took it), however slowly its calls go. One place for both numbers.
 FUNCTION_TIMEOUT_SECONDS = 120  # CallbackUrlsFunction's Timeout in template.yaml (a test keeps them equal)
 LEASE_MARGIN_SECONDS = 30
 LEASE_SECONDS = FUNCTION_TIMEOUT_SECONDS + LEASE_MARGIN_SECONDS
-
-
-class LeaseTimeoutError(TimeoutError):
-    """Another operation on the same app client held the lease until our deadline."""
-
-
-class LeaseLostError(RuntimeError):
-    """Our lease is gone (expired and taken by another operation): we may no longer write the client."""
 
 
 RETRY_AFTER_MAX_SECONDS = 5.0  # botocore's standard mode honours x-amz-retry-after up to 5 s more

@@ -18,18 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from cognito_automation.callback_urls import client_settings, ledger
+from cognito_automation.callback_urls.errors import ConcurrentChangeError, LeaseLostError
 from cognito_automation.callback_urls.ledger import Claim
 from cognito_automation.callback_urls.validation import check_list_size
+from cognito_automation.custom_resource.errors import ClientNotFoundError
 
 VERIFY_ATTEMPTS = 3
-
-
-class ClientNotFoundError(LookupError):
-    """The user pool or the app client does not exist."""
-
-
-class ConcurrentChangeError(RuntimeError):
-    """The client's URL lists kept changing outside the lease while we wrote them."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +114,7 @@ def converge(
                     delete=delete,
                     holder=holder,
                 )
-            except ledger.LeaseLostError:
+            except LeaseLostError:
                 result = None  # someone else works on the client now: wait for the lease and plan again
         if result is not None:
             return result

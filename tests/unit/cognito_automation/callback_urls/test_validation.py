@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from cognito_automation.callback_urls.resource import InvalidPropertiesError, Properties
+from cognito_automation.callback_urls.errors import InvalidUrlError
+from cognito_automation.callback_urls.resource import Properties
 from cognito_automation.callback_urls.validation import (
-    InvalidUrlError,
     check_list_size,
     check_url,
     check_urls,
 )
+from cognito_automation.custom_resource.errors import InvalidPropertiesError
 
 POOL = "us-east-1_Example1"
 CLIENT = "1example23456789abcdefghij"

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from cognito_automation.callback_urls import operation
 from cognito_automation.callback_urls.client_settings import URL_FIELDS
 from cognito_automation.callback_urls.ledger import Claim
-from tests.unit.callback_urls_support import create_ledger_table
+from tests.unit.cognito_automation.callback_urls.support import create_ledger_table
 
 MODEL: Any = boto3.client("cognito-idp", region_name="us-east-1").meta.service_model
 CLIENT_SHAPE = MODEL.operation_model("DescribeUserPoolClient").output_shape.members["UserPoolClient"]
