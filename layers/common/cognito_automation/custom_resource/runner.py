@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from cognito_automation.custom_resource.app_client import AppClient
     from cognito_automation.custom_resource.physical_ids import PhysicalIds
 
-Handler = Callable[[Any, Any], "dict[str, Any] | None"]
+Handler = Callable[[Any, Any], dict[str, Any] | None]
+"""A Lambda handler: (event, context) to the answer sent, None for an event that is not a request."""
 _logger = logging.getLogger(__name__)
 
 
