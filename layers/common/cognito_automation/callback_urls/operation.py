@@ -15,13 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cognito_automation.callback_urls import client_settings, ledger
 from cognito_automation.callback_urls.errors import ConcurrentChangeError, LeaseLostError
 from cognito_automation.callback_urls.ledger import Claim
 from cognito_automation.callback_urls.validation import check_list_size
 from cognito_automation.custom_resource.errors import ClientNotFoundError
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 VERIFY_ATTEMPTS = 3
 
@@ -88,8 +92,8 @@ def _merged(first: Claim, second: Claim) -> Claim:
 
 
 def converge(
-    cognito: Any,
-    dynamodb: Any,
+    cognito: CognitoIdentityProviderClient,
+    dynamodb: DynamoDBClient,
     table: str,
     user_pool_id: str,
     client_id: str,
@@ -126,8 +130,8 @@ def converge(
 
 
 def _converge_once(
-    cognito: Any,
-    dynamodb: Any,
+    cognito: CognitoIdentityProviderClient,
+    dynamodb: DynamoDBClient,
     table: str,
     user_pool_id: str,
     client_id: str,

@@ -121,7 +121,7 @@ def test_create_update_delete_change_nothing_but_the_url_lists(
     dynamodb = boto3.client("dynamodb")
     if "ledger" not in dynamodb.list_tables()["TableNames"]:
         create_ledger_table(dynamodb)
-    cognito = ResettingCognito(config)
+    cognito: Any = ResettingCognito(config)  # a stand-in with Cognito's reset semantics, duck-typed
     pool, client, owner = config["UserPoolId"], config["ClientId"], uuid.uuid4().hex
 
     def converge(desired: Claim, delete: bool = False) -> None:
