@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cognito_automation.callback_urls import client_settings, ledger
 from cognito_automation.callback_urls.errors import ConcurrentChangeError, LeaseLostError
@@ -108,11 +108,7 @@ def converge(
         with ledger.lease(dynamodb, table, user_pool_id, client_id, deadline=deadline) as holder:
             try:
                 result = _converge_once(
-                    cognito,
-                    dynamodb,
-                    table,
-                    user_pool_id,
-                    client_id,
+                    _Target(cognito, dynamodb, table, user_pool_id, client_id),
                     owner=owner,
                     desired=desired,
                     delete=delete,
@@ -129,19 +125,21 @@ def converge(
     )
 
 
+class _Target(NamedTuple):
+    """The app client one pass converges, and the clients and table that reach it and its ledger."""
+
+    cognito: CognitoIdentityProviderClient
+    dynamodb: DynamoDBClient
+    table: str
+    user_pool_id: str
+    client_id: str
+
+
 def _converge_once(
-    cognito: CognitoIdentityProviderClient,
-    dynamodb: DynamoDBClient,
-    table: str,
-    user_pool_id: str,
-    client_id: str,
-    *,
-    owner: str,
-    desired: Claim,
-    delete: bool,
-    holder: str,
+    target: _Target, *, owner: str, desired: Claim, delete: bool, holder: str
 ) -> Result | None:
     """One read-plan-write-verify pass under the lease; None when the verification failed."""
+    cognito, dynamodb, table, user_pool_id, client_id = target
     try:
         described = client_settings.describe_client(cognito, user_pool_id, client_id)
     except cognito.exceptions.ResourceNotFoundException as exc:

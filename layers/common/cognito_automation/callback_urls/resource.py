@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from cognito_automation.callback_urls import operation
 from cognito_automation.callback_urls.errors import ConcurrentChangeError, LeaseTimeoutError
@@ -106,29 +106,19 @@ def _outcome(physical_resource_id: str, result: operation.Result, note: str, dat
     )
 
 
+@dataclass(frozen=True)
 class CallbackUrls:
-    """Create adds the listed URLs to the app client, Update swaps the old for the new, Delete removes what
-    the instance added; the clients come from the handler, created on first use."""
+    """Custom::CognitoCallbackUrls on the clients the handler makes (on first use) and its ledger table."""
 
-    expected_failures: tuple[type[Exception], ...] = (ConcurrentChangeError, LeaseTimeoutError)
+    expected_failures: ClassVar[tuple[type[Exception], ...]] = (ConcurrentChangeError, LeaseTimeoutError)
 
-    def __init__(
-        self,
-        cognito: Callable[[], CognitoIdentityProviderClient],
-        dynamodb: Callable[[], DynamoDBClient],
-        table: str,
-    ) -> None:
-        self.cognito = cognito
-        self.dynamodb = dynamodb
-        self.table = table
+    cognito: Callable[[], CognitoIdentityProviderClient]
+    dynamodb: Callable[[], DynamoDBClient]
+    table: str
 
     def create(self, request: Request) -> Outcome:
-        return self._put(request)
-
-    def update(self, request: Request) -> Outcome:
-        return self._put(request)
-
-    def _put(self, request: Request) -> Outcome:
+        """Add the listed URLs to the app client. An Update is the same convergence: the URLs the instance
+        owns become the new properties' (on another client, under a new id, if they name one)."""
         cognito, dynamodb = self.cognito(), self.dynamodb()
         props = Properties.parse(request.properties)
         new_id = physical_id(request, props.user_pool_id, props.client_id)
@@ -156,6 +146,8 @@ class CallbackUrls:
             "new physical id (pool or client changed); CloudFormation deletes the old one" if moving else ""
         )
         return _outcome(new_id, result, note, data)
+
+    update = create
 
     def _release(self, props: Properties, *, owner: str, deadline: float) -> None:
         """Best effort: remove `owner`'s claim and the URLs only it owns from the client."""

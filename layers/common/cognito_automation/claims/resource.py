@@ -11,8 +11,8 @@ stack's event version), that the app client exists, and that its pool runs this 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import KW_ONLY, dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from cognito_automation.claims import registry
 from cognito_automation.claims.errors import InvalidRulesError, PoolNotServedError, ProtectedClientError
@@ -116,36 +116,26 @@ def check_pool(
         )
 
 
+@dataclass(frozen=True)
 class ClaimRules:
     """Create and Update register the rules for the app client (after every check), Delete removes the
     instance's registration; the clients come from the handler, created on first use."""
 
-    expected_failures: tuple[type[Exception], ...] = (registry.OwnerConflictError,)
+    expected_failures: ClassVar[tuple[type[Exception], ...]] = (registry.OwnerConflictError,)
 
-    def __init__(
-        self,
-        cognito: Callable[[], CognitoIdentityProviderClient],
-        dynamodb: Callable[[], DynamoDBClient],
-        table: str,
-        event_version: EventVersion,
-        *,
-        pre_token_function_arn: str,
-        protected_client_ids: frozenset[str] = frozenset(),
-    ) -> None:
-        self.cognito = cognito
-        self.dynamodb = dynamodb
-        self.table = table
-        self.event_version = event_version
-        self.pre_token_function_arn = pre_token_function_arn
-        self.protected_client_ids = protected_client_ids
+    cognito: Callable[[], CognitoIdentityProviderClient]
+    dynamodb: Callable[[], DynamoDBClient]
+    table: str
+    event_version: EventVersion
+    _: KW_ONLY
+    pre_token_function_arn: str
+    """This stack's pre token function: a registration is taken only for a pool that runs it."""
+    protected_client_ids: frozenset[str] = frozenset()
+    """App clients no registration may take (the automation stack's own)."""
 
     def create(self, request: Request) -> Outcome:
-        return self._register(request)
-
-    def update(self, request: Request) -> Outcome:
-        return self._register(request)
-
-    def _register(self, request: Request) -> Outcome:
+        """Register the rules for the app client, once every check passed. An Update is the same: it
+        replaces the registration (or registers for another client, under a new id, if they name one)."""
         cognito, dynamodb = self.cognito(), self.dynamodb()
         props = Properties.parse(request.properties)
         check_not_protected(props.client_id, self.protected_client_ids)
@@ -167,6 +157,8 @@ class ClaimRules:
         )
         data = {"RuleNames": ",".join(rule_set.names), "EventVersion": self.event_version}
         return _outcome(request, new_id, data, note, rule_names=rule_set.names)
+
+    update = create
 
     def delete(self, request: Request, app_client: AppClient) -> Outcome:
         pid = request.physical_resource_id or ""

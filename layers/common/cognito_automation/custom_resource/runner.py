@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from cognito_automation.custom_resource.errors import InvalidRequestError
 from cognito_automation.custom_resource.request import Outcome, Request
@@ -35,7 +35,7 @@ _logger = logging.getLogger(__name__)
 class Resource(Protocol):
     """What a custom resource says: what its Create, Update and Delete do (raising on failure)."""
 
-    expected_failures: tuple[type[Exception], ...]
+    expected_failures: ClassVar[tuple[type[Exception], ...]]
     """Failures besides InputError that are the user's to fix: answered with their message, no traceback."""
 
     def create(self, request: Request) -> Outcome: ...

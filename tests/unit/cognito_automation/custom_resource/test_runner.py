@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 import boto3
 import pytest
@@ -45,7 +45,7 @@ class LeaseBusyError(RuntimeError):
 class Thing:
     """A stand-in resource: records what it was asked, and does what `act` says (by default, succeeds)."""
 
-    expected_failures: tuple[type[Exception], ...] = (LeaseBusyError,)
+    expected_failures: ClassVar[tuple[type[Exception], ...]] = (LeaseBusyError,)
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, Request]] = []
