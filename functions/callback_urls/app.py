@@ -6,7 +6,7 @@ inside the runner's guard, so a failed import or a missing setting is still answ
 """
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cognito_automation import aws, config
 from cognito_automation.custom_resource import physical_ids, runner
@@ -42,4 +42,9 @@ def _callback_urls() -> runner.Resource:
     return CallbackUrls(_cognito, _dynamodb, table=config.required(os.environ, "LEDGER_TABLE"))
 
 
-lambda_handler = runner.handler(physical_ids.CALLBACK_URLS, _callback_urls)
+_answer = runner.handler(physical_ids.CALLBACK_URLS, _callback_urls)
+
+
+def lambda_handler(event: Any, context: Any) -> dict[str, Any] | None:
+    """Answer the CloudFormation request; the answer sent is returned (for direct invokes)."""
+    return _answer(event, context)

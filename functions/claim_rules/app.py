@@ -7,7 +7,7 @@ inside the runner's guard, so a failed import or a bad setting is still answered
 """
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cognito_automation import aws
 from cognito_automation.custom_resource import physical_ids, runner
@@ -42,4 +42,9 @@ def _claim_rules() -> runner.Resource:
     )
 
 
-lambda_handler = runner.handler(physical_ids.CLAIM_RULES, _claim_rules)
+_answer = runner.handler(physical_ids.CLAIM_RULES, _claim_rules)
+
+
+def lambda_handler(event: Any, context: Any) -> dict[str, Any] | None:
+    """Answer the CloudFormation request; the answer sent is returned (for direct invokes)."""
+    return _answer(event, context)

@@ -1,4 +1,5 @@
-"""Helpers of every custom resource test: a loopback stand-in for CloudFormation's response URL."""
+"""Helpers of every custom resource test: a loopback stand-in for CloudFormation's response URL, and
+another app client in a pool."""
 
 from __future__ import annotations
 
@@ -61,3 +62,10 @@ class ResponseServer:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)
+
+
+def another_client(cognito: Any, user_pool_id: str) -> str:
+    """A second app client in the pool (a resource moving to it gets a new physical id)."""
+    created = cognito.create_user_pool_client(UserPoolId=user_pool_id, ClientName="other")
+    client_id: str = created["UserPoolClient"]["ClientId"]
+    return client_id

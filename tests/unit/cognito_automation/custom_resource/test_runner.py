@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import boto3
 import pytest
@@ -151,45 +151,47 @@ def test_the_work_must_end_before_the_timer_answers(handler: runner.Handler, thi
     assert started + 25.5 < deadline < started + 26.5
 
 
-def test_an_input_error_answers_failed_with_its_message_and_a_warning(
-    handler: runner.Handler, thing: Thing, caplog: pytest.LogCaptureFixture
+class Failure(NamedTuple):
+    error: Exception
+    reason: str
+    unexpected: bool
+    """Not the user's to fix: logged as an error with its traceback (else a warning, no traceback)."""
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        Failure(
+            InputError("property Colour must be red, got 'blue'"),
+            "property Colour must be red, got 'blue'",
+            unexpected=False,
+        ),
+        Failure(
+            LeaseBusyError("the client is busy with another operation"),
+            "the client is busy with another operation",
+            unexpected=False,
+        ),
+        Failure(RuntimeError("the ledger exploded"), "RuntimeError: the ledger exploded", unexpected=True),
+    ],
+    ids=["input-error", "declared-expected", "any-other"],
+)
+def test_a_failure_answers_failed_with_its_reason_and_is_logged_by_kind(
+    handler: runner.Handler, thing: Thing, caplog: pytest.LogCaptureFixture, failure: Failure
 ) -> None:
-    thing.act = fail_with(InputError("property Colour must be red, got 'blue'"))
+    # Given an InputError, a failure the resource declares expected, or any other exception
+    thing.act = fail_with(failure.error)
     with ResponseServer() as server:
         answer = invoke(handler, event("Create", server.url))
+    # Then FAILED with the message (the type too for the unexpected), under the stable id so that the
+    # rollback Delete finds the instance; a warning for the user's failures, a traceback for the others
     assert server.bodies == [answer]
     assert answer["Status"] == "FAILED"
-    assert answer["Reason"] == "property Colour must be red, got 'blue'"
-    # the stable id, so that the rollback Delete finds the instance
+    assert answer["Reason"] == failure.reason
     assert answer["PhysicalResourceId"] == ISSUED
-    (record,) = [r for r in caplog.records if r.getMessage() == "request failed"]
-    assert record.levelno == logging.WARNING
-    assert record.exc_info is None
-
-
-def test_a_failure_the_resource_declares_expected_answers_its_message(
-    handler: runner.Handler, thing: Thing
-) -> None:
-    thing.act = fail_with(LeaseBusyError("the client is busy with another operation"))
-    with ResponseServer() as server:
-        answer = invoke(handler, event("Update", server.url))
-    assert answer["Status"] == "FAILED"
-    assert answer["Reason"] == "the client is busy with another operation"
-    assert answer["PhysicalResourceId"] == ISSUED
-
-
-def test_any_other_exception_answers_failed_with_its_type_and_a_traceback_in_the_log(
-    handler: runner.Handler, thing: Thing, caplog: pytest.LogCaptureFixture
-) -> None:
-    thing.act = fail_with(RuntimeError("the ledger exploded"))
-    with ResponseServer() as server:
-        answer = invoke(handler, event("Create", server.url))
-    assert answer["Status"] == "FAILED"
-    assert answer["Reason"] == "RuntimeError: the ledger exploded"
-    assert server.bodies == [answer]
-    (record,) = [r for r in caplog.records if r.getMessage() == "request failed unexpectedly"]
-    assert record.levelno == logging.ERROR
-    assert record.exc_info is not None
+    logged = "request failed unexpectedly" if failure.unexpected else "request failed"
+    (record,) = [r for r in caplog.records if r.getMessage() == logged]
+    assert record.levelno == (logging.ERROR if failure.unexpected else logging.WARNING)
+    assert (record.exc_info is not None) is failure.unexpected
 
 
 def test_properties_without_an_app_client_fail_under_a_placeholder_id_that_owns_nothing(

@@ -27,7 +27,7 @@ from tests.unit.cognito_automation.callback_urls.support import (
     retarget,
     urls_of,
 )
-from tests.unit.cognito_automation.custom_resource.support import ResponseServer
+from tests.unit.cognito_automation.custom_resource.support import ResponseServer, another_client
 
 API = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/Prod/"
 BEFORE = "http://localhost:3000/callback"
@@ -111,9 +111,7 @@ def test_physical_id_is_stable_for_the_same_pool_client_and_instance(stack: Stac
 
 
 def test_a_new_client_gives_a_new_physical_id(stack: Stack) -> None:
-    other_client = stack.cognito.create_user_pool_client(UserPoolId=stack.pool, ClientName="other")[
-        "UserPoolClient"
-    ]["ClientId"]
+    other_client = another_client(stack.cognito, stack.pool)
     with ResponseServer() as server:
         first = stack.invoke("create", server)
         moved = stack.invoke("update", server, ClientId=other_client)

@@ -27,7 +27,7 @@ from tests.unit.claim_rules_support import (
     rules_text,
     served_client,
 )
-from tests.unit.cognito_automation.custom_resource.support import ResponseServer
+from tests.unit.cognito_automation.custom_resource.support import ResponseServer, another_client
 
 TABLE = "claim-rules"
 GROUPS = {
@@ -125,9 +125,7 @@ def test_update_of_the_same_client_overwrites_under_the_same_physical_id(reg: Re
 def test_a_new_client_gives_a_new_id_and_the_old_ids_delete_removes_the_old_registration(
     reg: Registry,
 ) -> None:
-    other_client = reg.cognito.create_user_pool_client(UserPoolId=reg.pool, ClientName="other")[
-        "UserPoolClient"
-    ]["ClientId"]
+    other_client = another_client(reg.cognito, reg.pool)
     with ResponseServer() as server:
         created = reg.invoke("create", server)
         # When the properties name another client (CloudFormation sends Update, then, once the stack
@@ -419,19 +417,20 @@ def test_malformed_pool_or_client_ids_fail_naming_the_property(
     assert reg.items() == []
 
 
-def test_a_client_that_is_not_in_the_pool_fails_naming_client_and_pool(reg: Registry) -> None:
+@pytest.mark.parametrize(
+    ("changes", "missing"),
+    [({"ClientId": "4nosuchclient0000000000000"}, "client"), ({"UserPoolId": "us-east-1_Missing1"}, "pool")],
+    ids=["client-not-in-pool", "pool-does-not-exist"],
+)
+def test_a_client_or_pool_that_does_not_exist_fails_naming_client_and_pool(
+    reg: Registry, changes: dict[str, str], missing: str
+) -> None:
     with ResponseServer() as server:
-        answer = reg.invoke("create", server, ClientId="4nosuchclient0000000000000")
+        answer = reg.invoke("create", server, **changes)
+    client, pool = changes.get("ClientId", reg.client), changes.get("UserPoolId", reg.pool)
     assert answer["Status"] == "FAILED"
-    assert answer["Reason"] == f"app client 4nosuchclient0000000000000 does not exist in user pool {reg.pool}"
+    assert answer["Reason"] == f"app client {client} does not exist in user pool {pool}"
     assert reg.items() == []
-
-
-def test_a_pool_that_does_not_exist_fails_naming_client_and_pool(reg: Registry) -> None:
-    with ResponseServer() as server:
-        answer = reg.invoke("create", server, UserPoolId="us-east-1_Missing1")
-    assert answer["Status"] == "FAILED"
-    assert answer["Reason"] == f"app client {reg.client} does not exist in user pool us-east-1_Missing1"
 
 
 # --- Only pools this stack's trigger serves, never a protected client -----------------------------------
