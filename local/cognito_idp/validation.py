@@ -11,7 +11,8 @@ from typing import Any
 
 from moto.cognitoidp.exceptions import InvalidParameterException
 
-from cognito_automation.callback_urls.validation import InvalidUrlError, check_list_size, check_urls
+from cognito_automation.callback_urls.errors import InvalidUrlError
+from cognito_automation.callback_urls.validation import check_list_size, check_urls
 
 URL_LISTS = ("CallbackURLs", "LogoutURLs")
 

@@ -1,19 +1,15 @@
-"""Helpers of the Custom::CognitoClaimRules tests: the registrations table as the template declares it,
-sample events aimed at a moto pool and client, and loading the handler by path."""
+"""Helpers of the Custom::CognitoClaimRules tests: the registrations table as the template declares it, and
+sample events aimed at a moto pool and client."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import uuid
-from types import ModuleType
 from typing import Any
 
-from cognito_automation.claims import physical_ids
-from tests.conftest import ROOT, create_table_from_template, load_event
+from cognito_automation.custom_resource.physical_ids import CLAIM_RULES
+from tests.conftest import create_table_from_template, load_event
 
-APP_PATH = ROOT / "functions" / "claim_rules" / "app.py"
 PRE_TOKEN_ARN = "arn:aws:lambda:us-east-1:123456789012:function:cognito-automation-pre-token"
 """The pre token function of the automation stack under test (the handler's PRE_TOKEN_FUNCTION_ARN)."""
 
@@ -30,17 +26,6 @@ def served_client(cognito: Any, lambda_config: dict[str, Any] | None = None) -> 
 
 def create_registrations_table(dynamodb: Any, name: str = "claim-rules") -> str:
     return create_table_from_template(dynamodb, "ClaimRulesTable", name)
-
-
-def load_app(name: str = "claim_rules_app_under_test") -> ModuleType:
-    """Import the handler by file path, as the local stack does, so its cold start runs again. The module
-    is deliberately not registered in sys.modules: the handler must not depend on it."""
-    spec = importlib.util.spec_from_file_location(name, APP_PATH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert name not in sys.modules
-    return module
 
 
 def rules_text(*rules: dict[str, Any], event_version: str | None = "V2_0") -> str:
@@ -67,7 +52,7 @@ def claim_rules_event(
             if key in event:
                 event[key] |= {"UserPoolId": pool, "ClientId": client}
         if "PhysicalResourceId" in event:
-            event["PhysicalResourceId"] = physical_ids.issue(
+            event["PhysicalResourceId"] = CLAIM_RULES.issue(
                 event["StackId"], event["LogicalResourceId"], pool, client
             )
     event["ResourceProperties"] |= properties

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_cognito_idp.type_defs import UserPoolClientTypeTypeDef
 
 URL_FIELDS = ("CallbackURLs", "LogoutURLs")
 
@@ -33,11 +37,10 @@ def client_fields(service_model: Any) -> ClientFields:
     return ClientFields(updatable=updatable, read_only=frozenset(described) - updatable)
 
 
-def describe_client(cognito: Any, user_pool_id: str, client_id: str) -> dict[str, Any]:
-    client: dict[str, Any] = cognito.describe_user_pool_client(UserPoolId=user_pool_id, ClientId=client_id)[
-        "UserPoolClient"
-    ]
-    return client
+def describe_client(
+    cognito: CognitoIdentityProviderClient, user_pool_id: str, client_id: str
+) -> UserPoolClientTypeTypeDef:
+    return cognito.describe_user_pool_client(UserPoolId=user_pool_id, ClientId=client_id)["UserPoolClient"]
 
 
 def url_lists(client: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -61,7 +64,7 @@ def update_request(
 
 
 def update_client(
-    cognito: Any,
+    cognito: CognitoIdentityProviderClient,
     described: Mapping[str, Any],
     callback_urls: Sequence[str],
     logout_urls: Sequence[str],

@@ -17,21 +17,18 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from cognito_automation.callback_urls.errors import LeaseLostError, LeaseTimeoutError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 # The lease outlives any run of the function: a holder can never still be working after its lease expired
 # (and another operation took it), however slowly its calls go. One place for both numbers.
 FUNCTION_TIMEOUT_SECONDS = 120  # CallbackUrlsFunction's Timeout in template.yaml (a test keeps them equal)
 LEASE_MARGIN_SECONDS = 30
 LEASE_SECONDS = FUNCTION_TIMEOUT_SECONDS + LEASE_MARGIN_SECONDS
-
-
-class LeaseTimeoutError(TimeoutError):
-    """Another operation on the same app client held the lease until our deadline."""
-
-
-class LeaseLostError(RuntimeError):
-    """Our lease is gone (expired and taken by another operation): we may no longer write the client."""
 
 
 RETRY_AFTER_MAX_SECONDS = 5.0  # botocore's standard mode honours x-amz-retry-after up to 5 s more
@@ -68,7 +65,7 @@ def _strings(item: Mapping[str, Any], name: str) -> tuple[str, ...]:
     return tuple(value["S"] for value in item.get(name, {}).get("L", []))
 
 
-def read_claims(dynamodb: Any, table: str, user_pool_id: str, client_id: str) -> dict[str, Claim]:
+def read_claims(dynamodb: DynamoDBClient, table: str, user_pool_id: str, client_id: str) -> dict[str, Claim]:
     """Every claim on the client, by owner (strongly consistent)."""
     claims: dict[str, Claim] = {}
     paginator = dynamodb.get_paginator("query")
@@ -89,7 +86,7 @@ def read_claims(dynamodb: Any, table: str, user_pool_id: str, client_id: str) ->
 
 
 def put_claim(
-    dynamodb: Any, table: str, user_pool_id: str, client_id: str, *, owner: str, claim: Claim
+    dynamodb: DynamoDBClient, table: str, user_pool_id: str, client_id: str, *, owner: str, claim: Claim
 ) -> None:
     dynamodb.put_item(
         TableName=table,
@@ -103,7 +100,7 @@ def put_claim(
     )
 
 
-def delete_claim(dynamodb: Any, table: str, user_pool_id: str, client_id: str, owner: str) -> None:
+def delete_claim(dynamodb: DynamoDBClient, table: str, user_pool_id: str, client_id: str, owner: str) -> None:
     dynamodb.delete_item(
         TableName=table,
         Key={"pk": {"S": partition(user_pool_id, client_id)}, "sk": {"S": _owner_key(owner)}},
@@ -115,7 +112,7 @@ def _lease_key(user_pool_id: str, client_id: str) -> dict[str, Any]:
 
 
 def renew(
-    dynamodb: Any,
+    dynamodb: DynamoDBClient,
     table: str,
     user_pool_id: str,
     client_id: str,
@@ -145,7 +142,7 @@ def renew(
 
 @contextmanager
 def lease(
-    dynamodb: Any,
+    dynamodb: DynamoDBClient,
     table: str,
     user_pool_id: str,
     client_id: str,

@@ -15,21 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, NamedTuple
 
 from cognito_automation.callback_urls import client_settings, ledger
+from cognito_automation.callback_urls.errors import ConcurrentChangeError, LeaseLostError
 from cognito_automation.callback_urls.ledger import Claim
 from cognito_automation.callback_urls.validation import check_list_size
+from cognito_automation.custom_resource.errors import ClientNotFoundError
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 VERIFY_ATTEMPTS = 3
-
-
-class ClientNotFoundError(LookupError):
-    """The user pool or the app client does not exist."""
-
-
-class ConcurrentChangeError(RuntimeError):
-    """The client's URL lists kept changing outside the lease while we wrote them."""
 
 
 @dataclass(frozen=True)
@@ -94,8 +92,8 @@ def _merged(first: Claim, second: Claim) -> Claim:
 
 
 def converge(
-    cognito: Any,
-    dynamodb: Any,
+    cognito: CognitoIdentityProviderClient,
+    dynamodb: DynamoDBClient,
     table: str,
     user_pool_id: str,
     client_id: str,
@@ -110,17 +108,13 @@ def converge(
         with ledger.lease(dynamodb, table, user_pool_id, client_id, deadline=deadline) as holder:
             try:
                 result = _converge_once(
-                    cognito,
-                    dynamodb,
-                    table,
-                    user_pool_id,
-                    client_id,
+                    _Target(cognito, dynamodb, table, user_pool_id, client_id),
                     owner=owner,
                     desired=desired,
                     delete=delete,
                     holder=holder,
                 )
-            except ledger.LeaseLostError:
+            except LeaseLostError:
                 result = None  # someone else works on the client now: wait for the lease and plan again
         if result is not None:
             return result
@@ -131,19 +125,21 @@ def converge(
     )
 
 
+class _Target(NamedTuple):
+    """The app client one pass converges, and the clients and table that reach it and its ledger."""
+
+    cognito: CognitoIdentityProviderClient
+    dynamodb: DynamoDBClient
+    table: str
+    user_pool_id: str
+    client_id: str
+
+
 def _converge_once(
-    cognito: Any,
-    dynamodb: Any,
-    table: str,
-    user_pool_id: str,
-    client_id: str,
-    *,
-    owner: str,
-    desired: Claim,
-    delete: bool,
-    holder: str,
+    target: _Target, *, owner: str, desired: Claim, delete: bool, holder: str
 ) -> Result | None:
     """One read-plan-write-verify pass under the lease; None when the verification failed."""
+    cognito, dynamodb, table, user_pool_id, client_id = target
     try:
         described = client_settings.describe_client(cognito, user_pool_id, client_id)
     except cognito.exceptions.ResourceNotFoundException as exc:

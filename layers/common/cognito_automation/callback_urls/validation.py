@@ -10,6 +10,8 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from cognito_automation.callback_urls.errors import InvalidUrlError
+
 MAX_URL_LENGTH = 1024
 MAX_URLS_PER_LIST = 100
 
@@ -17,10 +19,6 @@ MAX_URLS_PER_LIST = 100
 # control characters anywhere in the URL.
 _FORBIDDEN_CHARACTERS = re.compile(r"[\s\x00-\x1f\x7f]")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
-
-
-class InvalidUrlError(ValueError):
-    """A URL, or a list of URLs, breaks one of the rules of the resource."""
 
 
 def check_url(prop: str, index: int, url: object) -> str:

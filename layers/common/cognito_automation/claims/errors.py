@@ -1,5 +1,6 @@
-"""Every exception of the claim rules feature. Input errors (a rules document, a registration) derive from
-`cognito_automation.errors.InputError`. Standard library only."""
+"""Every exception of the claim rules feature. Input errors (a rules document, a registration, the properties
+of Custom::CognitoClaimRules) derive from `cognito_automation.errors.InputError`; invalid properties and a
+missing client are `cognito_automation.custom_resource.errors`'. Standard library only."""
 
 from __future__ import annotations
 
@@ -37,3 +38,15 @@ class OwnerConflictError(InputError):
 
 class RegisteredRulesUnavailableError(RuntimeError):
     """The registered rules that apply to this event cannot be used; no token may be issued for it."""
+
+
+class InvalidRulesError(InputError):
+    """The Rules document breaks the claim rules' checks; the message names every rule and problem."""
+
+
+class PoolNotServedError(InputError):
+    """The user pool's pre token generation trigger is not this stack's function."""
+
+
+class ProtectedClientError(InputError):
+    """The app client is one the automation stack keeps for its bundled rules alone."""

@@ -1,10 +1,7 @@
-"""A CloudFormation request for Custom::CognitoClaimRules turned into a registration and its answer.
+"""Custom::CognitoClaimRules: what Create, Update and Delete do to an app client's registration (the runner
+in `cognito_automation.custom_resource` turns a CloudFormation request into these calls and answers it).
 
-The physical resource id is `cognito-claim-rules:<pool id>:<client id>:<instance digest>` (see
-`claims.physical_ids`): stable across updates of the same resource, new when the pool or client changes
-(CloudFormation then deletes the old id, which removes the old client's registration). The owner of a
-registration is the resource instance: the request's stack id and logical resource id.
-
+The owner of a registration is the resource instance: the request's stack id and logical resource id.
 Create and Update check everything before writing anything: the properties, that the client is not one the
 automation stack protects (its own app client), the rules (the same checker as the bundled rules, for the
 stack's event version), that the app client exists, and that its pool runs this stack's pre token function
@@ -13,52 +10,36 @@ stack's event version), that the app client exists, and that its pool runs this 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import KW_ONLY, dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from cognito_automation.claims import physical_ids, registrations
+from cognito_automation.claims import registrations
 from cognito_automation.claims.cognito import EventVersion
-from cognito_automation.claims.errors import RegistrationError, RuleSetError
+from cognito_automation.claims.errors import (
+    InvalidRulesError,
+    OwnerConflictError,
+    PoolNotServedError,
+    ProtectedClientError,
+    RegistrationError,
+    RuleSetError,
+)
 from cognito_automation.claims.ruleset import RuleSet, load_registered_rules
-from cognito_automation.resource_ids import pool_and_client
+from cognito_automation.custom_resource.app_client import AppClient
+from cognito_automation.custom_resource.errors import ClientNotFoundError, InvalidPropertiesError
+from cognito_automation.custom_resource.physical_ids import CLAIM_RULES
+from cognito_automation.custom_resource.request import Outcome, Request
 
-ID_PREFIX = physical_ids.ID_PREFIX
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_cognito_idp.type_defs import UserPoolTypeTypeDef
+    from mypy_boto3_dynamodb import DynamoDBClient
 
-
-class InvalidPropertiesError(ValueError):
-    """The resource's properties do not fit Custom::CognitoClaimRules."""
-
-
-class InvalidRulesError(ValueError):
-    """The Rules document breaks the claim rules' checks; the message names every rule and problem."""
-
-
-class ClientNotFoundError(LookupError):
-    """The user pool or the app client does not exist."""
+__all__ = ["ClaimRules", "InvalidPropertiesError", "InvalidRulesError", "Properties", "check_rules"]
 
 
-class PoolNotServedError(ValueError):
-    """The user pool's pre token generation trigger is not this stack's function."""
-
-
-class ProtectedClientError(PermissionError):
-    """The app client is one the automation stack keeps for its bundled rules alone."""
-
-
-@dataclass(frozen=True)
-class Request:
-    """The parts of a CloudFormation custom resource request this resource uses."""
-
-    request_type: str
-    stack_id: str
-    logical_resource_id: str
-    properties: Mapping[str, Any]
-    physical_resource_id: str | None = None
-
-    @property
-    def owner(self) -> registrations.Owner:
-        return registrations.Owner(self.stack_id, self.logical_resource_id)
+def owner(request: Request) -> registrations.Owner:
+    return registrations.Owner(request.stack_id, request.logical_resource_id)
 
 
 @dataclass(frozen=True)
@@ -67,40 +48,14 @@ class Properties:
     client_id: str
     rules: Any  # checked by check_rules
 
+    @property
+    def app_client(self) -> AppClient:
+        return AppClient(self.user_pool_id, self.client_id)
+
     @classmethod
     def parse(cls, props: Mapping[str, Any]) -> Properties:
-        pool, client = pool_and_client(props, InvalidPropertiesError)
+        pool, client = AppClient.from_properties(props)
         return cls(pool, client, props.get("Rules"))
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What to answer CloudFormation on success."""
-
-    physical_resource_id: str
-    data: dict[str, str] = field(default_factory=dict)
-    note: str = ""
-    rule_names: tuple[str, ...] = ()
-    removed: bool = False
-
-
-def physical_id(request: Request, user_pool_id: str, client_id: str) -> str:
-    return physical_ids.issue(request.stack_id, request.logical_resource_id, user_pool_id, client_id)
-
-
-def failure_physical_id(request: Request) -> str:
-    """The id to send with FAILED: the existing one, else the stable one (so that the rollback Delete finds
-    the instance, and removes only what it owns), else a placeholder that a Delete knows owns nothing."""
-    if request.physical_resource_id:
-        return request.physical_resource_id
-    pool, client = request.properties.get("UserPoolId"), request.properties.get("ClientId")
-    if (
-        isinstance(pool, str)
-        and isinstance(client, str)
-        and physical_ids.parse(f"{ID_PREFIX}:{pool}:{client}:x")
-    ):
-        return physical_id(request, pool, client)
-    return f"{ID_PREFIX}:invalid:{physical_ids.digest(request.stack_id, request.logical_resource_id)}"
 
 
 def check_rules(props: Properties, event_version: EventVersion) -> RuleSet:
@@ -126,7 +81,7 @@ def check_not_protected(client_id: str, protected_client_ids: frozenset[str]) ->
         )
 
 
-def check_client(cognito: Any, user_pool_id: str, client_id: str) -> None:
+def check_client(cognito: CognitoIdentityProviderClient, user_pool_id: str, client_id: str) -> None:
     try:
         cognito.describe_user_pool_client(UserPoolId=user_pool_id, ClientId=client_id)
     except cognito.exceptions.ResourceNotFoundException as exc:
@@ -135,11 +90,13 @@ def check_client(cognito: Any, user_pool_id: str, client_id: str) -> None:
         ) from exc
 
 
-def pre_token_function(user_pool: Mapping[str, Any]) -> str | None:
+def pre_token_function(user_pool: UserPoolTypeTypeDef) -> str | None:
     """The pre token function a described pool invokes: the versioned setting, else the V1_0 one."""
-    config = user_pool.get("LambdaConfig") or {}
-    versioned = config.get("PreTokenGenerationConfig") or {}
-    found = versioned.get("LambdaArn") or config.get("PreTokenGeneration")
+    lambda_config = user_pool.get("LambdaConfig")
+    if not lambda_config:
+        return None
+    versioned = lambda_config.get("PreTokenGenerationConfig")
+    found = (versioned.get("LambdaArn") if versioned else None) or lambda_config.get("PreTokenGeneration")
     return str(found) if found else None
 
 
@@ -149,7 +106,9 @@ def unqualified(function_arn: str) -> str:
     return ":".join(parts[:7]) if len(parts) == 8 and parts[5] == "function" else function_arn
 
 
-def check_pool(cognito: Any, user_pool_id: str, pre_token_function_arn: str) -> None:
+def check_pool(
+    cognito: CognitoIdentityProviderClient, user_pool_id: str, pre_token_function_arn: str
+) -> None:
     """The pool must run `pre_token_function_arn` (any version or alias of it) as its pre token trigger."""
     try:
         described = cognito.describe_user_pool(UserPoolId=user_pool_id)["UserPool"]
@@ -165,56 +124,77 @@ def check_pool(cognito: Any, user_pool_id: str, pre_token_function_arn: str) -> 
         )
 
 
-def handle(
+@dataclass(frozen=True)
+class ClaimRules:
+    """Create and Update register the rules for the app client (after every check), Delete removes the
+    instance's registration; the clients come from the handler, created on first use."""
+
+    expected_failures: ClassVar[tuple[type[Exception], ...]] = (OwnerConflictError,)
+
+    cognito: Callable[[], CognitoIdentityProviderClient]
+    dynamodb: Callable[[], DynamoDBClient]
+    table: str
+    event_version: EventVersion
+    _: KW_ONLY
+    pre_token_function_arn: str
+    """This stack's pre token function: a registration is taken only for a pool that runs it."""
+    protected_client_ids: frozenset[str] = frozenset()
+    """App clients no registration may take (the automation stack's own)."""
+
+    def create(self, request: Request) -> Outcome:
+        """Register the rules for the app client, once every check passed. An Update is the same: it
+        replaces the registration (or registers for another client, under a new id, if they name one)."""
+        cognito, dynamodb = self.cognito(), self.dynamodb()
+        props = Properties.parse(request.properties)
+        check_not_protected(props.client_id, self.protected_client_ids)
+        rule_set = check_rules(props, self.event_version)
+        check_client(cognito, props.user_pool_id, props.client_id)
+        check_pool(cognito, props.user_pool_id, self.pre_token_function_arn)
+        new_id = CLAIM_RULES.issue(request.stack_id, request.logical_resource_id, *props.app_client)
+        registrations.put_registration(
+            dynamodb,
+            self.table,
+            registrations.Registration(props.user_pool_id, props.client_id, props.rules, owner(request)),
+        )
+        moving = request.request_type == "Update" and request.physical_resource_id != new_id
+        note = (
+            "new physical id (pool or client changed); CloudFormation deletes the old one, which removes the "
+            "old client's registration"
+            if moving
+            else ""
+        )
+        data = {"RuleNames": ",".join(rule_set.names), "EventVersion": self.event_version}
+        return _outcome(request, new_id, data, note, rule_names=rule_set.names)
+
+    update = create
+
+    def delete(self, request: Request, app_client: AppClient) -> Outcome:
+        pid = request.physical_resource_id or ""
+        pool, client = app_client
+        removal = registrations.delete_registration(self.dynamodb(), self.table, pool, client, owner(request))
+        if removal.removed:
+            return _outcome(request, pid, removed=True)
+        if removal.other_owner is not None:
+            note = f"the registration of app client {client} belongs to {removal.other_owner}; left in place"
+        else:
+            note = f"nothing was registered for app client {client} of user pool {pool}"
+        return _outcome(request, pid, note=note)
+
+
+def _outcome(
     request: Request,
-    cognito: Any,
-    dynamodb: Any,
-    table: str,
-    event_version: EventVersion,
+    physical_resource_id: str,
+    data: Mapping[str, str] | None = None,
+    note: str = "",
     *,
-    pre_token_function_arn: str,
-    protected_client_ids: frozenset[str] = frozenset(),
+    rule_names: tuple[str, ...] = (),
+    removed: bool = False,
 ) -> Outcome:
-    """Run the request; raises on failure (the caller answers FAILED with the message)."""
-    if request.request_type == "Delete":
-        return _delete(request, dynamodb, table)
-    if request.request_type not in ("Create", "Update"):
-        raise InvalidPropertiesError(f"unknown RequestType {request.request_type!r}")
-    props = Properties.parse(request.properties)
-    check_not_protected(props.client_id, protected_client_ids)
-    rule_set = check_rules(props, event_version)
-    check_client(cognito, props.user_pool_id, props.client_id)
-    check_pool(cognito, props.user_pool_id, pre_token_function_arn)
-    new_id = physical_id(request, props.user_pool_id, props.client_id)
-    registrations.put_registration(
-        dynamodb,
-        table,
-        registrations.Registration(props.user_pool_id, props.client_id, props.rules, request.owner),
+    deleted = request.request_type == "Delete"
+    return Outcome(
+        physical_resource_id,
+        data or {},
+        note,
+        log="claim rules registration deleted" if deleted else "claim rules registered",
+        details={"rules": list(rule_names), "removed": removed},
     )
-    moving = request.request_type == "Update" and request.physical_resource_id != new_id
-    note = (
-        "new physical id (pool or client changed); CloudFormation deletes the old one, which removes the old "
-        "client's registration"
-        if moving
-        else ""
-    )
-    data = {"RuleNames": ",".join(rule_set.names), "EventVersion": event_version}
-    return Outcome(new_id, data, note, rule_set.names)
-
-
-def _delete(request: Request, dynamodb: Any, table: str) -> Outcome:
-    pid = request.physical_resource_id or ""
-    target = physical_ids.parse(pid)
-    if target is None:
-        # Only a failed Create leaves such an id (or the resource never was one of ours): it owns nothing,
-        # and failing here would leave the stack stuck in DELETE_FAILED / ROLLBACK_FAILED.
-        return Outcome(pid, note="nothing to remove: the physical id was not issued for a registration")
-    pool, client = target
-    removal = registrations.delete_registration(dynamodb, table, pool, client, request.owner)
-    if removal.removed:
-        return Outcome(pid, removed=True)
-    if removal.other_owner is not None:
-        note = f"the registration of app client {client} belongs to {removal.other_owner}; left in place"
-    else:
-        note = f"nothing was registered for app client {client} of user pool {pool}"
-    return Outcome(pid, note=note)

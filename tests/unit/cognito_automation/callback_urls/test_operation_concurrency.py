@@ -19,7 +19,7 @@ from moto.server import ThreadedMotoServer
 
 from cognito_automation.callback_urls import ledger, operation
 from cognito_automation.callback_urls.ledger import Claim
-from tests.unit.callback_urls_support import create_client, create_ledger_table, urls_of
+from tests.unit.cognito_automation.callback_urls.support import create_client, create_ledger_table, urls_of
 
 INSTANCES = 20
 BEFORE = ["http://localhost:3000/callback", "https://kept.example.com/cb"]

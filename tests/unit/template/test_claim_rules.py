@@ -12,14 +12,13 @@ from cfnlint.decode import cfn_yaml
 from cognito_automation import aws as aws_clients
 from tests.conftest import ROOT, FakeLambdaContext, load_event
 from tests.handlers import load_function
-from tests.unit.callback_urls_support import ResponseServer
 from tests.unit.claim_rules_support import (
     PRE_TOKEN_ARN,
     claim_rules_event,
     create_registrations_table,
-    load_app,
     served_client,
 )
+from tests.unit.cognito_automation.custom_resource.support import ResponseServer
 
 TEMPLATE: dict[str, Any] = cfn_yaml.load(str(ROOT / "template.yaml"))
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
@@ -50,10 +49,12 @@ def _record_calls(clients: list[Any], called: set[str]) -> None:
 def test_the_function_may_call_exactly_what_it_calls(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given the handler, with every AWS call it makes recorded
     aws_clients.reset()
-    monkeypatch.setenv("CLAIM_RULES_TABLE", create_registrations_table(boto3.client("dynamodb")))
-    monkeypatch.setenv("PRE_TOKEN_EVENT_VERSION", "V2_0")
-    monkeypatch.setenv("PRE_TOKEN_FUNCTION_ARN", PRE_TOKEN_ARN)
-    app = load_app()
+    env = {
+        "CLAIM_RULES_TABLE": create_registrations_table(boto3.client("dynamodb")),
+        "PRE_TOKEN_EVENT_VERSION": "V2_0",
+        "PRE_TOKEN_FUNCTION_ARN": PRE_TOKEN_ARN,
+    }
+    app = load_function(monkeypatch, "claim_rules", env)
     pool, client = served_client(boto3.client("cognito-idp"))
     called: set[str] = set()
     _record_calls([app._cognito(), app._dynamodb()], called)

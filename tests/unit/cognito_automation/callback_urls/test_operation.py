@@ -10,10 +10,11 @@ import boto3
 import pytest
 
 from cognito_automation.callback_urls import ledger, operation
+from cognito_automation.callback_urls.errors import InvalidUrlError, LeaseTimeoutError
 from cognito_automation.callback_urls.ledger import Claim
 from cognito_automation.callback_urls.operation import plan_list
-from cognito_automation.callback_urls.validation import InvalidUrlError
-from tests.unit.callback_urls_support import create_client, create_ledger_table, urls_of
+from cognito_automation.custom_resource.errors import ClientNotFoundError
+from tests.unit.cognito_automation.callback_urls.support import create_client, create_ledger_table, urls_of
 
 BEFORE = "http://localhost:3000/callback"
 BEFORE_LOGOUT = "http://localhost:3000/"
@@ -159,7 +160,7 @@ def test_delete_of_a_pool_that_no_longer_exists_succeeds(env: Env) -> None:
 
 def test_create_on_a_missing_client_fails_with_a_clear_error(env: Env) -> None:
     env.cognito.delete_user_pool_client(UserPoolId=env.pool, ClientId=env.client)
-    with pytest.raises(operation.ClientNotFoundError, match=f"app client {env.client} of user pool"):
+    with pytest.raises(ClientNotFoundError, match=f"app client {env.client} of user pool"):
         env.converge("a", (API,))
 
 
@@ -192,7 +193,7 @@ def test_a_held_lease_makes_others_wait_until_their_deadline(env: Env) -> None:
     monotonic: Callable[[], float] = lambda: float(next(clock))  # noqa: E731 - a fake clock
     with (
         ledger.lease(env.dynamodb, env.table, env.pool, env.client, deadline=1e9),
-        pytest.raises(ledger.LeaseTimeoutError, match="busy with another operation"),
+        pytest.raises(LeaseTimeoutError, match="busy with another operation"),
         ledger.lease(
             env.dynamodb,
             env.table,
@@ -270,7 +271,7 @@ def test_a_lost_lease_is_never_used_to_write_the_client(env: Env) -> None:
 
     env.cognito.meta.events.register_first("before-call.cognito-idp.DescribeUserPoolClient", taken)
     # When the operation goes on, Then it waits for the lease again instead of writing the client
-    with pytest.raises(ledger.LeaseTimeoutError):
+    with pytest.raises(LeaseTimeoutError):
         operation.converge(
             env.cognito,
             env.dynamodb,

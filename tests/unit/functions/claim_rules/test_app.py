@@ -1,35 +1,33 @@
-"""The claim_rules function (Custom::CognitoClaimRules) end to end: sample and peer events in, an answer to
-the response URL out, the registration in the table.
+"""The claim_rules function (Custom::CognitoClaimRules) end to end: sample events in, an answer to the
+response URL out, the registration in the table. What every custom resource shares (answers on failure, the
+timer, init failures) is tested once, in tests/unit/cognito_automation/custom_resource/test_runner.py.
 
-Cognito and DynamoDB are moto; the response URL is a loopback server. The handler is loaded by file path,
-as the local stack loads it, so each test gets a fresh cold start with its own environment.
+Cognito and DynamoDB are moto; the response URL is a loopback server. Each test gets a fresh cold start of
+the handler with its own environment.
 """
 
 from __future__ import annotations
 
 import json
-import sys
-import threading
-import time
 from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
 
-from cognito_automation import aws
-from cognito_automation.claims import document as registry  # MAX_RULES_BYTES, RULES_NOT_A_STRING moved
-from cognito_automation.claims import physical_ids, resource
-from tests.conftest import FakeLambdaContext, load_peer_event, peer_events
-from tests.unit.callback_urls_support import ResponseServer
+from cognito_automation import aws as aws_clients
+from cognito_automation.claims import document
+from cognito_automation.custom_resource.physical_ids import CLAIM_RULES
+from tests.conftest import FakeLambdaContext
+from tests.handlers import load_function
 from tests.unit.claim_rules_support import (
     PRE_TOKEN_ARN,
     claim_rules_event,
     create_registrations_table,
-    load_app,
     rules_text,
     served_client,
 )
+from tests.unit.cognito_automation.custom_resource.support import ResponseServer, another_client
 
 TABLE = "claim-rules"
 GROUPS = {
@@ -39,6 +37,7 @@ GROUPS = {
 }
 SCOPE = {"name": "api-read-scope", "access_token": {"scopes_add": ["rs/read"]}}
 INVALID = "Rules are invalid for V2_0 (the stack's PreTokenEventVersion): "
+ENV = {"CLAIM_RULES_TABLE": TABLE, "PRE_TOKEN_EVENT_VERSION": "V2_0", "PRE_TOKEN_FUNCTION_ARN": PRE_TOKEN_ARN}
 
 
 class Registry:
@@ -67,17 +66,11 @@ class Registry:
 
 @pytest.fixture
 def reg(aws: None, monkeypatch: pytest.MonkeyPatch) -> Registry:
-    aws_clients_cache_clear()
+    aws_clients.reset()
     create_registrations_table(boto3.client("dynamodb"), TABLE)
-    monkeypatch.setenv("CLAIM_RULES_TABLE", TABLE)
-    monkeypatch.setenv("PRE_TOKEN_EVENT_VERSION", "V2_0")
-    monkeypatch.setenv("PRE_TOKEN_FUNCTION_ARN", PRE_TOKEN_ARN)
-    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "claim-rules")
-    return Registry(load_app())
-
-
-def aws_clients_cache_clear() -> None:
-    aws.reset()
+    return Registry(
+        load_function(monkeypatch, "claim_rules", {**ENV, "POWERTOOLS_SERVICE_NAME": "claim-rules"})
+    )
 
 
 def other_resource(event: dict[str, Any], logical_id: str = "OtherClaimRules") -> dict[str, Any]:
@@ -86,7 +79,7 @@ def other_resource(event: dict[str, Any], logical_id: str = "OtherClaimRules") -
     event["LogicalResourceId"] = logical_id
     if "PhysicalResourceId" in event:
         pool, client = event["ResourceProperties"]["UserPoolId"], event["ResourceProperties"]["ClientId"]
-        event["PhysicalResourceId"] = physical_ids.issue(event["StackId"], logical_id, pool, client)
+        event["PhysicalResourceId"] = CLAIM_RULES.issue(event["StackId"], logical_id, pool, client)
     return event
 
 
@@ -103,7 +96,7 @@ def test_create_registers_the_rules_and_answers_the_attributes(reg: Registry) ->
     assert server.bodies == [answer]
     assert answer["Status"] == "SUCCESS"
     assert answer["Data"] == {"RuleNames": "api-groups", "EventVersion": "V2_0"}
-    assert answer["PhysicalResourceId"] == physical_ids.issue(
+    assert answer["PhysicalResourceId"] == CLAIM_RULES.issue(
         event["StackId"], "ApiClaimRules", reg.pool, reg.client
     )
     # And the table holds the rules text and its owner
@@ -132,9 +125,7 @@ def test_update_of_the_same_client_overwrites_under_the_same_physical_id(reg: Re
 def test_a_new_client_gives_a_new_id_and_the_old_ids_delete_removes_the_old_registration(
     reg: Registry,
 ) -> None:
-    other_client = reg.cognito.create_user_pool_client(UserPoolId=reg.pool, ClientName="other")[
-        "UserPoolClient"
-    ]["ClientId"]
+    other_client = another_client(reg.cognito, reg.pool)
     with ResponseServer() as server:
         created = reg.invoke("create", server)
         # When the properties name another client (CloudFormation sends Update, then, once the stack
@@ -145,7 +136,7 @@ def test_a_new_client_gives_a_new_id_and_the_old_ids_delete_removes_the_old_regi
         cleaned = reg.send(old_delete)
     # Then the new client is registered under a new id, and the old client's registration is gone
     assert moved["Status"] == cleaned["Status"] == "SUCCESS"
-    assert moved["PhysicalResourceId"] == physical_ids.issue(
+    assert moved["PhysicalResourceId"] == CLAIM_RULES.issue(
         old_delete["StackId"], "ApiClaimRules", reg.pool, other_client
     )
     assert "new physical id" in moved["Reason"]
@@ -184,7 +175,7 @@ def test_delete_of_an_id_this_resource_never_issued_succeeds_and_touches_nothing
     with ResponseServer() as server:
         reg.invoke("create", server)
         event = claim_rules_event("delete", server.url, reg.pool, reg.client)
-        event["PhysicalResourceId"] = f"{resource.ID_PREFIX}:invalid:0123456789abcdef0123"
+        event["PhysicalResourceId"] = f"{CLAIM_RULES.prefix}:invalid:0123456789abcdef0123"
         answer = reg.send(event)
     assert answer["Status"] == "SUCCESS"
     assert answer["PhysicalResourceId"] == event["PhysicalResourceId"]
@@ -267,11 +258,11 @@ def test_another_resource_may_register_once_the_owner_deleted_its_registration(r
     [
         (
             {"rules": [GROUPS]},
-            registry.RULES_NOT_A_STRING.format(kind="mapping"),
+            document.RULES_NOT_A_STRING.format(kind="mapping"),
         ),
         (
             [GROUPS],
-            registry.RULES_NOT_A_STRING.format(kind="list"),
+            document.RULES_NOT_A_STRING.format(kind="list"),
         ),
         (
             None,
@@ -330,7 +321,7 @@ def test_invalid_rules_fail_before_anything_is_written_naming_rule_and_problem(
     assert answer["Status"] == "FAILED"
     assert answer["Reason"] == reason
     # the stable id, so the rollback Delete finds (and removes) nothing of anyone else's
-    assert answer["PhysicalResourceId"] == physical_ids.issue(
+    assert answer["PhysicalResourceId"] == CLAIM_RULES.issue(
         event["StackId"], event["LogicalResourceId"], reg.pool, reg.client
     )
     assert reg.items() == []
@@ -361,8 +352,7 @@ def test_a_rule_that_names_its_own_client_is_accepted(reg: Registry) -> None:
 
 
 def test_rules_for_access_tokens_fail_on_a_v1_stack(reg: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PRE_TOKEN_EVENT_VERSION", "V1_0")
-    app = load_app()
+    app = load_function(monkeypatch, "claim_rules", {"PRE_TOKEN_EVENT_VERSION": "V1_0"})
     with ResponseServer() as server:
         event = claim_rules_event(
             "create", server.url, reg.pool, reg.client, Rules=rules_text(SCOPE, event_version=None)
@@ -376,12 +366,12 @@ def test_rules_for_access_tokens_fail_on_a_v1_stack(reg: Registry, monkeypatch: 
 
 
 def test_a_rules_document_over_the_size_limit_fails(reg: Registry) -> None:
-    huge = rules_text({**GROUPS, "description": "x" * registry.MAX_RULES_BYTES})
+    huge = rules_text({**GROUPS, "description": "x" * document.MAX_RULES_BYTES})
     with ResponseServer() as server:
         answer = reg.invoke("create", server, Rules=huge)
     assert answer["Status"] == "FAILED"
     assert answer["Reason"] == (
-        f"property Rules is {len(huge.encode())} bytes; at most {registry.MAX_RULES_BYTES} are allowed"
+        f"property Rules is {len(huge.encode())} bytes; at most {document.MAX_RULES_BYTES} are allowed"
     )
 
 
@@ -423,23 +413,24 @@ def test_malformed_pool_or_client_ids_fail_naming_the_property(
         answer = reg.invoke("create", server, **changes)
     assert answer["Status"] == "FAILED"
     assert answer["Reason"] == reason
-    assert answer["PhysicalResourceId"].startswith(f"{resource.ID_PREFIX}:invalid:")
+    assert answer["PhysicalResourceId"].startswith(f"{CLAIM_RULES.prefix}:invalid:")
     assert reg.items() == []
 
 
-def test_a_client_that_is_not_in_the_pool_fails_naming_client_and_pool(reg: Registry) -> None:
+@pytest.mark.parametrize(
+    ("changes", "missing"),
+    [({"ClientId": "4nosuchclient0000000000000"}, "client"), ({"UserPoolId": "us-east-1_Missing1"}, "pool")],
+    ids=["client-not-in-pool", "pool-does-not-exist"],
+)
+def test_a_client_or_pool_that_does_not_exist_fails_naming_client_and_pool(
+    reg: Registry, changes: dict[str, str], missing: str
+) -> None:
     with ResponseServer() as server:
-        answer = reg.invoke("create", server, ClientId="4nosuchclient0000000000000")
+        answer = reg.invoke("create", server, **changes)
+    client, pool = changes.get("ClientId", reg.client), changes.get("UserPoolId", reg.pool)
     assert answer["Status"] == "FAILED"
-    assert answer["Reason"] == f"app client 4nosuchclient0000000000000 does not exist in user pool {reg.pool}"
+    assert answer["Reason"] == f"app client {client} does not exist in user pool {pool}"
     assert reg.items() == []
-
-
-def test_a_pool_that_does_not_exist_fails_naming_client_and_pool(reg: Registry) -> None:
-    with ResponseServer() as server:
-        answer = reg.invoke("create", server, UserPoolId="us-east-1_Missing1")
-    assert answer["Status"] == "FAILED"
-    assert answer["Reason"] == f"app client {reg.client} does not exist in user pool us-east-1_Missing1"
 
 
 # --- Only pools this stack's trigger serves, never a protected client -----------------------------------
@@ -500,8 +491,8 @@ def test_a_protected_client_is_refused_before_anything_is_read_or_written(
     reg: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given the automation stack's own app client among PROTECTED_CLIENT_IDS
-    monkeypatch.setenv("PROTECTED_CLIENT_IDS", f"4otherclient567890abcdefgh,{reg.client}")
-    reg.app = load_app()
+    protected = f"4otherclient567890abcdefgh,{reg.client}"
+    reg.app = load_function(monkeypatch, "claim_rules", {"PROTECTED_CLIENT_IDS": protected})
     # When another stack registers rules for it
     with ResponseServer() as server:
         answer = reg.invoke("create", server)
@@ -522,78 +513,12 @@ def test_a_registration_of_a_client_protected_since_can_still_be_deleted_by_its_
     # Given a registration made before the client was protected
     with ResponseServer() as server:
         assert reg.invoke("create", server)["Status"] == "SUCCESS"
-        monkeypatch.setenv("PROTECTED_CLIENT_IDS", reg.client)
-        reg.app = load_app()
+        reg.app = load_function(monkeypatch, "claim_rules", {"PROTECTED_CLIENT_IDS": reg.client})
         # When its owner deletes it
         answer = reg.invoke("delete", server)
     # Then it is gone
     assert answer["Status"] == "SUCCESS"
     assert reg.items() == []
-
-
-def test_an_unknown_request_type_fails(reg: Registry) -> None:
-    with ResponseServer() as server:
-        event = claim_rules_event("create", server.url, reg.pool, reg.client)
-        event["RequestType"] = "Replace"
-        answer = reg.send(event)
-    assert answer["Status"] == "FAILED"
-    assert answer["Reason"] == "unknown RequestType 'Replace'"
-
-
-# --- CloudFormation always gets an answer --------------------------------------------------------------
-
-
-def test_an_exception_in_the_logic_answers_failed(reg: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(*_: Any, **__: Any) -> None:
-        raise RuntimeError("the table exploded")
-
-    monkeypatch.setattr(resource, "handle", broken)
-    with ResponseServer() as server:
-        answer = reg.invoke("create", server)
-    assert answer["Status"] == "FAILED"
-    assert answer["Reason"] == "RuntimeError: the table exploded"
-    assert server.bodies == [answer]
-
-
-def test_a_run_that_approaches_the_timeout_answers_failed_before_it(
-    reg: Registry, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    release = threading.Event()
-
-    def stuck(*_: Any, **__: Any) -> None:
-        release.wait(timeout=10)
-        raise RuntimeError("finished far too late")
-
-    monkeypatch.setattr(resource, "handle", stuck)
-    with ResponseServer() as server:
-        started = time.monotonic()
-        worker = threading.Thread(
-            target=reg.invoke, args=("create", server, FakeLambdaContext(remaining_ms=3_000))
-        )
-        worker.start()
-        assert server.received.wait(timeout=3.0)
-        elapsed = time.monotonic() - started
-        release.set()
-        worker.join(timeout=10)
-    assert 1.5 < elapsed < 3.0
-    assert [body["Status"] for body in server.bodies] == ["FAILED"]
-    assert server.bodies[0]["Reason"].startswith("timed out")
-
-
-@pytest.mark.parametrize("name", peer_events("cloudformationCustomResource"))
-def test_every_peer_event_is_answered(reg: Registry, name: str) -> None:
-    event = load_peer_event(name)
-    with ResponseServer() as server:
-        event["ResponseURL"] = server.url
-        answer = reg.send(event)
-    assert server.bodies == [answer]
-    assert answer["RequestId"] == event["RequestId"]
-    if event["RequestType"] == "Delete":
-        assert answer["Status"] == "SUCCESS"
-        assert answer["PhysicalResourceId"] == event["PhysicalResourceId"]
-    else:
-        assert answer["Status"] == "FAILED"
-        assert "property UserPoolId is required" in answer["Reason"]
 
 
 @pytest.mark.parametrize(
@@ -618,52 +543,12 @@ def test_every_peer_event_is_answered(reg: Registry, name: str) -> None:
 def test_a_bad_setting_is_still_answered_failed_naming_it(
     aws: None, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
 ) -> None:
-    monkeypatch.setenv("CLAIM_RULES_TABLE", TABLE)
-    monkeypatch.setenv("PRE_TOKEN_EVENT_VERSION", "V2_0")
-    monkeypatch.setenv("PRE_TOKEN_FUNCTION_ARN", PRE_TOKEN_ARN)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    app = load_app()
+    app = load_function(monkeypatch, "claim_rules", {**ENV, **env})
     with ResponseServer() as server:
         answer = app.lambda_handler(claim_rules_event("create", server.url), FakeLambdaContext())
     assert server.bodies == [answer]
     assert answer["Status"] == "FAILED"
     assert message in answer["Reason"]
-
-
-def test_after_a_failed_init_the_rollback_delete_of_the_failed_create_succeeds(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("CLAIM_RULES_TABLE", TABLE)
-    monkeypatch.setenv("PRE_TOKEN_EVENT_VERSION", "V2_0")
-    monkeypatch.setenv("PRE_TOKEN_FUNCTION_ARN", PRE_TOKEN_ARN)
-    monkeypatch.setitem(sys.modules, "aws_lambda_powertools", None)  # makes its import fail
-    app = load_app()
-    with ResponseServer() as server:
-        created = app.lambda_handler(claim_rules_event("create", server.url), FakeLambdaContext())
-        delete = claim_rules_event("delete", server.url)
-        delete["PhysicalResourceId"] = created["PhysicalResourceId"]
-        deleted = app.lambda_handler(delete, FakeLambdaContext())
-    assert created["Status"] == "FAILED"
-    assert "failed to initialise" in created["Reason"]
-    assert "aws_lambda_powertools" in created["Reason"]
-    assert deleted["Status"] == "SUCCESS"
-    assert server.bodies == [created, deleted]
-
-
-def test_after_a_failed_init_a_delete_of_an_issued_id_still_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    # a registration may exist: claiming success would leave it applied, and the client taken
-    monkeypatch.setenv("CLAIM_RULES_TABLE", TABLE)
-    monkeypatch.setenv("PRE_TOKEN_EVENT_VERSION", "V2_0")
-    monkeypatch.setenv("PRE_TOKEN_FUNCTION_ARN", PRE_TOKEN_ARN)
-    monkeypatch.setitem(sys.modules, "aws_lambda_powertools", None)
-    app = load_app()
-    with ResponseServer() as server:
-        event = claim_rules_event("delete", server.url)
-        answer = app.lambda_handler(event, FakeLambdaContext())
-    assert physical_ids.parse(event["PhysicalResourceId"]) is not None
-    assert answer["Status"] == "FAILED"
-    assert "failed to initialise" in answer["Reason"]
 
 
 def test_metrics_count_the_outcome_by_request_type(capsys: pytest.CaptureFixture[str], reg: Registry) -> None:
@@ -677,7 +562,3 @@ def test_metrics_count_the_outcome_by_request_type(capsys: pytest.CaptureFixture
     )
     assert ["OperationSucceeded" in m for m in metrics] == [True, False]
     assert {m["RequestType"] for m in metrics} == {"Create"}
-
-
-def test_an_event_that_is_not_an_object_is_logged_and_dropped(reg: Registry) -> None:
-    assert reg.app.lambda_handler(["not", "an", "event"], FakeLambdaContext()) is None

@@ -11,14 +11,14 @@ import pytest
 from cognito_automation import aws as aws_clients
 from cognito_automation.callback_urls import ledger
 from tests.conftest import FakeLambdaContext, load_event
-from tests.unit.callback_urls_support import (
+from tests.handlers import load_function
+from tests.unit.cognito_automation.callback_urls.support import (
     TEMPLATE,
-    ResponseServer,
     create_client,
     create_ledger_table,
-    load_app,
     retarget,
 )
+from tests.unit.cognito_automation.custom_resource.support import ResponseServer
 
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 FUNCTION = RESOURCES["CallbackUrlsFunction"]["Properties"]
@@ -37,8 +37,9 @@ def _granted_actions() -> set[str]:
 def test_the_function_may_call_exactly_what_it_calls(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given the handler, with every AWS call it makes recorded
     aws_clients.reset()
-    monkeypatch.setenv("LEDGER_TABLE", create_ledger_table(boto3.client("dynamodb")))
-    app = load_app()
+    app = load_function(
+        monkeypatch, "callback_urls", {"LEDGER_TABLE": create_ledger_table(boto3.client("dynamodb"))}
+    )
     pool, client = create_client(boto3.client("cognito-idp"), CallbackURLs=["http://localhost:3000/"])
     called: set[str] = set()
     for service_client in (app._cognito(), app._dynamodb()):
@@ -108,8 +109,7 @@ def test_a_cognito_call_with_every_retry_ends_within_the_lease_extended_before_i
 ) -> None:
     # Given the Cognito client the handler uses
     aws_clients.reset()
-    monkeypatch.setenv("LEDGER_TABLE", "ledger")
-    config = load_app()._cognito().meta.config
+    config = load_function(monkeypatch, "callback_urls", {"LEDGER_TABLE": "ledger"})._cognito().meta.config
     # When every attempt of one call times out, with the longest backoff between them
     worst = ledger.worst_case_call_seconds(
         config.connect_timeout, config.read_timeout, config.retries["total_max_attempts"]

@@ -1,4 +1,4 @@
-"""Answering a CloudFormation custom resource request, with the standard library only.
+"""Answering a CloudFormation custom resource request exactly once, with the standard library only.
 
 It must work when nothing else does (a failed import, bad settings), so it imports nothing outside the
 standard library. The body always stays under CloudFormation's 4096-byte limit; the PUT to the response
@@ -223,27 +223,3 @@ class Responder:
     def cancel_timer(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
-
-
-def answer_init_failure(
-    event: Mapping[str, Any],
-    *,
-    remaining_ms: int,
-    error: Exception,
-    fallback_id: str,
-    issued: Callable[[str], bool],
-    nothing_to_remove: str,
-) -> dict[str, Any] | None:
-    """The answer of a handler whose module failed to initialise: FAILED naming the error, except for a
-    Delete of an id the resource never issued (the `fallback_id` of a failed Create, say), which owns
-    nothing: failing its rollback Delete would leave the stack in ROLLBACK_FAILED. A Delete of an issued
-    id fails too: claiming success would leave behind what the resource manages."""
-    responder = Responder(event, remaining_ms=remaining_ms)
-    physical_id = str(event.get("PhysicalResourceId") or fallback_id)
-    if event.get("RequestType") == "Delete" and not issued(physical_id):
-        responder.respond("SUCCESS", nothing_to_remove, physical_id)
-    else:
-        responder.respond(
-            "FAILED", f"the function failed to initialise: {type(error).__name__}: {error}", physical_id
-        )
-    return responder.answer

@@ -1,33 +1,33 @@
-"""The callback_urls function end to end: sample and peer events in, an answer to the response URL out.
+"""The callback_urls function end to end: sample events in, an answer to the response URL out, the app
+client's URLs converged. What every custom resource shares (answers on failure, the timer, init failures)
+is tested once, in tests/unit/cognito_automation/custom_resource/test_runner.py.
 
-Cognito and DynamoDB are moto; the response URL is a loopback server. The handler is loaded by file path,
-as the local stack loads it, so each test gets a fresh cold start with its own environment.
+Cognito and DynamoDB are moto; the response URL is a loopback server. Each test gets a fresh cold start of
+the handler with its own environment.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import sys
-import threading
-import time
 from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
 
-from cognito_automation import aws
+from cognito_automation import aws as aws_clients
 from cognito_automation.callback_urls import client_settings, operation, resource
-from tests.conftest import FakeLambdaContext, load_event, load_peer_event, peer_events
-from tests.unit.callback_urls_support import (
-    ResponseServer,
+from cognito_automation.custom_resource.request import Request
+from tests.conftest import FakeLambdaContext, load_event
+from tests.handlers import load_function
+from tests.unit.cognito_automation.callback_urls.support import (
     create_client,
     create_ledger_table,
-    load_app,
     retarget,
     urls_of,
 )
+from tests.unit.cognito_automation.custom_resource.support import ResponseServer, another_client
 
 API = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/Prod/"
 BEFORE = "http://localhost:3000/callback"
@@ -66,14 +66,12 @@ class Stack:
 
 @pytest.fixture
 def stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> Stack:
-    aws_module_cache_clear()
-    monkeypatch.setenv("LEDGER_TABLE", create_ledger_table(boto3.client("dynamodb")))
-    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "callback-urls")
-    return Stack(load_app())
-
-
-def aws_module_cache_clear() -> None:
-    aws.reset()
+    aws_clients.reset()
+    env = {
+        "LEDGER_TABLE": create_ledger_table(boto3.client("dynamodb")),
+        "POWERTOOLS_SERVICE_NAME": "callback-urls",
+    }
+    return Stack(load_function(monkeypatch, "callback_urls", env))
 
 
 def test_create_answers_success_with_every_attribute(stack: Stack) -> None:
@@ -113,9 +111,7 @@ def test_physical_id_is_stable_for_the_same_pool_client_and_instance(stack: Stac
 
 
 def test_a_new_client_gives_a_new_physical_id(stack: Stack) -> None:
-    other_client = stack.cognito.create_user_pool_client(UserPoolId=stack.pool, ClientName="other")[
-        "UserPoolClient"
-    ]["ClientId"]
+    other_client = another_client(stack.cognito, stack.pool)
     with ResponseServer() as server:
         first = stack.invoke("create", server)
         moved = stack.invoke("update", server, ClientId=other_client)
@@ -208,7 +204,7 @@ def test_a_failed_release_after_a_failed_move_still_reports_the_original_failure
         failed = stack.app.lambda_handler(move, FakeLambdaContext())
     # Then the release was tried for the new id, and CloudFormation hears of the first failure
     new_id = resource.physical_id(
-        resource.Request("Update", move["StackId"], move["LogicalResourceId"], {}), other_pool, other_client
+        Request("Update", move["StackId"], move["LogicalResourceId"], {}), other_pool, other_client
     )
     assert calls == [new_id, new_id]
     assert failed["Status"] == "FAILED"
@@ -257,32 +253,6 @@ def test_an_invalid_url_fails_before_any_change_and_names_url_and_rule(stack: St
     assert stack.urls() == ([BEFORE], [])
 
 
-def test_an_exception_in_the_logic_answers_failed(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(*_: Any, **__: Any) -> None:
-        raise RuntimeError("the ledger exploded")
-
-    monkeypatch.setattr(resource, "handle", broken)
-    with ResponseServer() as server:
-        answer = stack.invoke("create", server)
-    assert answer["Status"] == "FAILED"
-    assert answer["Reason"] == "RuntimeError: the ledger exploded"
-    assert server.bodies == [answer]
-
-
-def test_an_enormous_failure_reason_still_gives_a_valid_answer(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def broken(*_: Any, **__: Any) -> None:
-        raise ValueError("x" * 20_000)
-
-    monkeypatch.setattr(resource, "handle", broken)
-    with ResponseServer() as server:
-        answer = stack.invoke("create", server)
-    assert answer["Status"] == "FAILED"
-    assert server.sizes[0] < 4096
-    assert answer["Reason"].startswith("ValueError: xxx")
-
-
 def test_a_success_with_attributes_over_4096_bytes_still_answers_success(stack: Stack) -> None:
     long_urls = [f"https://app{n}.example.com/" + "p" * 60 for n in range(90)]
     with ResponseServer() as server:
@@ -292,56 +262,6 @@ def test_a_success_with_attributes_over_4096_bytes_still_answers_success(stack: 
     assert answer["Data"]["Issuer"].endswith(stack.pool)
     assert "CallbackURLs" in answer["Reason"]
     assert len(stack.urls()[0]) == 91
-
-
-def test_a_run_that_approaches_the_timeout_answers_failed_before_it(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    release = threading.Event()
-
-    def stuck(*_: Any, **__: Any) -> None:
-        release.wait(timeout=10)
-        raise RuntimeError("finished far too late")
-
-    monkeypatch.setattr(resource, "handle", stuck)
-    with ResponseServer() as server:
-        started = time.monotonic()
-        worker = threading.Thread(
-            target=stack.invoke, args=("create", server, FakeLambdaContext(remaining_ms=3_000))
-        )
-        worker.start()
-        # Then the FAILED answer arrives before the function's 3 seconds are up
-        assert server.received.wait(timeout=3.0)
-        elapsed = time.monotonic() - started
-        release.set()
-        worker.join(timeout=10)
-    assert 1.5 < elapsed < 3.0  # the timer waited for the work, then answered in time
-    assert [body["Status"] for body in server.bodies] == ["FAILED"]
-    assert server.bodies[0]["Reason"].startswith("timed out")
-
-
-@pytest.mark.parametrize("name", peer_events("cloudformationCustomResource"))
-def test_every_peer_event_is_answered(stack: Stack, name: str) -> None:
-    event = retarget(load_peer_event(name), "")
-    with ResponseServer() as server:
-        event["ResponseURL"] = server.url
-        answer = stack.app.lambda_handler(event, FakeLambdaContext())
-    assert server.bodies == [answer]
-    assert answer["RequestId"] == event["RequestId"]
-    if event["RequestType"] == "Delete":
-        # a resource that never got one of our ids owns nothing: failing would strand the stack
-        assert answer["Status"] == "SUCCESS"
-        assert answer["PhysicalResourceId"] == event["PhysicalResourceId"]
-    else:
-        assert answer["Status"] == "FAILED"
-        assert "property UserPoolId is required" in answer["Reason"]
-
-
-def test_transient_errors_of_the_response_url_are_retried(stack: Stack) -> None:
-    with ResponseServer(statuses=[503, 500]) as server:
-        answer = stack.invoke("create", server)
-    assert server.attempts == 3
-    assert server.bodies == [answer]
 
 
 def test_logs_carry_the_urls_but_never_the_client_secret(
@@ -371,64 +291,10 @@ def test_a_missing_setting_at_import_is_still_answered_failed_naming_it(
     aws: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("LEDGER_TABLE", raising=False)
-    app = load_app()
+    app = load_function(monkeypatch, "callback_urls", {})
     with ResponseServer() as server:
         event = retarget(load_event("callback_urls/create.json"), server.url)
         answer = app.lambda_handler(event, FakeLambdaContext())
     assert server.bodies == [answer]
     assert answer["Status"] == "FAILED"
     assert "LEDGER_TABLE" in answer["Reason"]
-
-
-def test_a_failed_import_is_still_answered_failed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LEDGER_TABLE", "ledger")
-    monkeypatch.setitem(sys.modules, "aws_lambda_powertools", None)  # makes its import fail
-    app = load_app()
-    with ResponseServer() as server:
-        event = retarget(load_event("callback_urls/update.json"), server.url)
-        answer = app.lambda_handler(event, FakeLambdaContext())
-    assert answer["Status"] == "FAILED"
-    assert "failed to initialise" in answer["Reason"]
-    assert "aws_lambda_powertools" in answer["Reason"]
-    assert answer["PhysicalResourceId"] == event["PhysicalResourceId"]
-
-
-def test_after_a_failed_init_the_rollback_delete_of_the_failed_create_succeeds(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # Given a function that cannot initialise, whose Create was answered FAILED
-    monkeypatch.setenv("LEDGER_TABLE", "ledger")
-    monkeypatch.setitem(sys.modules, "aws_lambda_powertools", None)  # makes its import fail
-    app = load_app()
-    with ResponseServer() as server:
-        created = app.lambda_handler(
-            retarget(load_event("callback_urls/create.json"), server.url), FakeLambdaContext()
-        )
-        # When CloudFormation rolls back with a Delete of the id that FAILED carried
-        delete = retarget(load_event("callback_urls/delete.json"), server.url)
-        delete["PhysicalResourceId"] = created["PhysicalResourceId"]
-        deleted = app.lambda_handler(delete, FakeLambdaContext())
-    # Then the Delete succeeds (that id owns nothing), so the stack does not end in ROLLBACK_FAILED
-    assert created["Status"] == "FAILED"
-    assert server.bodies == [created, deleted]
-    assert deleted["Status"] == "SUCCESS"
-    assert deleted["PhysicalResourceId"] == created["PhysicalResourceId"]
-
-
-def test_after_a_failed_init_a_delete_of_an_issued_id_still_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given a function that cannot initialise
-    monkeypatch.setenv("LEDGER_TABLE", "ledger")
-    monkeypatch.setitem(sys.modules, "aws_lambda_powertools", None)
-    app = load_app()
-    # When CloudFormation deletes an instance that may own URLs on a client
-    with ResponseServer() as server:
-        event = retarget(load_event("callback_urls/delete.json"), server.url)
-        answer = app.lambda_handler(event, FakeLambdaContext())
-    # Then it answers FAILED: claiming success would leave its URLs on the client
-    assert resource.parse_physical_id(event["PhysicalResourceId"]) is not None
-    assert answer["Status"] == "FAILED"
-    assert "failed to initialise" in answer["Reason"]
-
-
-def test_an_event_that_is_not_an_object_is_logged_and_dropped(stack: Stack) -> None:
-    assert stack.app.lambda_handler(["not", "an", "event"], FakeLambdaContext()) is None

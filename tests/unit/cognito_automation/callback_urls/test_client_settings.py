@@ -16,7 +16,7 @@ from botocore.stub import Stubber
 
 from cognito_automation.callback_urls import client_settings, operation
 from cognito_automation.callback_urls.ledger import Claim
-from tests.unit.callback_urls_support import create_ledger_table
+from tests.unit.cognito_automation.callback_urls.support import create_ledger_table
 
 POOL = "us-east-1_Example1"
 CLIENT = "1example23456789abcdefghij"

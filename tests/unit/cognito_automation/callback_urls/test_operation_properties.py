@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from cognito_automation.callback_urls import operation
 from cognito_automation.callback_urls.client_settings import URL_FIELDS
 from cognito_automation.callback_urls.ledger import Claim
-from tests.unit.callback_urls_support import create_ledger_table
+from tests.unit.cognito_automation.callback_urls.support import create_ledger_table
 
 MODEL: Any = boto3.client("cognito-idp", region_name="us-east-1").meta.service_model
 CLIENT_SHAPE = MODEL.operation_model("DescribeUserPoolClient").output_shape.members["UserPoolClient"]
@@ -121,7 +121,7 @@ def test_create_update_delete_change_nothing_but_the_url_lists(
     dynamodb = boto3.client("dynamodb")
     if "ledger" not in dynamodb.list_tables()["TableNames"]:
         create_ledger_table(dynamodb)
-    cognito = ResettingCognito(config)
+    cognito: Any = ResettingCognito(config)  # a stand-in with Cognito's reset semantics, duck-typed
     pool, client, owner = config["UserPoolId"], config["ClientId"], uuid.uuid4().hex
 
     def converge(desired: Claim, delete: bool = False) -> None:

@@ -1,19 +1,15 @@
-"""Custom::CognitoCallbackUrls: the URL rules and the resource's properties, checked before any change."""
+"""Custom::CognitoCallbackUrls: the URL rules, checked before any change."""
 
 from __future__ import annotations
 
 import pytest
 
-from cognito_automation.callback_urls.resource import InvalidPropertiesError, Properties
+from cognito_automation.callback_urls.errors import InvalidUrlError
 from cognito_automation.callback_urls.validation import (
-    InvalidUrlError,
     check_list_size,
     check_url,
     check_urls,
 )
-
-POOL = "us-east-1_Example1"
-CLIENT = "1example23456789abcdefghij"
 
 
 @pytest.mark.parametrize(
@@ -100,31 +96,3 @@ def test_a_client_list_over_100_after_the_change_names_the_first_url_over_the_li
     urls = [f"https://app.example.com/{n}" for n in range(101)]
     with pytest.raises(InvalidUrlError, match=r"would hold 101 URLs.*'https://app.example.com/100'"):
         check_list_size("CallbackURLs", urls)
-
-
-def test_properties_parse_the_pool_client_and_lists() -> None:
-    props = Properties.parse(
-        {
-            "ServiceToken": "arn",
-            "UserPoolId": POOL,
-            "ClientId": CLIENT,
-            "CallbackURLs": ["https://a.example.com/"],
-        }
-    )
-    assert (props.user_pool_id, props.client_id) == (POOL, CLIENT)
-    assert props.urls.callback_urls == ("https://a.example.com/",)
-    assert props.urls.logout_urls == ()
-
-
-@pytest.mark.parametrize(
-    ("props", "message"),
-    [
-        ({"MyProps": "ss"}, "property UserPoolId is required"),
-        ({"UserPoolId": "not a pool"}, "property UserPoolId is required"),
-        ({"UserPoolId": POOL}, "property ClientId is required"),
-        ({"UserPoolId": POOL, "ClientId": CLIENT}, "CallbackURLs must list at least one URL"),
-    ],
-)
-def test_properties_that_do_not_fit_are_named(props: dict[str, object], message: str) -> None:
-    with pytest.raises((InvalidPropertiesError, InvalidUrlError), match=message):
-        Properties.parse(props)

@@ -1,0 +1,17 @@
+"""The errors every custom resource on an app client may raise (standard library only)."""
+
+from __future__ import annotations
+
+from cognito_automation.errors import InputError
+
+
+class InvalidRequestError(InputError):
+    """The request is not one CloudFormation sends a custom resource (an unknown RequestType)."""
+
+
+class InvalidPropertiesError(InputError):
+    """The resource's properties do not fit the resource type."""
+
+
+class ClientNotFoundError(InputError):
+    """The user pool or the app client the properties name does not exist."""
