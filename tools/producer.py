@@ -386,7 +386,7 @@ def _sqs_client(err: TextIO) -> SQSClient | None:
     from cognito_automation import aws  # noqa: PLC0415
 
     try:
-        return aws.client("sqs", read_timeout=30.0, max_attempts=4)
+        return aws.client(aws.SQS, read_timeout=30.0, max_attempts=4)
     except BotoCoreError as exc:
         err.write(f"error: {exc} (set AWS_REGION, and AWS_ENDPOINT_URL for the local stack)\n")
         return None
@@ -416,7 +416,7 @@ def _resolve_queues(args: argparse.Namespace, err: TextIO, names: Sequence[str])
     from cognito_automation import aws  # noqa: PLC0415
 
     try:
-        outputs = stack_outputs(aws.client("cloudformation", read_timeout=30.0, max_attempts=4), args.stack)
+        outputs = stack_outputs(aws.client(aws.CLOUDFORMATION, read_timeout=30.0, max_attempts=4), args.stack)
     except (ValueError, BotoCoreError) as exc:
         err.write(f"error: {exc}\n")
         return False

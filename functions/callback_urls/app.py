@@ -25,7 +25,7 @@ COGNITO_MAX_ATTEMPTS = 4  # retries after the first attempt (botocore's meaning)
 
 def _cognito() -> "CognitoIdentityProviderClient":
     return aws.client(
-        "cognito-idp",
+        aws.COGNITO_IDP,
         connect_timeout=COGNITO_CONNECT_TIMEOUT,
         read_timeout=COGNITO_READ_TIMEOUT,
         max_attempts=COGNITO_MAX_ATTEMPTS,
@@ -33,7 +33,7 @@ def _cognito() -> "CognitoIdentityProviderClient":
 
 
 def _dynamodb() -> "DynamoDBClient":
-    return aws.client("dynamodb", connect_timeout=2.0, read_timeout=5.0, max_attempts=4)
+    return aws.client(aws.DYNAMODB, connect_timeout=2.0, read_timeout=5.0, max_attempts=4)
 
 
 def _callback_urls() -> runner.Resource:

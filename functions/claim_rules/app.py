@@ -20,11 +20,11 @@ if TYPE_CHECKING:
 # One DescribeUserPoolClient, one DescribeUserPool and one table write per request: a few attempts each fit
 # well within the function's timeout (the runner answers FAILED shortly before it).
 def _cognito() -> "CognitoIdentityProviderClient":
-    return aws.client("cognito-idp", connect_timeout=2.0, read_timeout=5.0, max_attempts=2)
+    return aws.client(aws.COGNITO_IDP, connect_timeout=2.0, read_timeout=5.0, max_attempts=2)
 
 
 def _dynamodb() -> "DynamoDBClient":
-    return aws.client("dynamodb", connect_timeout=2.0, read_timeout=5.0, max_attempts=2)
+    return aws.client(aws.DYNAMODB, connect_timeout=2.0, read_timeout=5.0, max_attempts=2)
 
 
 def _claim_rules() -> runner.Resource:

@@ -78,13 +78,13 @@ _invocations = itertools.count()  # the first invocation of this process is the 
 
 def _cognito() -> CognitoIdentityProviderClient:
     return aws.client(
-        "cognito-idp", connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT, max_attempts=RETRIES
+        aws.COGNITO_IDP, connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT, max_attempts=RETRIES
     )
 
 
 def _dynamodb() -> DynamoDBClient:
     return aws.client(
-        "dynamodb", connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT, max_attempts=RETRIES
+        aws.DYNAMODB, connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT, max_attempts=RETRIES
     )
 
 

@@ -114,7 +114,7 @@ def load(settings: Settings) -> RuleSet:
 def _dynamodb(read_timeout: float) -> DynamoDBClient:
     # one client per read timeout (steps of 0.1 s), created when first needed
     return aws.client(
-        "dynamodb",
+        aws.DYNAMODB,
         connect_timeout=DYNAMODB_CONNECT_TIMEOUT,
         read_timeout=read_timeout,
         max_attempts=DYNAMODB_MAX_ATTEMPTS,

@@ -89,7 +89,7 @@ def consumer() -> Consumer:
     # No botocore retries for Cognito (its max_attempts counts retries, hence 0): the pacer owns every
     # attempt, so retries neither hide throttling nor multiply the request rate. Short timeouts: a slow
     # call is retried by the pacer within the invocation.
-    cognito = aws.client("cognito-idp", connect_timeout=2.0, read_timeout=5.0, max_attempts=0)
+    cognito = aws.client(aws.COGNITO_IDP, connect_timeout=2.0, read_timeout=5.0, max_attempts=0)
     target = Target(
         user_pool_id=SETTINGS.user_pool_id,
         users_table=SETTINGS.users_table,
@@ -98,8 +98,8 @@ def consumer() -> Consumer:
     )
     # DynamoDB and SQS: short timeouts and a single attempt, so that a call started before the deadline
     # ends within DATA_CALL_S; a failure is transient and SQS retries the message
-    dynamodb = aws.client("dynamodb", connect_timeout=1.0, read_timeout=2.0, max_attempts=0)
-    sqs = aws.client("sqs", connect_timeout=1.0, read_timeout=2.0, max_attempts=0)
+    dynamodb = aws.client(aws.DYNAMODB, connect_timeout=1.0, read_timeout=2.0, max_attempts=0)
+    sqs = aws.client(aws.SQS, connect_timeout=1.0, read_timeout=2.0, max_attempts=0)
     pacer = Pacer(instances=SETTINGS.max_concurrency, sleep=time.sleep if tracer.disabled else traced_sleep)
     provisioner = Provisioner(cognito, pacer, dynamodb, target)
     return Consumer(provisioner, sqs, SETTINGS.dead_letter_queue_url, SETTINGS.max_receive_count)

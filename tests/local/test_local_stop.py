@@ -59,11 +59,11 @@ from cognito_automation import aws
 from local.stack import LocalCloud
 
 first = LocalCloud(port=0, region="us-east-1", enforce_quotas=False).start()
-aws.client("sqs").create_queue(QueueName="on-the-first")  # the functions' shared client, cached
+aws.client(aws.SQS).create_queue(QueueName="on-the-first")  # the functions' shared client, cached
 first.stop()
 second = LocalCloud(port=0, region="us-east-1", enforce_quotas=False).start()
 try:
-    sqs = aws.client("sqs")
+    sqs = aws.client(aws.SQS)
     print(json.dumps({"endpoint": sqs.meta.endpoint_url, "expected": second.endpoint_url,
                       "first": first.endpoint_url, "queues": sqs.list_queues().get("QueueUrls", [])}))
 finally:

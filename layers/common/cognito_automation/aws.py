@@ -1,13 +1,14 @@
 """boto3 clients with explicit timeouts and retries, created lazily and once per process.
 
-Handlers call `client("cognito-idp", ...)` when they first need it and pass the client into the domain
+Handlers call `client(COGNITO_IDP, ...)` when they first need it and pass the client into the domain
 logic. `AWS_ENDPOINT_URL`, honoured by boto3 itself, is how the same code reaches the local stack.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Literal, overload
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
 if TYPE_CHECKING:
     from botocore.config import Config
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 RetryMode = Literal["standard", "adaptive", "legacy"]
+ClientT = TypeVar("ClientT")
 
 
 @functools.cache
@@ -36,55 +38,32 @@ def client_config(
     )
 
 
-@overload
+@dataclass(frozen=True)
+class Service(Generic[ClientT]):
+    """An AWS service by its boto3 name, typed with the mypy-boto3 client it makes."""
+
+    name: str
+
+
+COGNITO_IDP: Service[CognitoIdentityProviderClient] = Service("cognito-idp")
+DYNAMODB: Service[DynamoDBClient] = Service("dynamodb")
+SQS: Service[SQSClient] = Service("sqs")
+CLOUDFORMATION: Service[CloudFormationClient] = Service("cloudformation")
+
+
 def client(
-    service: Literal["cognito-idp"],
-    *,
-    connect_timeout: float = ...,
-    read_timeout: float = ...,
-    max_attempts: int = ...,
-    mode: RetryMode = ...,
-) -> CognitoIdentityProviderClient: ...
-@overload
-def client(
-    service: Literal["dynamodb"],
-    *,
-    connect_timeout: float = ...,
-    read_timeout: float = ...,
-    max_attempts: int = ...,
-    mode: RetryMode = ...,
-) -> DynamoDBClient: ...
-@overload
-def client(
-    service: Literal["sqs"],
-    *,
-    connect_timeout: float = ...,
-    read_timeout: float = ...,
-    max_attempts: int = ...,
-    mode: RetryMode = ...,
-) -> SQSClient: ...
-@overload
-def client(
-    service: Literal["cloudformation"],
-    *,
-    connect_timeout: float = ...,
-    read_timeout: float = ...,
-    max_attempts: int = ...,
-    mode: RetryMode = ...,
-) -> CloudFormationClient: ...
-def client(
-    service: str,
+    service: Service[ClientT],
     *,
     connect_timeout: float = 2.0,
     read_timeout: float = 5.0,
     max_attempts: int = 3,
     mode: RetryMode = "standard",
-) -> Any:
+) -> ClientT:
     """One client per service and settings for the life of the process (boto3 clients are thread-safe).
 
     `max_attempts` has botocore's meaning: retries after the first attempt (0 = one attempt only).
     """
-    return _client(service, connect_timeout, read_timeout, max_attempts, mode)
+    return cast("ClientT", _client(service.name, connect_timeout, read_timeout, max_attempts, mode))
 
 
 @functools.cache

@@ -175,7 +175,7 @@ def test_producer_reaches_an_endpoint_given_by_aws_endpoint_url(
         host, port = server.get_host_and_port()
         monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
         aws.reset()
-        sqs = aws.client("sqs")
+        sqs = aws.client(aws.SQS)
         queue_url = sqs.create_queue(QueueName="local-provisioning")["QueueUrl"]
         path = _csv(tmp_path, [_row(1), _row(2)])
         # When the command builds its own client
