@@ -19,11 +19,13 @@ from aws_lambda_powertools.metrics.provider.cloudwatch_emf import cloudwatch
 from tests.conftest import ROOT
 
 BENCH_LOG = ROOT / ".local" / "bench.log"
+_used: list[bool] = []  # whether a benchmark ran in this session (the summary speaks only then)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def function_output_to_log_file() -> Iterator[IO[str]]:
     BENCH_LOG.parent.mkdir(exist_ok=True)
+    _used.append(True)
     # left open until the interpreter exits: a Logger made in the session may still write while it ends
     log = BENCH_LOG.open("w", encoding="utf-8")
     init = powertools_logger.Logger.__init__
@@ -43,4 +45,5 @@ def function_output_to_log_file() -> Iterator[IO[str]]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    terminalreporter.write_line(f"function logs and metrics of this run: {BENCH_LOG.relative_to(ROOT)}")
+    if _used:
+        terminalreporter.write_line(f"function logs and metrics of this run: {BENCH_LOG.relative_to(ROOT)}")
