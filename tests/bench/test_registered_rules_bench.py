@@ -20,7 +20,7 @@ from cognito_automation import aws as aws_clients
 from cognito_automation.claims.registrations import Owner, Registration, put_registration
 from tests.conftest import ROOT, FakeLambdaContext, load_event
 from tests.handlers import load_function
-from tests.unit.claim_rules_support import create_registrations_table, rules_text
+from tests.unit.cognito_automation.claims.support import create_registrations_table, rules_text
 
 pytestmark = pytest.mark.bench
 

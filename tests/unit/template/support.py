@@ -11,3 +11,14 @@ from tests.conftest import ROOT
 TEMPLATE: dict[str, Any] = cfn_yaml.load(str(ROOT / "template.yaml"))
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 FUNCTIONS = {name: r for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
+
+
+def granted_actions(properties: dict[str, Any]) -> set[str]:
+    """The actions a function's explicit policy statements grant (no broad policy template allowed)."""
+    actions: set[str] = set()
+    for policy in properties["Policies"]:
+        assert set(policy) == {"Statement"}, "only explicit statements, no broad policy templates"
+        for statement in policy["Statement"]:
+            granted = statement["Action"]
+            actions.update(granted if isinstance(granted, list) else [granted])
+    return actions

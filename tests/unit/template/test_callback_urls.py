@@ -3,8 +3,6 @@ stack's own use of the resource, and the export other stacks import."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import boto3
 import pytest
 
@@ -19,19 +17,9 @@ from tests.unit.cognito_automation.callback_urls.support import (
     retarget,
 )
 from tests.unit.cognito_automation.custom_resource.support import ResponseServer
+from tests.unit.template.support import RESOURCES, granted_actions
 
-RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 FUNCTION = RESOURCES["CallbackUrlsFunction"]["Properties"]
-
-
-def _granted_actions() -> set[str]:
-    actions: set[str] = set()
-    for policy in FUNCTION["Policies"]:
-        assert set(policy) == {"Statement"}, "only explicit statements, no broad policy templates"
-        for statement in policy["Statement"]:
-            granted = statement["Action"]
-            actions.update(granted if isinstance(granted, list) else [granted])
-    return actions
 
 
 def test_the_function_may_call_exactly_what_it_calls(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -53,7 +41,7 @@ def test_the_function_may_call_exactly_what_it_calls(aws: None, monkeypatch: pyt
             event = retarget(load_event(f"callback_urls/{name}.json"), server.url, pool, client)
             assert app.lambda_handler(event, FakeLambdaContext())["Status"] == "SUCCESS"
     # Then the template grants exactly those actions
-    assert called == _granted_actions()
+    assert called == granted_actions(FUNCTION)
 
 
 def test_cognito_actions_are_scoped_to_the_accounts_user_pools() -> None:

@@ -7,35 +7,23 @@ from typing import Any
 
 import boto3
 import pytest
-from cfnlint.decode import cfn_yaml
 
 from cognito_automation import aws as aws_clients
-from tests.conftest import ROOT, FakeLambdaContext, load_event
+from tests.conftest import FakeLambdaContext, load_event
 from tests.handlers import load_function
-from tests.unit.claim_rules_support import (
+from tests.unit.cognito_automation.claims.support import (
     PRE_TOKEN_ARN,
     claim_rules_event,
     create_registrations_table,
     served_client,
 )
 from tests.unit.cognito_automation.custom_resource.support import ResponseServer
+from tests.unit.template.support import RESOURCES, TEMPLATE, granted_actions
 
-TEMPLATE: dict[str, Any] = cfn_yaml.load(str(ROOT / "template.yaml"))
-RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 FUNCTION = RESOURCES["ClaimRulesFunction"]["Properties"]
 PRE_TOKEN = RESOURCES["PreTokenFunction"]["Properties"]
 ACCOUNT_POOLS = {"Fn::Sub": "arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/*"}
 TABLE_ARN = {"Fn::GetAtt": ["ClaimRulesTable", "Arn"]}
-
-
-def _granted(properties: dict[str, Any]) -> set[str]:
-    actions: set[str] = set()
-    for policy in properties["Policies"]:
-        assert set(policy) == {"Statement"}, "only explicit statements, no broad policy templates"
-        for statement in policy["Statement"]:
-            granted = statement["Action"]
-            actions.update(granted if isinstance(granted, list) else [granted])
-    return actions
 
 
 def _record_calls(clients: list[Any], called: set[str]) -> None:
@@ -64,7 +52,7 @@ def test_the_function_may_call_exactly_what_it_calls(aws: None, monkeypatch: pyt
             event = claim_rules_event(name, server.url, pool, client)
             assert app.lambda_handler(event, FakeLambdaContext())["Status"] == "SUCCESS"
     # Then the template grants exactly those actions
-    assert called == _granted(FUNCTION)
+    assert called == granted_actions(FUNCTION)
 
 
 def test_the_pre_token_function_may_call_exactly_what_it_calls(
@@ -81,7 +69,7 @@ def test_the_pre_token_function_may_call_exactly_what_it_calls(
     called: set[str] = set()
     _record_calls([app._dynamodb(1.0)], called)  # the client of an invocation with more than 2.5 s left
     app.lambda_handler(load_event("pre_token/v2_authentication.json"), FakeLambdaContext())
-    assert called == _granted(PRE_TOKEN) == {"dynamodb:Query"}
+    assert called == granted_actions(PRE_TOKEN) == {"dynamodb:Query"}
 
 
 def test_statements_name_the_table_and_the_accounts_pools_only() -> None:

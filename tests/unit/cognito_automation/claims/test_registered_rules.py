@@ -18,7 +18,7 @@ from cognito_automation.claims.errors import RegisteredRulesUnavailableError
 from cognito_automation.claims.registered_rules import RegisteredRules
 from cognito_automation.claims.ruleset import check_registered_rules
 from tests.conftest import ROOT, FakeLambdaContext, load_event
-from tests.unit.claim_rules_support import rules_text
+from tests.unit.cognito_automation.claims.support import rules_text
 
 POOL = "us-east-1_Example1"
 API = "3apiclient4567890abcdefghi"

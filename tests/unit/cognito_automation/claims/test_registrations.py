@@ -8,7 +8,7 @@ from typing import Any, cast
 import boto3
 
 from cognito_automation.claims.registrations import Owner, Registration, put_registration, query_registrations
-from tests.unit.claim_rules_support import create_registrations_table
+from tests.unit.cognito_automation.claims.support import create_registrations_table
 
 POOL = "us-east-1_Example1"
 API = "3apiclient4567890abcdefghi"

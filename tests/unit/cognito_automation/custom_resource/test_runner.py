@@ -28,8 +28,12 @@ from cognito_automation.custom_resource.request import Outcome, Request
 from cognito_automation.errors import InputError
 from tests.conftest import ROOT, FakeLambdaContext, load_event, load_peer_event, peer_events
 from tests.handlers import load_function
-from tests.unit.claim_rules_support import PRE_TOKEN_ARN, claim_rules_event, create_registrations_table
 from tests.unit.cognito_automation.callback_urls.support import create_ledger_table, retarget
+from tests.unit.cognito_automation.claims.support import (
+    PRE_TOKEN_ARN,
+    claim_rules_event,
+    create_registrations_table,
+)
 from tests.unit.cognito_automation.custom_resource.support import ResponseServer
 
 IDS = PhysicalIds("test-resource", owns="a test thing")

@@ -20,7 +20,7 @@ from cognito_automation.claims import document
 from cognito_automation.custom_resource.physical_ids import CLAIM_RULES
 from tests.conftest import FakeLambdaContext
 from tests.handlers import load_function
-from tests.unit.claim_rules_support import (
+from tests.unit.cognito_automation.claims.support import (
     PRE_TOKEN_ARN,
     claim_rules_event,
     create_registrations_table,

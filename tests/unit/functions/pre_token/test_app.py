@@ -322,7 +322,7 @@ def test_a_client_with_registered_rules_gets_them_after_the_bundled_ones(
 ) -> None:
     import boto3
 
-    from tests.unit.claim_rules_support import create_registrations_table, rules_text
+    from tests.unit.cognito_automation.claims.support import create_registrations_table, rules_text
 
     # Given rules registered for the sample event's client
     event = load_event("pre_token/v2_authentication.json")
@@ -379,7 +379,7 @@ def test_the_query_reads_for_what_the_invocation_has_left(aws: None, monkeypatch
     import boto3
 
     from tests.conftest import FakeLambdaContext
-    from tests.unit.claim_rules_support import create_registrations_table
+    from tests.unit.cognito_automation.claims.support import create_registrations_table
 
     # Given the function, with the DynamoDB clients it asks for recorded
     app = registry_handler(monkeypatch, create_registrations_table(boto3.client("dynamodb")))
@@ -431,7 +431,7 @@ def test_a_failure_on_a_client_with_registered_rules_refuses_the_sign_in(
     import boto3
 
     from cognito_automation.claims import registered_rules as registered
-    from tests.unit.claim_rules_support import create_registrations_table, rules_text
+    from tests.unit.cognito_automation.claims.support import create_registrations_table, rules_text
 
     # Given rules registered for the sample event's client, and a generated function that fails on the event
     event = load_event("pre_token/v2_authentication.json")
@@ -459,7 +459,7 @@ def test_a_failure_on_a_client_without_registered_rules_still_passes_the_event_t
     import boto3
 
     from cognito_automation.claims.registered_rules import RegisteredRules
-    from tests.unit.claim_rules_support import create_registrations_table
+    from tests.unit.cognito_automation.claims.support import create_registrations_table
 
     # Given a registrations table in use, no registration for the client, and bundled rules that fail
     app = registry_handler(monkeypatch, create_registrations_table(boto3.client("dynamodb")))
