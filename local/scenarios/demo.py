@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from cognito_automation.users import get_user_record
 from local.stack import ROOT, DeployError, LocalCloud
+from local.testing.attributes import user_attributes
 from local.testing.tokens import verified_claims
 
 if TYPE_CHECKING:
@@ -212,11 +213,9 @@ def scenario(stack: LocalCloud, screen: Screen) -> None:  # noqa: PLR0915 - one 
             ClientId=client_id,
             Username="dana",
             Password=NEW_PASSWORD,
-            UserAttributes=[
-                {"Name": "email", "Value": "dana@example.com"},
-                {"Name": "name", "Value": "Dana Loe"},
-                {"Name": "preferred_username", "Value": "dana"},
-            ],
+            UserAttributes=user_attributes(
+                email="dana@example.com", name="Dana Loe", preferred_username="dana"
+            ),
         )
         cognito.confirm_sign_up(ClientId=client_id, Username="dana", ConfirmationCode="123456")
         screen.fact("dana's groups", ", ".join(groups_of(stack, pool_id, "dana")))

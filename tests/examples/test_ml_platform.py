@@ -6,6 +6,7 @@ import pytest
 
 from local.scenarios.examples import Deployment
 from local.stack import LocalCloud
+from local.testing.attributes import user_attributes
 from local.testing.signin import OAuthError, sign_in_with_code
 from tests.examples.conftest import Pool, validity_seconds
 
@@ -67,11 +68,7 @@ def test_the_pool_requires_email_name_and_preferred_username_and_refuses_self_re
             ClientId=deployment.outputs["ClientId"],
             Username="eve",
             Password=PASSWORD,
-            UserAttributes=[
-                {"Name": "email", "Value": "eve@example.com"},
-                {"Name": "name", "Value": "Eve"},
-                {"Name": "preferred_username", "Value": "eve"},
-            ],
+            UserAttributes=user_attributes(email="eve@example.com", name="Eve", preferred_username="eve"),
         )
 
 
