@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from cognito_automation.users import get_user_record
 from local.stack import ROOT, DeployError, LocalCloud
-from local.testing.attributes import user_attributes
+from local.testing.signup import sign_up
 from local.testing.tokens import verified_claims
 
 if TYPE_CHECKING:
@@ -209,14 +209,7 @@ def scenario(stack: LocalCloud, screen: Screen) -> None:  # noqa: PLR0915 - one 
 
     with screen.step("A user signs up and confirms (post confirmation: default group, user record)"):
         cognito = stack.client("cognito-idp")
-        cognito.sign_up(
-            ClientId=client_id,
-            Username="dana",
-            Password=NEW_PASSWORD,
-            UserAttributes=user_attributes(
-                email="dana@example.com", name="Dana Loe", preferred_username="dana"
-            ),
-        )
+        sign_up(cognito, client_id, "dana", NEW_PASSWORD, email="dana@example.com", name="Dana Loe")
         cognito.confirm_sign_up(ClientId=client_id, Username="dana", ConfirmationCode="123456")
         screen.fact("dana's groups", ", ".join(groups_of(stack, pool_id, "dana")))
         record = get_user_record(stack.client("dynamodb"), outputs["UsersTableName"], pool_id, "dana")

@@ -1,7 +1,7 @@
 """Sign in through the local stack's hosted UI from tests and scripts, as a browser and an app would.
 
-    tokens = sign_in_with_code(stack.endpoint_url, client_id, "http://localhost:3000/callback",
-                               "alice", "Passw0rd!", ["openid", "email"])
+    tokens = sign_in_with_code(SignIn(stack.endpoint_url, client_id, "http://localhost:3000/callback",
+                                      "alice", "Passw0rd!", ["openid", "email"]))
     tokens["id_token"], tokens["access_token"], tokens["refresh_token"]
 
 Only urllib, only the local stack (a loopback `endpoint_url`), and redirects are never followed: the
@@ -269,84 +269,66 @@ def token_request(
 _EXPECTED = {"code": ("code", "query"), "token": ("access_token", "fragment")}
 
 
-def _signed_in(  # noqa: PLR0917 - the grants' own parameters, passed through
-    endpoint_url: str,
-    client_id: str,
-    redirect_uri: str,
-    response_type: str,
-    login: Mapping[str, str | None],
-    scopes: Iterable[str],
-    nonce: str | None,
-    timeout_s: float,
-) -> dict[str, str]:
-    """Sign in with a fresh `state`; the callback URL's parameters, once they carry that state and what
-    `response_type` promises."""
-    state = secrets.token_urlsafe(12)
-    location = sign_in(
-        endpoint_url,
-        client_id,
-        redirect_uri,
-        response_type,
-        username=str(login["username"]),
-        password=str(login["password"]),
-        scopes=scopes,
-        new_password=login.get("new_password"),
-        state=state,
-        code_challenge=login.get("code_challenge"),
-        nonce=nonce,
-        timeout_s=timeout_s,
-    )
-    expected, part = _EXPECTED[response_type]
-    params = dict(parse_qsl(getattr(urlsplit(location), part)))
-    if params.get("state") != state or expected not in params:
-        raise OAuthError("unexpected_response", f"no {expected} and state in {location}", 302, location)
-    return params
+@dataclass(frozen=True)
+class SignIn:
+    """A user signing in through the hosted UI, whichever grant: the client and its callback URL, what
+    the user types at the form (`new_password` as well, when the pool makes them choose one), the scopes
+    asked for and, optionally, the `nonce` to find in the ID token."""
+
+    endpoint_url: str
+    client_id: str
+    redirect_uri: str
+    username: str
+    password: str
+    scopes: Iterable[str]
+    new_password: str | None = None
+    nonce: str | None = None
+    timeout_s: float = TIMEOUT_S
+
+    def callback_params(self, response_type: str, code_challenge: str | None = None) -> dict[str, str]:
+        """Sign in with a fresh `state`; the callback URL's parameters, once they carry that state and
+        what `response_type` promises."""
+        state = secrets.token_urlsafe(12)
+        location = sign_in(
+            self.endpoint_url,
+            self.client_id,
+            self.redirect_uri,
+            response_type,
+            username=self.username,
+            password=self.password,
+            state=state,
+            new_password=self.new_password,
+            scopes=self.scopes,
+            code_challenge=code_challenge,
+            nonce=self.nonce,
+            timeout_s=self.timeout_s,
+        )
+        expected, part = _EXPECTED[response_type]
+        params = dict(parse_qsl(getattr(urlsplit(location), part)))
+        if params.get("state") != state or expected not in params:
+            raise OAuthError("unexpected_response", f"no {expected} and state in {location}", 302, location)
+        return params
 
 
-def sign_in_with_code(  # noqa: PLR0917 - the positional signature scripts and tests call
-    endpoint_url: str,
-    client_id: str,
-    redirect_uri: str,
-    username: str,
-    password: str,
-    scopes: Iterable[str],
-    client_secret: str | None = None,
-    new_password: str | None = None,
-    *,
-    pkce: bool = True,
-    nonce: str | None = None,
-    timeout_s: float = TIMEOUT_S,
+def sign_in_with_code(
+    login: SignIn, client_secret: str | None = None, *, pkce: bool = True
 ) -> dict[str, Any]:
     """The authorization code grant end to end (with PKCE unless `pkce=False`): the token endpoint's
     answer, `{"id_token" (with openid), "access_token", "refresh_token", "expires_in", "token_type"}`."""
     verifier, challenge = pkce_pair() if pkce else (None, None)
-    login = {"username": username, "password": password, "new_password": new_password}
-    login["code_challenge"] = challenge
-    params = _signed_in(endpoint_url, client_id, redirect_uri, "code", login, scopes, nonce, timeout_s)
-    fields = {"grant_type": "authorization_code", "code": params["code"], "redirect_uri": redirect_uri}
+    params = login.callback_params("code", challenge)
+    fields = {"grant_type": "authorization_code", "code": params["code"], "redirect_uri": login.redirect_uri}
     if verifier is not None:
         fields["code_verifier"] = verifier
-    return token_request(endpoint_url, client_id, fields, client_secret, timeout_s=timeout_s)
+    return token_request(
+        login.endpoint_url, login.client_id, fields, client_secret, timeout_s=login.timeout_s
+    )
 
 
-def sign_in_implicit(  # noqa: PLR0917 - as sign_in_with_code
-    endpoint_url: str,
-    client_id: str,
-    redirect_uri: str,
-    username: str,
-    password: str,
-    scopes: Iterable[str],
-    new_password: str | None = None,
-    *,
-    nonce: str | None = None,
-    timeout_s: float = TIMEOUT_S,
-) -> dict[str, Any]:
+def sign_in_implicit(login: SignIn) -> dict[str, Any]:
     """The implicit grant end to end: the callback URL's fragment, `{"access_token", "id_token" (with
     openid), "token_type", "expires_in" (an int), "state"}`."""
-    login = {"username": username, "password": password, "new_password": new_password}
-    fragment: dict[str, Any] = _signed_in(
-        endpoint_url, client_id, redirect_uri, "token", login, scopes, nonce, timeout_s
-    )
+    fragment: dict[str, Any] = login.callback_params("token")
     fragment["expires_in"] = int(fragment["expires_in"])
     return fragment
 

@@ -9,7 +9,7 @@ import pytest
 
 from local.scenarios.examples import Deployment
 from local.stack import LocalCloud
-from local.testing.signin import sign_in_with_code
+from local.testing.signin import SignIn, sign_in_with_code
 from tests.examples.conftest import Pool
 
 pytestmark = pytest.mark.local
@@ -71,12 +71,14 @@ def test_the_tornado_callbacks_receive_tokens_with_the_groups_claim(
 ) -> None:
     client_id = deployment.outputs["ClientId"]
     tokens = sign_in_with_code(
-        local_stack.endpoint_url,
-        client_id=client_id,
-        redirect_uri=redirect_uri,
-        username="iam-tester",
-        **pool.credentials("iam-tester", PASSWORD),
-        scopes=["email", "openid", "profile"],
+        SignIn(
+            local_stack.endpoint_url,
+            client_id=client_id,
+            redirect_uri=redirect_uri,
+            username="iam-tester",
+            **pool.credentials("iam-tester", PASSWORD),
+            scopes=["email", "openid", "profile"],
+        ),
         client_secret=pool.client(client_id)["ClientSecret"],
     )
     id_claims = pool.verify(tokens["id_token"], audience=client_id)

@@ -6,7 +6,7 @@ import pytest
 
 from local.scenarios.examples import Deployment
 from local.stack import LocalCloud
-from local.testing.signin import sign_in_with_code
+from local.testing.signin import SignIn, sign_in_with_code
 from tests.examples.conftest import Pool
 
 pytestmark = pytest.mark.local
@@ -78,13 +78,15 @@ def test_first_sign_in_through_the_load_balancer_callback_sets_a_password_and_ca
     client_id = deployment.outputs["ClientId"]
     secret = pool.client(client_id)["ClientSecret"]
     tokens = sign_in_with_code(
-        local_stack.endpoint_url,
-        client_id=client_id,
-        redirect_uri=f"{CONSOLE}/oauth2/idpresponse",
-        username="kim",
-        password=invitation.temporary_password,
-        new_password=CHOSEN,
-        scopes=["openid", "email", "profile"],
+        SignIn(
+            local_stack.endpoint_url,
+            client_id=client_id,
+            redirect_uri=f"{CONSOLE}/oauth2/idpresponse",
+            username="kim",
+            password=invitation.temporary_password,
+            new_password=CHOSEN,
+            scopes=["openid", "email", "profile"],
+        ),
         client_secret=secret,
     )
     assert pool.user("kim")["UserStatus"] == "CONFIRMED"

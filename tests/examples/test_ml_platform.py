@@ -6,8 +6,8 @@ import pytest
 
 from local.scenarios.examples import Deployment
 from local.stack import LocalCloud
-from local.testing.attributes import user_attributes
-from local.testing.signin import OAuthError, sign_in_with_code
+from local.testing.signin import OAuthError, SignIn, sign_in_with_code
+from local.testing.signup import sign_up
 from tests.examples.conftest import Pool, validity_seconds
 
 pytestmark = pytest.mark.local
@@ -64,11 +64,8 @@ def test_the_pool_requires_email_name_and_preferred_username_and_refuses_self_re
     assert {"email", "name", "preferred_username"} <= required
     assert described["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
     with pytest.raises(pool.cognito.exceptions.NotAuthorizedException):
-        pool.cognito.sign_up(
-            ClientId=deployment.outputs["ClientId"],
-            Username="eve",
-            Password=PASSWORD,
-            UserAttributes=user_attributes(email="eve@example.com", name="Eve", preferred_username="eve"),
+        sign_up(
+            pool.cognito, deployment.outputs["ClientId"], "eve", PASSWORD, email="eve@example.com", name="Eve"
         )
 
 
@@ -103,12 +100,14 @@ def test_tokens_carry_the_name_claim_and_verify_against_the_oidc_url(
 ) -> None:
     client_id = deployment.outputs["ClientId"]
     tokens = sign_in_with_code(
-        local_stack.endpoint_url,
-        client_id=client_id,
-        redirect_uri=f"{stage_url(deployment)}auth/callback",
-        username="grace",
-        **pool.credentials("grace", PASSWORD),
-        scopes=["openid", "email", "profile"],
+        SignIn(
+            local_stack.endpoint_url,
+            client_id=client_id,
+            redirect_uri=f"{stage_url(deployment)}auth/callback",
+            username="grace",
+            **pool.credentials("grace", PASSWORD),
+            scopes=["openid", "email", "profile"],
+        )
     )
     id_claims = pool.verify(tokens["id_token"], audience=client_id)
     access_claims = pool.verify(tokens["access_token"])
@@ -125,12 +124,14 @@ def test_a_url_the_stack_did_not_register_gets_redirect_mismatch(
 ) -> None:
     with pytest.raises(OAuthError, match="redirect_mismatch"):
         sign_in_with_code(
-            local_stack.endpoint_url,
-            client_id=deployment.outputs["ClientId"],
-            redirect_uri=f"{stage_url(deployment)}elsewhere",
-            username="grace",
-            password=PASSWORD,
-            scopes=["openid"],
+            SignIn(
+                local_stack.endpoint_url,
+                client_id=deployment.outputs["ClientId"],
+                redirect_uri=f"{stage_url(deployment)}elsewhere",
+                username="grace",
+                password=PASSWORD,
+                scopes=["openid"],
+            )
         )
 
 

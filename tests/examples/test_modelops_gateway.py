@@ -8,7 +8,7 @@ import pytest
 
 from local.scenarios.examples import Deployment, load_example
 from local.stack import LocalCloud
-from local.testing.signin import OAuthError, refresh, revoke, sign_in_implicit, sign_in_with_code
+from local.testing.signin import OAuthError, SignIn, refresh, revoke, sign_in_implicit, sign_in_with_code
 from tests.examples.conftest import Pool, client_credentials_token, deploy, validity_seconds
 
 pytestmark = pytest.mark.local
@@ -121,12 +121,14 @@ def test_the_gateway_signs_users_in_with_roles_and_revocation_ends_their_refresh
     client_id = deployment.outputs["GatewayClientId"]
     secret = pool.client(client_id)["ClientSecret"]
     tokens = sign_in_with_code(
-        local_stack.endpoint_url,
-        client_id=client_id,
-        redirect_uri=f"{GATEWAY}/login/oauth2/code/gateway-service",
-        username="olivia",
-        **pool.credentials("olivia", PASSWORD, temporary=TEMPORARY["olivia"]),
-        scopes=["openid", "email", "profile", "rs/modelop_client"],
+        SignIn(
+            local_stack.endpoint_url,
+            client_id=client_id,
+            redirect_uri=f"{GATEWAY}/login/oauth2/code/gateway-service",
+            username="olivia",
+            **pool.credentials("olivia", PASSWORD, temporary=TEMPORARY["olivia"]),
+            scopes=["openid", "email", "profile", "rs/modelop_client"],
+        ),
         client_secret=secret,
     )
     id_claims = pool.verify(tokens["id_token"], audience=client_id)
@@ -146,12 +148,14 @@ def test_the_web_ui_gets_tokens_in_the_fragment_through_the_implicit_grant(
 ) -> None:
     client_id = deployment.outputs["UiClientId"]
     tokens = sign_in_implicit(
-        local_stack.endpoint_url,
-        client_id=client_id,
-        redirect_uri=f"{GATEWAY}/ui/callback",
-        username="victor",
-        **pool.credentials("victor", PASSWORD, temporary=TEMPORARY["victor"]),
-        scopes=["openid", "email", "profile"],
+        SignIn(
+            local_stack.endpoint_url,
+            client_id=client_id,
+            redirect_uri=f"{GATEWAY}/ui/callback",
+            username="victor",
+            **pool.credentials("victor", PASSWORD, temporary=TEMPORARY["victor"]),
+            scopes=["openid", "email", "profile"],
+        )
     )
     id_claims = pool.verify(tokens["id_token"], audience=client_id)
     assert id_claims["roles"] == ["ROLE_VIEWER"]

@@ -146,7 +146,9 @@ def test_code_grant_tokens_verify_and_carry_the_granted_scopes(local_stack, pool
     username = make_user(local_stack, pool)
     # When they sign in through the hosted UI (PKCE) and the app redeems the code
     tokens = signin.sign_in_with_code(
-        local_stack.endpoint_url, client["ClientId"], CALLBACK, username, PASSWORD, SCOPES, nonce="n-1"
+        signin.SignIn(
+            local_stack.endpoint_url, client["ClientId"], CALLBACK, username, PASSWORD, SCOPES, nonce="n-1"
+        )
     )
     # Then the tokens verify against the local JWKS and carry what was granted, for the default hour
     id_claims = verified(local_stack, pool, tokens["id_token"], audience=client["ClientId"])
@@ -172,7 +174,7 @@ def test_without_scopes_the_client_gets_all_its_allowed_scopes(local_stack, pool
     client = make_client(local_stack, pool, AllowedOAuthScopes=["openid", "rs/modelop_client"])
     username = make_user(local_stack, pool)
     tokens = signin.sign_in_with_code(
-        local_stack.endpoint_url, client["ClientId"], CALLBACK, username, PASSWORD, []
+        signin.SignIn(local_stack.endpoint_url, client["ClientId"], CALLBACK, username, PASSWORD, [])
     )
     assert verified(local_stack, pool, tokens["access_token"])["scope"] == "openid rs/modelop_client"
 
@@ -181,7 +183,9 @@ def test_without_openid_there_is_no_id_token(local_stack, pool):
     client = make_client(local_stack, pool)
     username = make_user(local_stack, pool)
     tokens = signin.sign_in_with_code(
-        local_stack.endpoint_url, client["ClientId"], CALLBACK, username, PASSWORD, ["rs/modelop_client"]
+        signin.SignIn(
+            local_stack.endpoint_url, client["ClientId"], CALLBACK, username, PASSWORD, ["rs/modelop_client"]
+        )
     )
     assert "id_token" not in tokens
     assert verified(local_stack, pool, tokens["access_token"])["scope"] == "rs/modelop_client"
@@ -272,12 +276,7 @@ def test_a_confidential_client_authenticates_with_basic_or_the_form(local_stack,
     username = make_user(local_stack, pool)
     # With HTTP Basic (the helper's way)
     tokens = signin.sign_in_with_code(
-        local_stack.endpoint_url,
-        client["ClientId"],
-        CALLBACK,
-        username,
-        PASSWORD,
-        ["openid"],
+        signin.SignIn(local_stack.endpoint_url, client["ClientId"], CALLBACK, username, PASSWORD, ["openid"]),
         client["ClientSecret"],
     )
     assert "refresh_token" in tokens
@@ -313,13 +312,15 @@ def test_implicit_grant_returns_tokens_in_the_fragment(local_stack, pool):
     )
     username = make_user(local_stack, pool)
     fragment = signin.sign_in_implicit(
-        local_stack.endpoint_url,
-        client["ClientId"],
-        CALLBACK,
-        username,
-        PASSWORD,
-        ["openid", "email"],
-        nonce="n-2",
+        signin.SignIn(
+            local_stack.endpoint_url,
+            client["ClientId"],
+            CALLBACK,
+            username,
+            PASSWORD,
+            ["openid", "email"],
+            nonce="n-2",
+        )
     )
     assert set(fragment) == {"access_token", "id_token", "token_type", "expires_in", "state"}
     assert (fragment["token_type"], fragment["expires_in"]) == ("Bearer", 7200)
@@ -331,12 +332,14 @@ def test_implicit_grant_returns_tokens_in_the_fragment(local_stack, pool):
 def test_implicit_grant_without_openid_has_no_id_token(local_stack, pool):
     client = make_client(local_stack, pool, AllowedOAuthFlows=["implicit"])
     fragment = signin.sign_in_implicit(
-        local_stack.endpoint_url,
-        client["ClientId"],
-        CALLBACK,
-        make_user(local_stack, pool),
-        PASSWORD,
-        ["email"],
+        signin.SignIn(
+            local_stack.endpoint_url,
+            client["ClientId"],
+            CALLBACK,
+            make_user(local_stack, pool),
+            PASSWORD,
+            ["email"],
+        )
     )
     assert "id_token" not in fragment
     assert "refresh_token" not in fragment
@@ -376,7 +379,9 @@ def test_an_unregistered_redirect_uri_is_cognitos_redirect_mismatch(local_stack,
     assert b"redirect_mismatch" in page.body
     with pytest.raises(signin.OAuthError, match="redirect_mismatch"):
         signin.sign_in_with_code(
-            local_stack.endpoint_url, client["ClientId"], redirect_uri, "nobody", PASSWORD, ["openid"]
+            signin.SignIn(
+                local_stack.endpoint_url, client["ClientId"], redirect_uri, "nobody", PASSWORD, ["openid"]
+            )
         )
 
 
@@ -471,19 +476,23 @@ def test_a_user_with_a_temporary_password_must_choose_a_new_one(local_stack, poo
     # With a good one the user signs in, is confirmed, and signs in with it from then on
     new_password = "Another-Horse-7-staple"
     tokens = signin.sign_in_with_code(
-        local_stack.endpoint_url,
-        client["ClientId"],
-        CALLBACK,
-        username,
-        PASSWORD,
-        ["openid"],
-        new_password=new_password,
+        signin.SignIn(
+            local_stack.endpoint_url,
+            client["ClientId"],
+            CALLBACK,
+            username,
+            PASSWORD,
+            ["openid"],
+            new_password=new_password,
+        )
     )
     assert "access_token" in tokens
     user = local_stack.client("cognito-idp").admin_get_user(UserPoolId=pool, Username=username)
     assert user["UserStatus"] == "CONFIRMED"
     assert signin.sign_in_with_code(
-        local_stack.endpoint_url, client["ClientId"], CALLBACK, username, new_password, ["openid"]
+        signin.SignIn(
+            local_stack.endpoint_url, client["ClientId"], CALLBACK, username, new_password, ["openid"]
+        )
     )["access_token"]
 
 
@@ -516,12 +525,7 @@ def test_token_lifetimes_follow_the_clients_validity_settings(local_stack, pool)
     )
     username = make_user(local_stack, pool)
     tokens = signin.sign_in_with_code(
-        local_stack.endpoint_url,
-        client["ClientId"],
-        CALLBACK,
-        username,
-        PASSWORD,
-        ["openid"],
+        signin.SignIn(local_stack.endpoint_url, client["ClientId"], CALLBACK, username, PASSWORD, ["openid"]),
         client["ClientSecret"],
     )
     refreshed = signin.refresh(
@@ -540,12 +544,14 @@ def test_refresh_returns_new_tokens_with_the_same_scopes(local_stack, pool):
     client = make_client(local_stack, pool)
     username = make_user(local_stack, pool)
     tokens = signin.sign_in_with_code(
-        local_stack.endpoint_url,
-        client["ClientId"],
-        CALLBACK,
-        username,
-        PASSWORD,
-        ["openid", "rs/modelop_client"],
+        signin.SignIn(
+            local_stack.endpoint_url,
+            client["ClientId"],
+            CALLBACK,
+            username,
+            PASSWORD,
+            ["openid", "rs/modelop_client"],
+        )
     )
     refreshed = signin.refresh(local_stack.endpoint_url, client["ClientId"], tokens["refresh_token"])
     assert set(refreshed) == {"id_token", "access_token", "expires_in", "token_type"}
@@ -557,12 +563,14 @@ def test_refresh_returns_new_tokens_with_the_same_scopes(local_stack, pool):
 def test_a_refresh_token_of_another_client_or_an_unknown_one_is_invalid_grant(local_stack, pool):
     client, other = make_client(local_stack, pool), make_client(local_stack, pool)
     tokens = signin.sign_in_with_code(
-        local_stack.endpoint_url,
-        client["ClientId"],
-        CALLBACK,
-        make_user(local_stack, pool),
-        PASSWORD,
-        ["openid"],
+        signin.SignIn(
+            local_stack.endpoint_url,
+            client["ClientId"],
+            CALLBACK,
+            make_user(local_stack, pool),
+            PASSWORD,
+            ["openid"],
+        )
     )
     for client_id, token in (
         (other["ClientId"], tokens["refresh_token"]),
@@ -576,12 +584,14 @@ def test_a_revoked_refresh_token_and_its_access_token_stop_working(local_stack, 
     # Given a confidential client with token revocation (Cognito's default) and a signed-in user
     client = make_client(local_stack, pool, GenerateSecret=True, EnableTokenRevocation=True)
     tokens = signin.sign_in_with_code(
-        local_stack.endpoint_url,
-        client["ClientId"],
-        CALLBACK,
-        make_user(local_stack, pool),
-        PASSWORD,
-        ["openid"],
+        signin.SignIn(
+            local_stack.endpoint_url,
+            client["ClientId"],
+            CALLBACK,
+            make_user(local_stack, pool),
+            PASSWORD,
+            ["openid"],
+        ),
         client["ClientSecret"],
     )
     endpoint, client_id, secret = local_stack.endpoint_url, client["ClientId"], client["ClientSecret"]
@@ -601,7 +611,8 @@ def test_revocation_needs_the_client_to_allow_it_a_refresh_token_and_the_secret(
     client = make_client(local_stack, pool, GenerateSecret=True, EnableTokenRevocation=False)
     endpoint, client_id, secret = local_stack.endpoint_url, client["ClientId"], client["ClientSecret"]
     tokens = signin.sign_in_with_code(
-        endpoint, client_id, CALLBACK, make_user(local_stack, pool), PASSWORD, ["openid"], secret
+        signin.SignIn(endpoint, client_id, CALLBACK, make_user(local_stack, pool), PASSWORD, ["openid"]),
+        secret,
     )
     # A client without token revocation: Cognito's documented answer, and the token still works
     with pytest.raises(signin.OAuthError) as disabled:
@@ -615,7 +626,9 @@ def test_revocation_needs_the_client_to_allow_it_a_refresh_token_and_the_secret(
     # An access token instead of a refresh token, on a client that allows revocation
     revoking = make_client(local_stack, pool)
     issued = signin.sign_in_with_code(
-        endpoint, revoking["ClientId"], CALLBACK, make_user(local_stack, pool), PASSWORD, ["openid"]
+        signin.SignIn(
+            endpoint, revoking["ClientId"], CALLBACK, make_user(local_stack, pool), PASSWORD, ["openid"]
+        )
     )
     with pytest.raises(signin.OAuthError) as wrong_type:
         signin.revoke(endpoint, revoking["ClientId"], issued["access_token"])
@@ -635,7 +648,9 @@ def test_user_info_answers_the_attributes_the_scopes_allow(local_stack, pool):
     endpoint = local_stack.endpoint_url
 
     def info(scopes: list[str]) -> dict[str, Any]:
-        tokens = signin.sign_in_with_code(endpoint, client["ClientId"], CALLBACK, username, PASSWORD, scopes)
+        tokens = signin.sign_in_with_code(
+            signin.SignIn(endpoint, client["ClientId"], CALLBACK, username, PASSWORD, scopes)
+        )
         return signin.user_info(endpoint, tokens["access_token"])
 
     everything = info(["openid"])
@@ -653,7 +668,14 @@ def test_user_info_needs_an_access_token_with_openid(local_stack, pool):
     client = make_client(local_stack, pool)
     endpoint = local_stack.endpoint_url
     tokens = signin.sign_in_with_code(
-        endpoint, client["ClientId"], CALLBACK, make_user(local_stack, pool), PASSWORD, ["rs/modelop_client"]
+        signin.SignIn(
+            endpoint,
+            client["ClientId"],
+            CALLBACK,
+            make_user(local_stack, pool),
+            PASSWORD,
+            ["rs/modelop_client"],
+        )
     )
     with pytest.raises(signin.OAuthError) as no_openid:
         signin.user_info(endpoint, tokens["access_token"])
@@ -696,7 +718,7 @@ def test_hosted_auth_and_refreshed_tokens_go_through_the_trigger(local_stack, tr
     )
     # When they sign in through the hosted UI
     tokens = signin.sign_in_with_code(
-        local_stack.endpoint_url, client_id, CALLBACK, username, PASSWORD, ["openid", "email"]
+        signin.SignIn(local_stack.endpoint_url, client_id, CALLBACK, username, PASSWORD, ["openid", "email"])
     )
     id_claims = verified(local_stack, pool_id, tokens["id_token"], audience=client_id)
     access = verified(local_stack, pool_id, tokens["access_token"])
@@ -722,7 +744,7 @@ def test_a_failing_trigger_sends_the_error_to_the_callback_url(local_stack, trig
     # When they sign in  # Then the app's callback URL gets the trigger's failure, and no code
     with pytest.raises(signin.OAuthError) as raised:
         signin.sign_in_with_code(
-            local_stack.endpoint_url, client_id, CALLBACK, username, PASSWORD, ["openid"]
+            signin.SignIn(local_stack.endpoint_url, client_id, CALLBACK, username, PASSWORD, ["openid"])
         )
     assert raised.value.error == "invalid_request"
     assert "PreTokenGeneration failed" in raised.value.description
@@ -749,7 +771,7 @@ def test_a_pool_whose_users_sign_in_by_email(local_stack):
     cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=PASSWORD, Permanent=True)
     # When they sign in with it
     tokens = signin.sign_in_with_code(
-        local_stack.endpoint_url, client["ClientId"], CALLBACK, email, PASSWORD, []
+        signin.SignIn(local_stack.endpoint_url, client["ClientId"], CALLBACK, email, PASSWORD, [])
     )
     # Then the ID token names their email, and userInfo answers them
     id_claims = verified(local_stack, pool_id, tokens["id_token"], audience=client["ClientId"])
