@@ -2,7 +2,7 @@
 
     with LocalCloud(port=0).start() as stack:
         outputs = stack.deploy(Path("template.yaml"), {"Environment": "dev"}, "cognito-automation")
-        cognito = stack.client("cognito-idp")
+        cognito = stack.client(shared_clients.COGNITO_IDP)
 
 One LocalCloud runs per process at a time: moto's state is process-wide.
 """
@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import boto3
 from botocore.client import BaseClient
@@ -45,16 +45,12 @@ from local.threads import BACKGROUND, ThreadGroup
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_cloudformation.type_defs import ParameterTypeDef, StackTypeDef
-    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
-    from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_lambda import LambdaClient
-    from mypy_boto3_s3 import S3Client
-    from mypy_boto3_sqs import SQSClient
 
 log = logging.getLogger("local.stack")
 
 ACCOUNT_ID = "123456789012"
 ROOT = Path(__file__).resolve().parent.parent
+ClientT = TypeVar("ClientT")
 DONE = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE"}
 FAILED = {
     "CREATE_FAILED",
@@ -200,37 +196,25 @@ class LocalCloud:
         self.stop()
 
     # --- clients -------------------------------------------------------------------------------
-    @overload
-    def client(self, service: Literal["cognito-idp"]) -> CognitoIdentityProviderClient: ...
-    @overload
-    def client(self, service: Literal["cloudformation"]) -> CloudFormationClient: ...
-    @overload
-    def client(self, service: Literal["dynamodb"]) -> DynamoDBClient: ...
-    @overload
-    def client(self, service: Literal["lambda"]) -> LambdaClient: ...
-    @overload
-    def client(self, service: Literal["s3"]) -> S3Client: ...
-    @overload
-    def client(self, service: Literal["sqs"]) -> SQSClient: ...
-    @overload
-    def client(self, service: str) -> Any: ...  # a service whose stubs the project does not pin
-    def client(self, service: str) -> Any:
-        """A boto3 client of this stack (explicit endpoint and fake credentials), cached per service."""
+    def client(self, service: shared_clients.Service[ClientT]) -> ClientT:
+        """A boto3 client of this stack (explicit endpoint and fake credentials), cached per service:
+        `client(aws.COGNITO_IDP)`, typed by its token; `client(aws.Service[Any]("logs"))` for a service
+        whose stubs the project does not pin."""
         with self._clients_lock:
-            if service not in self._clients:
+            if service.name not in self._clients:
                 if self._session is None:
                     # One session: each new session loads botocore's endpoint data again (about 0.4 s).
                     self._session = boto3.session.Session()
-                # The overloads above type the client; boto3's own need the service name as a literal.
-                self._clients[service] = self._session.client(  # type: ignore[call-overload]
-                    service,
+                # The token types the client; boto3's own overloads need the service name as a literal.
+                self._clients[service.name] = self._session.client(  # type: ignore[call-overload]
+                    service.name,
                     endpoint_url=self.endpoint_url,
                     region_name=self.region,
                     aws_access_key_id="testing",
                     aws_secret_access_key="testing",  # noqa: S106 - moto's fake credentials
                     config=Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=120),
                 )
-            return self._clients[service]
+            return cast("ClientT", self._clients[service.name])
 
     def invitations(self, user_pool_id: str, username: str | None = None) -> list[Invitation]:
         """The invitation messages Cognito would have sent to the pool's users (AdminCreateUser without
@@ -270,7 +254,7 @@ class LocalCloud:
         params = with_defaults(body, parameters or {})
         translation = translate(body, base, params)
         self._upload(translation)
-        cfn = self.client("cloudformation")
+        cfn = self.client(shared_clients.CLOUDFORMATION)
         cfn_params: list[ParameterTypeDef] = [
             {"ParameterKey": k, "ParameterValue": v} for k, v in params.items()
         ]
@@ -297,7 +281,7 @@ class LocalCloud:
         return outputs
 
     def delete(self, stack_name: str, timeout_s: float = 60.0) -> None:
-        cfn = self.client("cloudformation")
+        cfn = self.client(shared_clients.CLOUDFORMATION)
         described = self._describe(cfn, stack_name)
         stack_id = described[0].get("StackId") if described else None
         if stack_id is None:
@@ -308,7 +292,7 @@ class LocalCloud:
 
     def drain(self, queue_url: str, timeout_s: float = 60.0) -> None:
         """Wait until a queue has no visible or in-flight messages (its consumer has finished)."""
-        sqs = self.client("sqs")
+        sqs = self.client(shared_clients.SQS)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             attributes = sqs.get_queue_attributes(
@@ -323,7 +307,7 @@ class LocalCloud:
         raise TimeoutError(f"{queue_url} still has messages after {timeout_s:.0f}s")
 
     def describe_outputs(self, stack_name: str) -> dict[str, str]:
-        stacks = self._describe(self.client("cloudformation"), stack_name)
+        stacks = self._describe(self.client(shared_clients.CLOUDFORMATION), stack_name)
         return {o["OutputKey"]: o["OutputValue"] for s in stacks for o in s.get("Outputs") or []}
 
     @staticmethod
@@ -350,7 +334,9 @@ class LocalCloud:
         raise DeployError(f"stack {stack}: still {status} after {timeout_s:.0f}s")
 
     def failure_reasons(self, stack: str) -> str:
-        events = self.client("cloudformation").describe_stack_events(StackName=stack)["StackEvents"]
+        events = self.client(shared_clients.CLOUDFORMATION).describe_stack_events(StackName=stack)[
+            "StackEvents"
+        ]
         reasons = [
             f"{e['LogicalResourceId']}: {e['ResourceStatusReason']}"
             for e in events
@@ -362,7 +348,7 @@ class LocalCloud:
     def _upload(self, translation: Translation) -> None:
         if self.runtime is None:
             raise RuntimeError("start() the local stack first")
-        s3 = self.client("s3")
+        s3 = self.client(shared_clients.S3)
         if not any(b["Name"] == ARTIFACT_BUCKET for b in s3.list_buckets().get("Buckets", [])):
             s3.create_bucket(Bucket=ARTIFACT_BUCKET)
         for key, directory in translation.artifacts.items():

@@ -7,6 +7,7 @@ ignores FAILED answers), and the route that receives those answers (`RESPONSE_PA
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import logging
@@ -14,13 +15,14 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from moto.awslambda import models as lambda_models
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation.custom_model import CustomModel
 from moto.core.common_models import CloudFormationModel
 
+from local.cloudformation.models import Placement, TemplateHooks
 from local.cloudformation.stack_operations import roll_back, stack_lock
 from local.threads import BACKGROUND
 
@@ -126,7 +128,7 @@ def _stack(account_id: str, region: str, stack_id: str) -> Any:
     return cfn_models.cloudformation_backends[account_id][region].get_stack(stack_id)
 
 
-class LocalCustomResource(CustomModel):
+class LocalCustomResource(TemplateHooks, CustomModel):
     """A `Custom::` resource whose function answers Create, Update and Delete through the ResponseURL."""
 
     def __init__(
@@ -257,60 +259,35 @@ class LocalCustomResource(CustomModel):
         self.run("Delete", self.properties)
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> LocalCustomResource:
+    def _from_template(cls, where: Placement, properties: dict[str, Any]) -> Self:
         resource = cls(
-            account_id=account_id,
-            region_name=region_name,
-            logical_id=kwargs["LogicalId"],
-            resource_name=resource_name,
-            stack_id=kwargs["StackId"],
-            resource_type=kwargs["ResourceType"],
-            properties=cloudformation_json["Properties"],
+            account_id=where.account_id,
+            region_name=where.region,
+            logical_id=where.context["LogicalId"],
+            resource_name=where.name,
+            stack_id=where.context["StackId"],
+            resource_type=where.context["ResourceType"],
+            properties=properties,
         )
-        _stack(account_id, region_name, resource.stack_id).add_custom_resource(resource)
+        _stack(where.account_id, where.region, resource.stack_id).add_custom_resource(resource)
         resource.start_create()
         return resource
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: LocalCustomResource,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> LocalCustomResource:
-        new_properties = cloudformation_json["Properties"]
-        old_properties = original_resource.properties
-        old_physical_id = original_resource.physical_resource_id
-        response = original_resource.run("Update", new_properties, old_properties)
-        original_resource.properties = new_properties
-        original_resource.physical_id = response.get("PhysicalResourceId") or old_physical_id
-        original_resource.data = response.get("Data") or {}
-        if original_resource.physical_id != old_physical_id:
+    def _updated(self, where: Placement, properties: dict[str, Any]) -> Self:
+        old_properties, old_physical_id = self.properties, self.physical_resource_id
+        response = self.run("Update", properties, old_properties)
+        self.properties = properties
+        self.physical_id = response.get("PhysicalResourceId") or old_physical_id
+        self.data = response.get("Data") or {}
+        if self.physical_id != old_physical_id:
             # A new physical id is a replacement: CloudFormation then deletes the old resource.
-            old = cls(
-                account_id=account_id,
-                region_name=region_name,
-                logical_id=original_resource.logical_id,
-                resource_name=original_resource.resource_name,
-                stack_id=original_resource.stack_id,
-                resource_type=original_resource.resource_type,
-                properties=old_properties,
-            )
-            old.physical_id = old_physical_id
+            old = copy.copy(self)
+            old.properties, old.physical_id = old_properties, old_physical_id
             try:
                 old.run("Delete", old_properties)
             except CustomResourceError:
                 log.warning("delete of the replaced %s failed", old_physical_id)
-        return original_resource
+        return self
 
 
 class StandardCustomResource(LocalCustomResource, CloudFormationModel):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
 from moto.apigatewayv2.models import apigatewayv2_backends
@@ -21,7 +22,56 @@ from moto.core.common_models import CloudFormationModel
 from moto.logs.models import logs_backends
 
 
-class ResourceModel:
+@dataclass(frozen=True)
+class Placement:
+    """Where moto asks for a resource: the name it gives it, the account and region, and, on create,
+    moto's keywords naming the stack and template entry (`LogicalId`, `StackId`, `ResourceType`)."""
+
+    name: str
+    account_id: str
+    region: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+class TemplateHooks:
+    """moto's two CloudFormation entry points, written once for every model here: moto creates a
+    resource with its name, template entry, account and region (positionally, plus keywords), and updates
+    one by keyword with the resource it holds. Both hand the `Properties` on: a model says how to make
+    itself from them (`_from_template`) and how to take new ones (`_updated`)."""
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kw: Any,
+    ) -> Self:
+        where = Placement(resource_name, account_id, region_name, kw)
+        return cls._from_template(where, cloudformation_json.get("Properties", {}))
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: Self,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Self:
+        where = Placement(new_resource_name, account_id, region_name)
+        return original_resource._updated(where, cloudformation_json.get("Properties", {}))
+
+    @classmethod
+    def _from_template(cls, where: Placement, properties: dict[str, Any]) -> Self:
+        raise NotImplementedError
+
+    def _updated(self, where: Placement, properties: dict[str, Any]) -> Self:
+        raise NotImplementedError
+
+
+class ResourceModel(TemplateHooks):
     """What every model shares: create, update (in place, or a replacement when a `REPLACING` property
     changes), delete and attributes. A model says how to create (`_create`), update in place (`_update`)
     and delete (`_delete`) one resource, its `TYPE`, and the values of its `ATTRIBUTES` (`_attributes`).
@@ -94,37 +144,18 @@ class ResourceModel:
         """Only reached when moto has no instance to delete; nothing was created then."""
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> Self:
-        properties = cloudformation_json.get("Properties", {})
-        physical_id = cls._create(resource_name, properties, account_id, region_name)
-        return cls(account_id, region_name, physical_id, properties)
+    def _from_template(cls, where: Placement, properties: dict[str, Any]) -> Self:
+        physical_id = cls._create(where.name, properties, where.account_id, where.region)
+        return cls(where.account_id, where.region, physical_id, properties)
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Self,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> Self:
-        properties = cloudformation_json.get("Properties", {})
-        if any(original_resource.properties.get(name) != properties.get(name) for name in cls.REPLACING):
-            new = cls.create_from_cloudformation_json(
-                new_resource_name, cloudformation_json, account_id, region_name
-            )
-            original_resource.delete(account_id, region_name)
+    def _updated(self, where: Placement, properties: dict[str, Any]) -> Self:
+        if any(self.properties.get(name) != properties.get(name) for name in self.REPLACING):
+            new = self._from_template(where, properties)
+            self.delete(where.account_id, where.region)
             return new
-        original_resource._update(new_resource_name, properties)
-        original_resource.properties = properties
-        return original_resource
+        self._update(where.name, properties)
+        self.properties = properties
+        return self
 
 
 class HttpApi(ResourceModel, CloudFormationModel):

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from cognito_automation import aws
 from cognito_automation.users import get_user_record
 from local.stack import ROOT, DeployError, LocalCloud
 from local.testing.signup import sign_up
@@ -79,18 +80,18 @@ class Screen:
 
 
 def client_urls(stack: LocalCloud, pool_id: str, client_id: str) -> tuple[list[str], list[str]]:
-    client = stack.client("cognito-idp").describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)
+    client = stack.client(aws.COGNITO_IDP).describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)
     settings = client["UserPoolClient"]
     return list(settings.get("CallbackURLs", [])), list(settings.get("LogoutURLs", []))
 
 
 def groups_of(stack: LocalCloud, pool_id: str, username: str) -> list[str]:
-    groups = stack.client("cognito-idp").admin_list_groups_for_user(UserPoolId=pool_id, Username=username)
+    groups = stack.client(aws.COGNITO_IDP).admin_list_groups_for_user(UserPoolId=pool_id, Username=username)
     return sorted(group["GroupName"] for group in groups["Groups"])
 
 
 def attributes_of(stack: LocalCloud, pool_id: str, username: str) -> dict[str, str]:
-    user = stack.client("cognito-idp").admin_get_user(UserPoolId=pool_id, Username=username)
+    user = stack.client(aws.COGNITO_IDP).admin_get_user(UserPoolId=pool_id, Username=username)
     return {a["Name"]: a["Value"] for a in user["UserAttributes"]}
 
 
@@ -111,7 +112,7 @@ def provision(stack: LocalCloud, csv_file: Path, queue_url: str) -> list[dict[st
 
 def dead_letters(stack: LocalCloud, dlq_url: str) -> list[tuple[str, str]]:
     """(username, reason) of every dead-lettered message, left in the queue."""
-    sqs = stack.client("sqs")
+    sqs = stack.client(aws.SQS)
     found: list[tuple[str, str]] = []
     for _ in range(5):
         batch = sqs.receive_message(
@@ -131,7 +132,7 @@ def dead_letters(stack: LocalCloud, dlq_url: str) -> list[tuple[str, str]]:
 def sign_in(
     stack: LocalCloud, client_id: str, username: str, password: str
 ) -> AuthenticationResultTypeTypeDef:
-    cognito = stack.client("cognito-idp")
+    cognito = stack.client(aws.COGNITO_IDP)
     answer = cognito.initiate_auth(
         AuthFlow="USER_PASSWORD_AUTH",
         ClientId=client_id,
@@ -204,15 +205,15 @@ def scenario(stack: LocalCloud, screen: Screen) -> None:  # noqa: PLR0915 - one 
         expect(
             [u for u, _ in rejected] == ["mallory"], f"expected mallory's row dead-lettered, got {rejected}"
         )
-        users = stack.client("cognito-idp").list_users(UserPoolId=pool_id)["Users"]
+        users = stack.client(aws.COGNITO_IDP).list_users(UserPoolId=pool_id)["Users"]
         expect("mallory" not in {u["Username"] for u in users}, "the forbidden row created a user")
 
     with screen.step("A user signs up and confirms (post confirmation: default group, user record)"):
-        cognito = stack.client("cognito-idp")
+        cognito = stack.client(aws.COGNITO_IDP)
         sign_up(cognito, client_id, "dana", NEW_PASSWORD, email="dana@example.com", name="Dana Loe")
         cognito.confirm_sign_up(ClientId=client_id, Username="dana", ConfirmationCode="123456")
         screen.fact("dana's groups", ", ".join(groups_of(stack, pool_id, "dana")))
-        record = get_user_record(stack.client("dynamodb"), outputs["UsersTableName"], pool_id, "dana")
+        record = get_user_record(stack.client(aws.DYNAMODB), outputs["UsersTableName"], pool_id, "dana")
         if record is None:
             raise DemoError("the post confirmation trigger wrote no user record")
         screen.fact("user record", f"users table: dana, created {record['created_at']['S']}")

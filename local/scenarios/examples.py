@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from cognito_automation import aws
 from local.stack import ROOT, DeployError, LocalCloud
 
 EXAMPLES_DIR = ROOT / "examples"
@@ -181,7 +182,7 @@ def deploy_example(stack: LocalCloud, example: Example, users_file: Path | None 
 
 def dead_letters(stack: LocalCloud, automation_outputs: Mapping[str, str]) -> list[tuple[str, str]]:
     """(username, reason) of the messages in the dead-letter queue, left there."""
-    sqs = stack.client("sqs")
+    sqs = stack.client(aws.SQS)
     found: list[tuple[str, str]] = []
     answer = sqs.receive_message(
         QueueUrl=automation_outputs["ProvisioningDeadLetterQueueUrl"],
@@ -198,7 +199,7 @@ def dead_letters(stack: LocalCloud, automation_outputs: Mapping[str, str]) -> li
 
 # --- what the person reads ------------------------------------------------------------------------------
 def _resources(stack: LocalCloud, stack_name: str, resource_type: str) -> list[str]:
-    cfn = stack.client("cloudformation")
+    cfn = stack.client(aws.CLOUDFORMATION)
     pages = cfn.get_paginator("list_stack_resources").paginate(StackName=stack_name)
     return [
         r["PhysicalResourceId"]
@@ -210,7 +211,7 @@ def _resources(stack: LocalCloud, stack_name: str, resource_type: str) -> list[s
 
 def report(stack: LocalCloud, deployment: Deployment, out: TextIO) -> None:
     example, pool_id = deployment.example, deployment.user_pool_id
-    cognito = stack.client("cognito-idp")
+    cognito = stack.client(aws.COGNITO_IDP)
 
     def line(text: str = "") -> None:
         print(text, file=out, flush=True)

@@ -21,7 +21,7 @@ import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 TIMEOUT_S = 10.0
@@ -156,30 +156,45 @@ def _error_from_redirect(answer: HttpAnswer, redirect_uri: str) -> OAuthError | 
     return None
 
 
+class Wait(TypedDict, total=False):
+    """How long to wait for an answer (`TIMEOUT_S` when not said)."""
+
+    timeout_s: float
+
+
+class AuthorizeOptions(Wait, total=False):
+    """What `/oauth2/authorize` may carry besides the client, callback URL and response type (a PKCE
+    challenge is sent with method S256), and how long to wait for the answer."""
+
+    scopes: Iterable[str]
+    state: str | None
+    code_challenge: str | None
+    nonce: str | None
+
+
 def authorize(
     endpoint_url: str,
     client_id: str,
     redirect_uri: str,
     response_type: str,
-    scopes: Iterable[str] = (),
-    *,
-    state: str | None = None,
-    code_challenge: str | None = None,
-    nonce: str | None = None,
-    timeout_s: float = TIMEOUT_S,
+    **options: Unpack[AuthorizeOptions],
 ) -> HttpAnswer:
     """`GET /oauth2/authorize`, answered as it is (the sign-in page, or a redirect)."""
     query = {"response_type": response_type, "client_id": client_id, "redirect_uri": redirect_uri}
-    scope = " ".join(scopes)
+    scope = " ".join(options.get("scopes", ()))
     if scope:
         query["scope"] = scope
+    state, nonce = options.get("state"), options.get("nonce")
     if state is not None:
         query["state"] = state
-    if code_challenge is not None:
-        query.update(code_challenge=code_challenge, code_challenge_method="S256")
     if nonce is not None:
         query["nonce"] = nonce
-    return http(endpoint_url, "GET", "/oauth2/authorize", query=query, timeout_s=timeout_s)
+    code_challenge = options.get("code_challenge")
+    if code_challenge is not None:
+        query.update(code_challenge=code_challenge, code_challenge_method="S256")
+    return http(
+        endpoint_url, "GET", "/oauth2/authorize", query=query, timeout_s=options.get("timeout_s", TIMEOUT_S)
+    )
 
 
 def sign_in(
@@ -190,26 +205,13 @@ def sign_in(
     *,
     username: str,
     password: str,
-    scopes: Iterable[str] = (),
     new_password: str | None = None,
-    state: str | None = None,
-    code_challenge: str | None = None,
-    nonce: str | None = None,
-    timeout_s: float = TIMEOUT_S,
+    **options: Unpack[AuthorizeOptions],
 ) -> str:
     """Authorize, then answer the sign-in form; returns the `Location` the hosted UI sends the browser to
     (the app's callback URL with a code, or with tokens in the fragment). Raises OAuthError."""
-    page = authorize(
-        endpoint_url,
-        client_id,
-        redirect_uri,
-        response_type,
-        scopes,
-        state=state,
-        code_challenge=code_challenge,
-        nonce=nonce,
-        timeout_s=timeout_s,
-    )
+    timeout_s = options.get("timeout_s", TIMEOUT_S)
+    page = authorize(endpoint_url, client_id, redirect_uri, response_type, **options)
     if page.status != 200:
         raise _error_from_redirect(page, redirect_uri) or OAuthError(
             "unexpected_response", page.body.decode("utf-8", "replace")[:200], page.status, page.location
@@ -238,6 +240,31 @@ def _client_auth(client_id: str, client_secret: str | None) -> tuple[dict[str, s
     return {}, {"Authorization": f"Basic {basic}"}
 
 
+def _json_or_error(answer: HttpAnswer) -> dict[str, Any]:
+    """A JSON answer of the OAuth endpoints; the OAuthError it carries when it is not a 200."""
+    payload = answer.json()
+    if answer.status != 200:
+        raise OAuthError(
+            str(payload.get("error", "")), str(payload.get("error_description", "")), answer.status
+        )
+    return payload
+
+
+def _client_post(
+    endpoint_url: str,
+    path: str,
+    client_id: str,
+    fields: Mapping[str, str],
+    *,
+    secret: str | None,
+    timeout_s: float,
+) -> HttpAnswer:
+    """POST a form to an OAuth endpoint with the client's authentication."""
+    auth_fields, headers = _client_auth(client_id, secret)
+    form = {**fields, **auth_fields}
+    return http(endpoint_url, "POST", path, form=form, headers=headers, timeout_s=timeout_s)
+
+
 def token_request(
     endpoint_url: str,
     client_id: str,
@@ -247,21 +274,10 @@ def token_request(
     timeout_s: float = TIMEOUT_S,
 ) -> dict[str, Any]:
     """`POST /oauth2/token` with the client's authentication; the JSON answer, or OAuthError."""
-    auth_fields, headers = _client_auth(client_id, client_secret)
-    answer = http(
-        endpoint_url,
-        "POST",
-        "/oauth2/token",
-        form={**fields, **auth_fields},
-        headers=headers,
-        timeout_s=timeout_s,
+    answer = _client_post(
+        endpoint_url, "/oauth2/token", client_id, fields, secret=client_secret, timeout_s=timeout_s
     )
-    payload = answer.json()
-    if answer.status != 200:
-        raise OAuthError(
-            str(payload.get("error", "")), str(payload.get("error_description", "")), answer.status
-        )
-    return payload
+    return _json_or_error(answer)
 
 
 # What the callback URL must carry for each response type, and where (a code in the query, tokens in the
@@ -338,37 +354,26 @@ def refresh(
     client_id: str,
     refresh_token: str,
     client_secret: str | None = None,
-    *,
-    timeout_s: float = TIMEOUT_S,
+    **wait: Unpack[Wait],
 ) -> dict[str, Any]:
     """`grant_type=refresh_token`: `{"id_token" (openid), "access_token", "expires_in", "token_type"}`."""
     fields = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-    return token_request(endpoint_url, client_id, fields, client_secret, timeout_s=timeout_s)
+    return token_request(
+        endpoint_url, client_id, fields, client_secret, timeout_s=wait.get("timeout_s", TIMEOUT_S)
+    )
 
 
 def revoke(
-    endpoint_url: str,
-    client_id: str,
-    token: str,
-    client_secret: str | None = None,
-    *,
-    timeout_s: float = TIMEOUT_S,
+    endpoint_url: str, client_id: str, token: str, client_secret: str | None = None, **wait: Unpack[Wait]
 ) -> None:
     """`POST /oauth2/revoke` of a refresh token; OAuthError unless Cognito answers 200."""
-    auth_fields, headers = _client_auth(client_id, client_secret)
-    answer = http(
-        endpoint_url,
-        "POST",
-        "/oauth2/revoke",
-        form={"token": token, **auth_fields},
-        headers=headers,
-        timeout_s=timeout_s,
+    timeout_s = wait.get("timeout_s", TIMEOUT_S)
+    fields = {"token": token}
+    answer = _client_post(
+        endpoint_url, "/oauth2/revoke", client_id, fields, secret=client_secret, timeout_s=timeout_s
     )
     if answer.status != 200:
-        payload = answer.json()
-        raise OAuthError(
-            str(payload.get("error", "")), str(payload.get("error_description", "")), answer.status
-        )
+        _json_or_error(answer)
 
 
 def user_info(endpoint_url: str, access_token: str, *, timeout_s: float = TIMEOUT_S) -> dict[str, Any]:
@@ -380,12 +385,7 @@ def user_info(endpoint_url: str, access_token: str, *, timeout_s: float = TIMEOU
         headers={"Authorization": f"Bearer {access_token}"},
         timeout_s=timeout_s,
     )
-    payload = answer.json()
-    if answer.status != 200:
-        raise OAuthError(
-            str(payload.get("error", "")), str(payload.get("error_description", "")), answer.status
-        )
-    return payload
+    return _json_or_error(answer)
 
 
 def logout(endpoint_url: str, client_id: str, logout_uri: str, *, timeout_s: float = TIMEOUT_S) -> str:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from cognito_automation import aws
 from local.stack import LocalCloud
 from tests.local.conftest import FIXTURE_TEMPLATE
 
@@ -32,7 +33,7 @@ def test_local_stack_speed() -> None:
         outputs = stack.deploy(FIXTURE_TEMPLATE, {}, "bench")
         deployed = time.perf_counter() - started
 
-        cognito = stack.client("cognito-idp")
+        cognito = stack.client(aws.COGNITO_IDP)
         cognito.admin_create_user(
             UserPoolId=outputs["UserPoolId"],
             Username="bench",
@@ -52,7 +53,7 @@ def test_local_stack_speed() -> None:
             )
             timings.append(time.perf_counter() - begin)
 
-        sqs = stack.client("sqs")
+        sqs = stack.client(aws.SQS)
         started = time.perf_counter()
         for start in range(0, MESSAGES, 10):
             entries: list[SendMessageBatchRequestEntryTypeDef] = [

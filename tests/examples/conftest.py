@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from cognito_automation import aws
 from local.scenarios.examples import Deployment, deploy_example, load_example
 from local.stack import LocalCloud
 from local.testing.tokens import issuer, verified_claims
@@ -47,7 +48,7 @@ class Pool:
         self.stack = stack
         self.deployment = deployment
         self.id = deployment.user_pool_id
-        self.cognito = stack.client("cognito-idp")
+        self.cognito = stack.client(aws.COGNITO_IDP)
 
     def client(self, client_id: str) -> UserPoolClientTypeTypeDef:
         return self.cognito.describe_user_pool_client(UserPoolId=self.id, ClientId=client_id)[

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from cognito_automation import aws
 from local.scenarios.examples import Deployment
 from local.stack import LocalCloud
 from local.testing.signin import SignIn, sign_in_with_code
@@ -54,7 +55,7 @@ def test_the_pool_is_protected_from_replacement_and_deletion(
 ) -> None:
     assert pool.describe()["DeletionProtection"] == "ACTIVE"
     # JSON for a JSON template (botocore's type), text for a YAML one
-    body: str | dict[str, Any] = local_stack.client("cloudformation").get_template(
+    body: str | dict[str, Any] = local_stack.client(aws.CLOUDFORMATION).get_template(
         StackName=deployment.example.automation_stack_name
     )["TemplateBody"]
     template = json.loads(body) if isinstance(body, str) else body

@@ -9,6 +9,7 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+from cognito_automation import aws
 from local.stack import LocalCloud
 from tests.local_stack import local_stack
 
@@ -30,5 +31,5 @@ def deploy_fixture(stack: LocalCloud, name: str, **parameters: str) -> dict[str,
 
 def items(stack: LocalCloud, table: str) -> list[dict[str, Any]]:
     """A table's items as plain dicts of strings."""
-    pages = stack.client("dynamodb").get_paginator("scan").paginate(TableName=table)
+    pages = stack.client(aws.DYNAMODB).get_paginator("scan").paginate(TableName=table)
     return [{k: next(iter(v.values())) for k, v in item.items()} for page in pages for item in page["Items"]]

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from cognito_automation import aws
 from local.stack import DeployError, LocalCloud
 from local.testing.tokens import verified_claims
 from tests.conftest import ROOT
@@ -31,7 +32,7 @@ def main(local_stack: LocalCloud) -> tuple[str, dict[str, str]]:
 def user(local_stack: LocalCloud, main: tuple[str, dict[str, str]]) -> str:
     """An analyst with a permanent password in the main stack's pool."""
     _, outputs = main
-    cognito = local_stack.client("cognito-idp")
+    cognito = local_stack.client(aws.COGNITO_IDP)
     pool = outputs["UserPoolId"]
     cognito.admin_create_user(
         UserPoolId=pool,
@@ -65,7 +66,9 @@ def registrations(stack: LocalCloud, outputs: dict[str, str]) -> list[dict[str, 
 
 def test_the_pool_takes_the_name_the_installation_gives_it(local_stack, main):
     _, outputs = main
-    pool = local_stack.client("cognito-idp").describe_user_pool(UserPoolId=outputs["UserPoolId"])["UserPool"]
+    pool = local_stack.client(aws.COGNITO_IDP).describe_user_pool(UserPoolId=outputs["UserPoolId"])[
+        "UserPool"
+    ]
     assert pool["Name"] == POOL_NAME
     assert outputs["ClaimRulesServiceToken"].endswith(f":function:{main[0]}-claim-rules")
 
@@ -75,7 +78,7 @@ def test_registered_rules_reach_the_tokens_of_their_client_only_and_leave_with_t
 ):
     main_name, outputs = main
     pool = outputs["UserPoolId"]
-    cognito = local_stack.client("cognito-idp")
+    cognito = local_stack.client(aws.COGNITO_IDP)
     # Given an API team's stack that adds its client to the pool and registers rules for it
     app_name = unique_name("orders-api")
     app = local_stack.deploy(FIXTURES / "claim-rules-app.yaml", {"AutomationStackName": main_name}, app_name)
@@ -143,7 +146,7 @@ def test_registered_rules_reach_the_tokens_of_their_client_only_and_leave_with_t
 def test_rules_written_as_a_yaml_mapping_are_refused_saying_how_to_write_them(local_stack, main):
     _, outputs = main
     name = unique_name("mapping")
-    client = local_stack.client("cognito-idp").create_user_pool_client(
+    client = local_stack.client(aws.COGNITO_IDP).create_user_pool_client(
         UserPoolId=outputs["UserPoolId"], ClientName="mapping"
     )["UserPoolClient"]["ClientId"]
     template = {
@@ -194,7 +197,7 @@ def test_the_main_applications_client_takes_no_registration(local_stack, main):
 def test_a_pool_the_stacks_trigger_does_not_serve_takes_no_registration(local_stack, main):
     # Given a pool of the account whose pre token trigger is not the stack's function (it has none)
     _, outputs = main
-    cognito = local_stack.client("cognito-idp")
+    cognito = local_stack.client(aws.COGNITO_IDP)
     pool = cognito.create_user_pool(PoolName=unique_name("elsewhere"))["UserPool"]["Id"]
     client = cognito.create_user_pool_client(UserPoolId=pool, ClientName="c")["UserPoolClient"]["ClientId"]
     name = unique_name("unserved")
@@ -202,7 +205,7 @@ def test_a_pool_the_stacks_trigger_does_not_serve_takes_no_registration(local_st
     with pytest.raises(DeployError) as refused:
         local_stack.deploy(_registration(outputs, pool, client), {}, name)
     local_stack.delete(name)
-    expected = local_stack.client("lambda").get_function(FunctionName=f"{main[0]}-pre-token")
+    expected = local_stack.client(aws.LAMBDA).get_function(FunctionName=f"{main[0]}-pre-token")
     assert (
         f"user pool {pool} does not run this stack's pre token trigger, so rules registered here would never "
         f"apply: its pre token generation function is none, expected "

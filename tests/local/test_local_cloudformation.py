@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from cognito_automation import aws
 from local.stack import DeployError, LocalCloud
 from tests.local.conftest import FIXTURES, deploy_fixture, items, unique_name
 
@@ -36,7 +37,7 @@ def test_sam_template_deploys_with_its_outputs(local_stack, provider):
 def test_cognito_resources_are_created_with_their_properties(local_stack, provider):
     # Given the deployed stack
     _, outputs = provider
-    cognito = local_stack.client("cognito-idp")
+    cognito = local_stack.client(aws.COGNITO_IDP)
     pool_id = outputs["UserPoolId"]
     # When the pool and its children are described
     pool = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
@@ -60,7 +61,9 @@ def test_cognito_resources_are_created_with_their_properties(local_stack, provid
 def test_alarm_on_the_dead_letter_queue_is_created(local_stack, provider):
     # Given the deployed stack  # When its alarm is described
     _, outputs = provider
-    alarms = local_stack.client("cloudwatch").describe_alarms(AlarmNames=[outputs["DeadLetterAlarmName"]])
+    alarms = local_stack.client(aws.Service[Any]("cloudwatch")).describe_alarms(
+        AlarmNames=[outputs["DeadLetterAlarmName"]]
+    )
     # Then it watches the dead-letter queue
     (alarm,) = alarms["MetricAlarms"]
     assert alarm["Dimensions"] == [
@@ -78,7 +81,7 @@ def test_custom_resource_create_is_answered_through_the_response_url(local_stack
     assert [r["request_type"] for r in seen if r["logical_id"] == "Thing"] == ["Create"]
     assert outputs["ThingId"] == "first"
     assert outputs["ThingGreeting"] == "hello first"
-    resource = local_stack.client("cloudformation").describe_stack_resource(
+    resource = local_stack.client(aws.CLOUDFORMATION).describe_stack_resource(
         StackName=name, LogicalResourceId="Thing"
     )
     assert resource["StackResourceDetail"]["PhysicalResourceId"] == "first"
@@ -150,7 +153,7 @@ def test_failed_custom_resource_rolls_the_stack_back_with_its_reason(local_stack
     # And once the template is fixed, deploying the same stack name again creates it afresh
     template["Resources"]["Bad"]["Properties"]["Fail"] = "false"
     assert local_stack.deploy(template, {}, bad) == {}
-    status = local_stack.client("cloudformation").describe_stacks(StackName=bad)["Stacks"][0]["StackStatus"]
+    status = local_stack.client(aws.CLOUDFORMATION).describe_stacks(StackName=bad)["Stacks"][0]["StackStatus"]
     assert status == "CREATE_COMPLETE"
 
 
@@ -214,7 +217,9 @@ def test_update_of_cognito_resources_changes_them_in_place(local_stack):
     # When the stack is updated to V1_0
     updated = deploy_fixture(local_stack, name, PreTokenVersion="V1_0")
     # Then the same pool now has the new trigger version
-    pool = local_stack.client("cognito-idp").describe_user_pool(UserPoolId=outputs["UserPoolId"])["UserPool"]
+    pool = local_stack.client(aws.COGNITO_IDP).describe_user_pool(UserPoolId=outputs["UserPoolId"])[
+        "UserPool"
+    ]
     assert updated["UserPoolId"] == outputs["UserPoolId"]
     assert pool["LambdaConfig"]["PreTokenGenerationConfig"]["LambdaVersion"] == "V1_0"
     local_stack.delete(name)
@@ -224,7 +229,7 @@ def test_delete_removes_cognito_resources_and_sends_delete_first(local_stack):
     # Given a deployed stack
     name = unique_name("del")
     outputs = deploy_fixture(local_stack, name)
-    cognito = local_stack.client("cognito-idp")
+    cognito = local_stack.client(aws.COGNITO_IDP)
     # When it is deleted
     local_stack.delete(name)
     # Then the pool is gone, and the custom resource was asked to delete before its function went

@@ -13,6 +13,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from cognito_automation import aws
 from local.cognito_idp.hooks import RateLimiter
 from local.stack import LocalCloud
 from local.testing.tokens import verified_claims
@@ -42,7 +43,7 @@ def v3_outputs(local_stack: LocalCloud) -> dict[str, str]:
 
 
 def sign_up(stack: LocalCloud, outputs: dict[str, str], username: str, name: str = "Ann") -> None:
-    stack.client("cognito-idp").sign_up(
+    stack.client(aws.COGNITO_IDP).sign_up(
         ClientId=outputs["WebClientId"],
         Username=username,
         Password=PASSWORD,
@@ -55,11 +56,11 @@ def sign_up(stack: LocalCloud, outputs: dict[str, str], username: str, name: str
 
 def confirmed_user(stack: LocalCloud, outputs: dict[str, str], username: str) -> None:
     sign_up(stack, outputs, username)
-    stack.client("cognito-idp").admin_confirm_sign_up(UserPoolId=outputs["UserPoolId"], Username=username)
+    stack.client(aws.COGNITO_IDP).admin_confirm_sign_up(UserPoolId=outputs["UserPoolId"], Username=username)
 
 
 def sign_in(stack: LocalCloud, outputs: dict[str, str], username: str) -> AuthenticationResultTypeTypeDef:
-    result = stack.client("cognito-idp").initiate_auth(
+    result = stack.client(aws.COGNITO_IDP).initiate_auth(
         ClientId=outputs["WebClientId"],
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
@@ -73,7 +74,7 @@ def verified(stack: LocalCloud, outputs: dict[str, str], token: str, **options: 
 
 
 def groups_of(stack: LocalCloud, outputs: dict[str, str], username: str) -> list[str]:
-    response = stack.client("cognito-idp").admin_list_groups_for_user(
+    response = stack.client(aws.COGNITO_IDP).admin_list_groups_for_user(
         UserPoolId=outputs["UserPoolId"], Username=username
     )
     return [g["GroupName"] for g in response["Groups"]]
@@ -83,7 +84,7 @@ def test_confirm_sign_up_fires_the_post_confirmation_trigger(local_stack, output
     # Given a user who signed up
     sign_up(local_stack, outputs, "carol")
     # When they confirm
-    local_stack.client("cognito-idp").confirm_sign_up(
+    local_stack.client(aws.COGNITO_IDP).confirm_sign_up(
         ClientId=outputs["WebClientId"], Username="carol", ConfirmationCode="123456"
     )
     # Then the trigger added them to the default group
@@ -100,7 +101,7 @@ def test_admin_confirm_sign_up_fires_the_post_confirmation_trigger(local_stack, 
 def test_a_failing_post_confirmation_trigger_fails_the_confirmation(local_stack, outputs):
     # Given a user the fixture trigger refuses
     sign_up(local_stack, outputs, "erin", name="fail")
-    cognito = local_stack.client("cognito-idp")
+    cognito = local_stack.client(aws.COGNITO_IDP)
     # When they confirm  # Then Cognito reports the trigger's failure
     with pytest.raises(cognito.exceptions.UserLambdaValidationException, match="PostConfirmation failed"):
         cognito.confirm_sign_up(ClientId=outputs["WebClientId"], Username="erin", ConfirmationCode="1")
@@ -126,7 +127,7 @@ def test_admin_initiate_auth_tokens_go_through_the_trigger(local_stack, outputs)
     # Given a confirmed user
     confirmed_user(local_stack, outputs, "jill")
     # When an administrator signs them in
-    tokens = local_stack.client("cognito-idp").admin_initiate_auth(
+    tokens = local_stack.client(aws.COGNITO_IDP).admin_initiate_auth(
         UserPoolId=outputs["UserPoolId"],
         ClientId=outputs["WebClientId"],
         AuthFlow="ADMIN_USER_PASSWORD_AUTH",
@@ -142,7 +143,7 @@ def test_refreshed_tokens_go_through_the_trigger_again(local_stack, outputs):
     confirmed_user(local_stack, outputs, "gina")
     tokens = sign_in(local_stack, outputs, "gina")
     # When they refresh their tokens
-    refreshed = local_stack.client("cognito-idp").initiate_auth(
+    refreshed = local_stack.client(aws.COGNITO_IDP).initiate_auth(
         ClientId=outputs["WebClientId"],
         AuthFlow="REFRESH_TOKEN_AUTH",
         AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]},
@@ -154,7 +155,7 @@ def test_refreshed_tokens_go_through_the_trigger_again(local_stack, outputs):
 
 def test_new_password_challenge_tokens_go_through_the_trigger(local_stack, outputs):
     # Given a user an administrator created with a temporary password
-    cognito = local_stack.client("cognito-idp")
+    cognito = local_stack.client(aws.COGNITO_IDP)
     cognito.admin_create_user(
         UserPoolId=outputs["UserPoolId"],
         Username="ivan",
@@ -241,7 +242,7 @@ def test_client_credentials_with_a_wrong_secret_are_refused(local_stack, outputs
 
 def test_update_user_pool_client_resets_what_the_request_leaves_out(local_stack, outputs):
     # Given a client with token validities, read attributes and auth flows
-    cognito = local_stack.client("cognito-idp")
+    cognito = local_stack.client(aws.COGNITO_IDP)
     pool_id = outputs["UserPoolId"]
     client_id = cognito.create_user_pool_client(
         UserPoolId=pool_id,
@@ -278,7 +279,7 @@ def test_update_user_pool_client_resets_what_the_request_leaves_out(local_stack,
 )
 def test_invalid_callback_urls_are_rejected_as_cognito_does(local_stack, outputs, url):
     # Given an existing client
-    cognito = local_stack.client("cognito-idp")
+    cognito = local_stack.client(aws.COGNITO_IDP)
     # When it is updated with an invalid callback URL  # Then Cognito's error is raised and nothing changes
     with pytest.raises(cognito.exceptions.InvalidParameterException, match="CallbackURLs"):
         cognito.update_user_pool_client(
@@ -291,7 +292,7 @@ def test_invalid_callback_urls_are_rejected_as_cognito_does(local_stack, outputs
 
 
 def test_updating_a_client_of_a_missing_pool_is_cognitos_not_found_error(local_stack):
-    cognito = local_stack.client("cognito-idp")
+    cognito = local_stack.client(aws.COGNITO_IDP)
     with pytest.raises(cognito.exceptions.ResourceNotFoundException):
         cognito.update_user_pool_client(UserPoolId="us-east-1_missing", ClientId="nope", ClientName="x")
 
@@ -325,7 +326,7 @@ def test_quota_enforcement_answers_too_many_requests_past_the_limit(local_stack,
 
 def test_sign_up_is_refused_when_only_administrators_create_users(local_stack):
     # Given a pool where only administrators create users, with an app client
-    cognito = local_stack.client("cognito-idp")
+    cognito = local_stack.client(aws.COGNITO_IDP)
     pool_id = cognito.create_user_pool(
         PoolName=unique_name("admin-only"), AdminCreateUserConfig={"AllowAdminCreateUserOnly": True}
     )["UserPool"]["Id"]
@@ -342,7 +343,7 @@ def test_sign_up_is_refused_when_only_administrators_create_users(local_stack):
 
 
 def test_invitations_carry_the_temporary_password_cognito_generates_and_suppress_sends_none(local_stack):
-    cognito = local_stack.client("cognito-idp")
+    cognito = local_stack.client(aws.COGNITO_IDP)
     pool_id = cognito.create_user_pool(PoolName=unique_name("invites"))["UserPool"]["Id"]
     client_id = cognito.create_user_pool_client(
         UserPoolId=pool_id, ClientName="web", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from cognito_automation import aws
 from local.stack import LocalCloud
 from local.testing import signin
 from local.testing.tokens import verified_claims
@@ -31,7 +32,7 @@ _users = itertools.count(1)
 @pytest.fixture(scope="module")
 def pool(local_stack: LocalCloud) -> str:
     """A pool with a domain and a resource server, without triggers."""
-    cognito = local_stack.client("cognito-idp")
+    cognito = local_stack.client(aws.COGNITO_IDP)
     pool_id: str = cognito.create_user_pool(PoolName=unique_name("hosted"))["UserPool"]["Id"]
     cognito.create_user_pool_domain(UserPoolId=pool_id, Domain=unique_name("hosted-login"))
     cognito.create_resource_server(
@@ -60,7 +61,9 @@ def make_client(stack: LocalCloud, pool_id: str, **settings: Any) -> dict[str, A
         **settings,
     }
     client: dict[str, Any] = {
-        **stack.client("cognito-idp").create_user_pool_client(UserPoolId=pool_id, **config)["UserPoolClient"]
+        **stack.client(aws.COGNITO_IDP).create_user_pool_client(UserPoolId=pool_id, **config)[
+            "UserPoolClient"
+        ]
     }
     return client
 
@@ -68,7 +71,7 @@ def make_client(stack: LocalCloud, pool_id: str, **settings: Any) -> dict[str, A
 def make_user(stack: LocalCloud, pool_id: str, *, permanent: bool = True, **attributes: str) -> str:
     """A user with verified email and name; CONFIRMED with PASSWORD, or FORCE_CHANGE_PASSWORD with it as
     the temporary password."""
-    cognito = stack.client("cognito-idp")
+    cognito = stack.client(aws.COGNITO_IDP)
     username = f"user{next(_users)}"
     values = {
         "email": f"{username}@example.com",
@@ -370,7 +373,9 @@ def test_an_unregistered_redirect_uri_is_cognitos_redirect_mismatch(local_stack,
     # Given a client with registered callback URLs
     client = make_client(local_stack, pool)
     # When the app asks for a URL that is not one of them (a trailing slash is another URL)
-    answer = signin.authorize(local_stack.endpoint_url, client["ClientId"], redirect_uri, "code", ["openid"])
+    answer = signin.authorize(
+        local_stack.endpoint_url, client["ClientId"], redirect_uri, "code", scopes=["openid"]
+    )
     # Then Cognito's error page says redirect_mismatch, and nothing goes to the URL
     assert answer.status == 302
     assert answer.location == f"/error?error=redirect_mismatch&client_id={client['ClientId']}"
@@ -392,7 +397,7 @@ def test_a_scope_the_client_may_not_ask_for_is_invalid_scope(local_stack, pool):
         client["ClientId"],
         CALLBACK,
         "code",
-        ["openid", "rs/modelop_client"],
+        scopes=["openid", "rs/modelop_client"],
         state="st",
     )
     assert answer.location == f"{CALLBACK}?error=invalid_scope&state=st"
@@ -406,7 +411,7 @@ def test_an_unknown_client_gets_cognitos_error_page(local_stack):
 
 
 def test_a_pool_without_a_domain_serves_no_hosted_ui(local_stack):
-    cognito = local_stack.client("cognito-idp")
+    cognito = local_stack.client(aws.COGNITO_IDP)
     pool_id = cognito.create_user_pool(PoolName=unique_name("no-domain"))["UserPool"]["Id"]
     client = make_client(local_stack, pool_id)
     assert signin.authorize(local_stack.endpoint_url, client["ClientId"], CALLBACK, "code").status == 404
@@ -432,7 +437,7 @@ def failed_sign_in(stack: LocalCloud, client: dict[str, Any], username: str, pas
 def test_wrong_password_unknown_and_disabled_users_get_the_same_answer(local_stack, pool):
     client = make_client(local_stack, pool)
     username, disabled = make_user(local_stack, pool), make_user(local_stack, pool)
-    local_stack.client("cognito-idp").admin_disable_user(UserPoolId=pool, Username=disabled)
+    local_stack.client(aws.COGNITO_IDP).admin_disable_user(UserPoolId=pool, Username=disabled)
     answers = {
         failed_sign_in(local_stack, client, username, "Wrong-Password-1"),
         failed_sign_in(local_stack, client, "nobody-at-all", PASSWORD),
@@ -487,7 +492,7 @@ def test_a_user_with_a_temporary_password_must_choose_a_new_one(local_stack, poo
         )
     )
     assert "access_token" in tokens
-    user = local_stack.client("cognito-idp").admin_get_user(UserPoolId=pool, Username=username)
+    user = local_stack.client(aws.COGNITO_IDP).admin_get_user(UserPoolId=pool, Username=username)
     assert user["UserStatus"] == "CONFIRMED"
     assert signin.sign_in_with_code(
         signin.SignIn(
@@ -713,7 +718,7 @@ def test_hosted_auth_and_refreshed_tokens_go_through_the_trigger(local_stack, tr
     # Given the fixture pool (V2_0 trigger) and a user in its "confirmed" group
     pool_id, client_id = trigger_outputs["UserPoolId"], trigger_outputs["WebClientId"]
     username = make_user(local_stack, pool_id)
-    local_stack.client("cognito-idp").admin_add_user_to_group(
+    local_stack.client(aws.COGNITO_IDP).admin_add_user_to_group(
         UserPoolId=pool_id, Username=username, GroupName="confirmed"
     )
     # When they sign in through the hosted UI
@@ -754,7 +759,7 @@ def test_a_failing_trigger_sends_the_error_to_the_callback_url(local_stack, trig
 
 def test_a_pool_whose_users_sign_in_by_email(local_stack):
     # Given a pool whose users sign in with their email address
-    cognito = local_stack.client("cognito-idp")
+    cognito = local_stack.client(aws.COGNITO_IDP)
     pool_id = cognito.create_user_pool(PoolName=unique_name("by-email"), UsernameAttributes=["email"])[
         "UserPool"
     ]["Id"]

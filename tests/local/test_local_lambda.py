@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from cognito_automation import aws
 from local.stack import LocalCloud
 from tests.local.conftest import deploy_fixture, unique_name
 
@@ -21,7 +22,7 @@ def outputs(local_stack: LocalCloud) -> dict[str, str]:
 
 
 def invoke(stack: LocalCloud, name: str, payload: dict[str, Any], **kwargs: Any) -> tuple[Any, str | None]:
-    response = stack.client("lambda").invoke(
+    response = stack.client(aws.LAMBDA).invoke(
         FunctionName=name, Payload=json.dumps(payload).encode(), **kwargs
     )
     return json.loads(response["Payload"].read() or b"null"), response.get("FunctionError")
@@ -58,7 +59,7 @@ def test_an_exception_is_reported_as_a_function_error(local_stack, outputs):
 
 def test_asynchronous_invoke_is_accepted(local_stack, outputs):
     # When the function is invoked with InvocationType=Event
-    response = local_stack.client("lambda").invoke(
+    response = local_stack.client(aws.LAMBDA).invoke(
         FunctionName=outputs["EchoFunctionName"], InvocationType="Event", Payload=b"{}"
     )
     # Then Lambda accepted it without waiting for a result

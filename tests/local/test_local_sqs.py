@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from cognito_automation import aws
 from local.stack import LocalCloud
 from tests.local.conftest import deploy_fixture, items, unique_name
 
@@ -28,7 +29,7 @@ def send(stack: LocalCloud, queue_url: str, bodies: list[dict[str, Any]]) -> Non
         {"Id": str(i), "MessageBody": json.dumps(body)} for i, body in enumerate(bodies)
     ]
     for start in range(0, len(entries), 10):
-        stack.client("sqs").send_message_batch(QueueUrl=queue_url, Entries=entries[start : start + 10])
+        stack.client(aws.SQS).send_message_batch(QueueUrl=queue_url, Entries=entries[start : start + 10])
 
 
 def seen(stack: LocalCloud, outputs: dict[str, str], prefix: str) -> list[dict[str, Any]]:
@@ -46,7 +47,7 @@ def wait_for(condition, timeout_s: float = 30.0):
 
 
 def dead_letters(stack: LocalCloud, outputs: dict[str, str]) -> list[dict[str, Any]]:
-    response = stack.client("sqs").receive_message(
+    response = stack.client(aws.SQS).receive_message(
         QueueUrl=outputs["DeadLetterQueueUrl"], MaxNumberOfMessages=10, WaitTimeSeconds=0
     )
     return [json.loads(m["Body"]) for m in response.get("Messages", [])]

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.local
 
 SCENARIO = """
 import json, sys, threading, time
+from cognito_automation import aws
 from local.stack import LocalCloud
 from tests.local.conftest import FIXTURE_TEMPLATE
 
@@ -23,10 +24,10 @@ before = set(threading.enumerate())
 stack = LocalCloud(port=0, region="us-east-1", enforce_quotas=False).start()
 outputs = stack.deploy(FIXTURE_TEMPLATE, {}, "stopping")
 # Work in progress when the stack stops: an Event invoke still sleeping, a message for the poller.
-stack.client("lambda").invoke(
+stack.client(aws.LAMBDA).invoke(
     FunctionName=outputs["EchoFunctionName"], InvocationType="Event", Payload=b'{"sleep": 1}'
 )
-stack.client("sqs").send_message(QueueUrl=outputs["WorkQueueUrl"], MessageBody='{"id": "stopping"}')
+stack.client(aws.SQS).send_message(QueueUrl=outputs["WorkQueueUrl"], MessageBody='{"id": "stopping"}')
 time.sleep(0.3)
 started = sorted(t.name for t in set(threading.enumerate()) - before)
 stack.stop()

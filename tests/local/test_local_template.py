@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from cognito_automation import aws
 from local.stack import LocalCloud
 from tests.conftest import ROOT
 
@@ -17,7 +20,7 @@ def outputs(local_stack: LocalCloud) -> dict[str, str]:
 
 def test_template_deploys_with_every_output(local_stack, outputs):
     # Given template.yaml deployed as `make local` does  # Then every unconditional output resolved
-    status = local_stack.client("cloudformation").describe_stacks(StackName="cognito-automation")
+    status = local_stack.client(aws.CLOUDFORMATION).describe_stacks(StackName="cognito-automation")
     assert status["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
     assert outputs["UserPoolArn"].endswith(outputs["UserPoolId"])
     assert outputs["CallbackUrlsServiceToken"].endswith(":function:cognito-automation-callback-urls")
@@ -25,7 +28,7 @@ def test_template_deploys_with_every_output(local_stack, outputs):
 
 def test_the_stacks_own_url_was_added_to_its_app_client(local_stack, outputs):
     # Given the deployed stack, whose custom resource adds the API's URL to the app client
-    client = local_stack.client("cognito-idp").describe_user_pool_client(
+    client = local_stack.client(aws.COGNITO_IDP).describe_user_pool_client(
         UserPoolId=outputs["UserPoolId"], ClientId=outputs["AppClientId"]
     )["UserPoolClient"]
     # Then the client has the development URL and the API's, as the output reports
@@ -43,7 +46,7 @@ def test_oidc_outputs_are_the_pools_issuer_and_discovery_urls(outputs):
 
 def test_post_confirmation_alert_filter_counts_the_handlers_alert(local_stack, outputs):
     # Given the deployed stack  # Then the post confirmation log group has the alert's metric filter
-    filters = local_stack.client("logs").describe_metric_filters(
+    filters = local_stack.client(aws.Service[Any]("logs")).describe_metric_filters(
         logGroupName="/aws/lambda/cognito-automation-post-confirmation"
     )["metricFilters"]
     assert len(filters) == 1
@@ -55,7 +58,7 @@ def test_template_deploys_with_group_creation_allowed(local_stack):
     # Given the stack allowed to create missing groups (its CreateGroup policy exists only then)
     local_stack.deploy(ROOT / "template.yaml", {"ProvisioningCreateMissingGroups": "true"}, "groups-allowed")
     # Then the conditional policy is part of the stack
-    resources = local_stack.client("cloudformation").describe_stack_resources(StackName="groups-allowed")
+    resources = local_stack.client(aws.CLOUDFORMATION).describe_stack_resources(StackName="groups-allowed")
     policy = [
         r
         for r in resources["StackResources"]

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
 RetryMode = Literal["standard", "adaptive", "legacy"]
@@ -49,6 +51,9 @@ COGNITO_IDP: Service[CognitoIdentityProviderClient] = Service("cognito-idp")
 DYNAMODB: Service[DynamoDBClient] = Service("dynamodb")
 SQS: Service[SQSClient] = Service("sqs")
 CLOUDFORMATION: Service[CloudFormationClient] = Service("cloudformation")
+# The functions never call these two; the local stack and its tests do.
+LAMBDA: Service[LambdaClient] = Service("lambda")
+S3: Service[S3Client] = Service("s3")
 
 
 def client(
