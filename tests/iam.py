@@ -46,6 +46,11 @@ MANAGED_POLICIES = {
 }
 
 
+# Resource wildcards a statement may keep, each with why no narrower resource can replace it (the literal
+# text as the template writes it, e.g. a Fn::Sub pattern). Empty: every statement names its resources.
+ALLOWED_WILDCARDS: dict[str, str] = {}
+
+
 @functools.cache
 def transformed(parameters: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
     """template.yaml after the SAM transform (the local stack's offline transform), with these parameters."""
@@ -131,7 +136,11 @@ def broadened(statement: Statement) -> list[str]:
         return []
     reasons = [f"{key} in an Allow" for key in ("NotAction", "NotResource") if key in statement]
     reasons += [f"wildcard action {a}" for a in as_list(statement.get("Action", [])) if "*" in str(a)]
-    reasons += [f"resource {t}" for t in _texts(statement.get("Resource", [])) if _broad_resource(t)]
+    reasons += [
+        f"resource {t}"
+        for t in _texts(statement.get("Resource", []))
+        if _broad_resource(t) and t not in ALLOWED_WILDCARDS
+    ]
     return reasons
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.iam import (
+    ALLOWED_WILDCARDS,
     MANAGED_POLICIES,
     all_statements,
     as_list,
@@ -41,6 +42,7 @@ def test_every_managed_policy_of_a_role_is_on_the_allowlist_with_its_reason() ->
     }
     assert attached <= set(MANAGED_POLICIES), attached - set(MANAGED_POLICIES)
     assert all(policy.reason and policy.actions for policy in MANAGED_POLICIES.values())
+    assert all(ALLOWED_WILDCARDS.values())
 
 
 @pytest.mark.parametrize("function", sorted(FUNCTIONS))
