@@ -28,6 +28,7 @@ from werkzeug.serving import make_server
 
 from cognito_automation import aws as shared_clients
 from local import moto_patches
+from local.awslambda import calls
 from local.awslambda.runtime import FunctionCode, FunctionRuntime
 from local.awslambda.sqs_poller import EventSourcePoller
 from local.cloudformation.sam_transform import (
@@ -146,6 +147,7 @@ class LocalCloud:
         self.runtime.ensure_process_env()
         # The functions share the package's cached boto3 clients, which keep the endpoint they were made
         # with: an earlier stack's in the same process would be unreachable now.
+        calls.install()  # before any function makes a client: the opt-in record of their AWS calls
         shared_clients.reset()
         self._thread = threading.Thread(target=self._server.serve_forever, name="local-stack", daemon=True)
         self._thread.start()

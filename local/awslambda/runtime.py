@@ -92,6 +92,8 @@ class FunctionRuntime:
     _idle: dict[str, list[_Loaded]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _environments: itertools.count[int] = field(default_factory=itertools.count)
+    # handler module name -> function name, for every environment loaded (`function_of`)
+    _modules: dict[str, str] = field(default_factory=dict)
 
     def register(self, key: str, code: FunctionCode) -> None:
         self.codes[key] = code
@@ -99,6 +101,10 @@ class FunctionRuntime:
             # Layers are on sys.path in Lambda (/opt/python); here their directories are.
             if str(layer) not in sys.path:
                 sys.path.append(str(layer))
+
+    def function_of(self, module_name: str) -> str | None:
+        """The function whose handler module has this name (None for any other module)."""
+        return self._modules.get(module_name)
 
     def ensure_process_env(self) -> None:
         """The endpoint and fake credentials the functions' boto3 clients need (process-wide)."""
@@ -220,6 +226,7 @@ class FunctionRuntime:
                 raise RuntimeError(f"cannot load handler module {path}")
             module = importlib.util.module_from_spec(spec)
             sys.modules[module_name] = module
+            self._modules[module_name] = function_name
             try:
                 spec.loader.exec_module(module)
             except BaseException:

@@ -13,12 +13,20 @@ RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 FUNCTIONS = {name: r for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
 
 
-def granted_actions(properties: dict[str, Any]) -> set[str]:
-    """The actions a function's explicit policy statements grant (no broad policy template allowed)."""
-    actions: set[str] = set()
+def allow_statements(properties: dict[str, Any]) -> list[dict[str, Any]]:
+    """A function's explicit Allow statements (no broad policy template allowed; the Deny that fences its
+    logs is checked in test_least_privilege)."""
+    statements: list[dict[str, Any]] = []
     for policy in properties["Policies"]:
         assert set(policy) == {"Statement"}, "only explicit statements, no broad policy templates"
-        for statement in policy["Statement"]:
-            granted = statement["Action"]
-            actions.update(granted if isinstance(granted, list) else [granted])
+        statements += [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+    return statements
+
+
+def granted_actions(properties: dict[str, Any]) -> set[str]:
+    """The actions a function's explicit Allow statements grant."""
+    actions: set[str] = set()
+    for statement in allow_statements(properties):
+        granted = statement["Action"]
+        actions.update(granted if isinstance(granted, list) else [granted])
     return actions

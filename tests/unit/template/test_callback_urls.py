@@ -17,7 +17,7 @@ from tests.unit.cognito_automation.callback_urls.support import (
     retarget,
 )
 from tests.unit.cognito_automation.custom_resource.support import ResponseServer
-from tests.unit.template.support import RESOURCES, granted_actions
+from tests.unit.template.support import RESOURCES, allow_statements, granted_actions
 
 FUNCTION = RESOURCES["CallbackUrlsFunction"]["Properties"]
 
@@ -44,16 +44,13 @@ def test_the_function_may_call_exactly_what_it_calls(aws: None, monkeypatch: pyt
     assert called == granted_actions(FUNCTION)
 
 
-def test_cognito_actions_are_scoped_to_the_accounts_user_pools() -> None:
-    for policy in FUNCTION["Policies"]:
-        for statement in policy["Statement"]:
-            actions = statement["Action"]
-            if any(a.startswith("cognito-idp:") for a in actions):
-                assert statement["Resource"] == {
-                    "Fn::Sub": "arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/*"
-                }
-            else:
-                assert statement["Resource"] == {"Fn::GetAtt": ["CallbackUrlLedgerTable", "Arn"]}
+def test_cognito_actions_are_scoped_to_the_installations_user_pool() -> None:
+    for statement in allow_statements(FUNCTION):
+        actions = statement["Action"]
+        if any(a.startswith("cognito-idp:") for a in actions):
+            assert statement["Resource"] == {"Fn::GetAtt": ["UserPool", "Arn"]}
+        else:
+            assert statement["Resource"] == {"Fn::GetAtt": ["CallbackUrlLedgerTable", "Arn"]}
 
 
 def test_the_ledger_table_has_string_keys_and_the_lease_ttl() -> None:

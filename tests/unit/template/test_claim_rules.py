@@ -18,11 +18,11 @@ from tests.unit.cognito_automation.claims.support import (
     served_client,
 )
 from tests.unit.cognito_automation.custom_resource.support import ResponseServer
-from tests.unit.template.support import RESOURCES, TEMPLATE, granted_actions
+from tests.unit.template.support import RESOURCES, TEMPLATE, allow_statements, granted_actions
 
 FUNCTION = RESOURCES["ClaimRulesFunction"]["Properties"]
 PRE_TOKEN = RESOURCES["PreTokenFunction"]["Properties"]
-ACCOUNT_POOLS = {"Fn::Sub": "arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/*"}
+POOL_ARN = {"Fn::GetAtt": ["UserPool", "Arn"]}
 TABLE_ARN = {"Fn::GetAtt": ["ClaimRulesTable", "Arn"]}
 
 
@@ -72,15 +72,14 @@ def test_the_pre_token_function_may_call_exactly_what_it_calls(
     assert called == granted_actions(PRE_TOKEN) == {"dynamodb:Query"}
 
 
-def test_statements_name_the_table_and_the_accounts_pools_only() -> None:
-    for policy in FUNCTION["Policies"]:
-        for statement in policy["Statement"]:
-            actions = statement["Action"]
-            actions = actions if isinstance(actions, list) else [actions]
-            if any(a.startswith("cognito-idp:") for a in actions):
-                assert statement["Resource"] == ACCOUNT_POOLS
-            else:
-                assert statement["Resource"] == TABLE_ARN
+def test_statements_name_the_table_and_the_installations_pool_only() -> None:
+    for statement in allow_statements(FUNCTION):
+        actions = statement["Action"]
+        actions = actions if isinstance(actions, list) else [actions]
+        if any(a.startswith("cognito-idp:") for a in actions):
+            assert statement["Resource"] == POOL_ARN
+        else:
+            assert statement["Resource"] == TABLE_ARN
 
 
 def test_the_table_is_keyed_by_pool_and_client_and_kept_like_the_others() -> None:

@@ -59,8 +59,9 @@ def test_queue_redrives_to_the_dead_letter_queue() -> None:
 
 def test_consumer_reports_partial_batch_failures_and_has_no_function_dead_letter_queue() -> None:
     props = FUNCTIONS["ProvisionUsersFunction"]["Properties"]
-    event = props["Events"]["Provisioning"]["Properties"]
-    assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    mapping = RESOURCES["ProvisioningEventSourceMapping"]["Properties"]
+    assert mapping["FunctionName"] == {"Ref": "ProvisionUsersFunction"}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     # a function-level DeadLetterQueue only applies to asynchronous invokes, never to SQS batches
     assert "DeadLetterQueue" not in props
 

@@ -6,7 +6,7 @@ import json
 
 from cognito_automation.claims import load_rules_file
 from tests.conftest import ROOT
-from tests.unit.template.support import RESOURCES, TEMPLATE
+from tests.unit.template.support import RESOURCES, TEMPLATE, allow_statements
 
 PRE_TOKEN = RESOURCES["PreTokenFunction"]["Properties"]
 POST_CONFIRMATION = RESOURCES["PostConfirmationFunction"]["Properties"]
@@ -30,15 +30,11 @@ def test_the_pre_token_function_is_told_the_event_version_the_pool_sends() -> No
 
 
 def test_the_pre_token_functions_only_aws_permission_is_querying_the_registered_claim_rules() -> None:
-    assert PRE_TOKEN["Policies"] == [
+    assert allow_statements(PRE_TOKEN) == [
         {
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": "dynamodb:Query",
-                    "Resource": {"Fn::GetAtt": ["ClaimRulesTable", "Arn"]},
-                }
-            ]
+            "Effect": "Allow",
+            "Action": "dynamodb:Query",
+            "Resource": {"Fn::GetAtt": ["ClaimRulesTable", "Arn"]},
         }
     ]
     attached = [

@@ -1,0 +1,39 @@
+"""`python -m tests.local.record_calls OUT`: the demo's scenario, then a stack that registers claim rules,
+on a local stack of its own, with every AWS call each function makes recorded; OUT gets the record as
+JSON, `{"stack": NAME, "calls": {function name: ["service:Operation", ...]}}`.
+
+A process of its own, as the demo is: one local stack per process (moto's state is process-wide), and
+the tier's shared stack is running while the tests run.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+from local.awslambda import calls
+from local.scenarios import demo
+from local.stack import LocalCloud
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def record(out: Path) -> None:
+    stack = LocalCloud(port=0).start()
+    try:
+        with calls.recording() as record:
+            # the demo: callback URLs, provisioning (and a dead-letter), post confirmation, pre token
+            demo.scenario(stack, demo.Screen(io.StringIO(), total=6))
+            # claim rules registered for a client of another stack, used by a token, then deleted
+            name = "claim-rules-app"
+            stack.deploy(FIXTURES / "claim-rules-app.yaml", {"AutomationStackName": demo.STACK}, name)
+            stack.delete(name)
+    finally:
+        stack.stop()
+    out.write_text(json.dumps({"stack": demo.STACK, "calls": record.by_function()}, indent=2))
+
+
+if __name__ == "__main__":
+    record(Path(sys.argv[1]))

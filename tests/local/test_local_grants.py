@@ -1,0 +1,61 @@
+"""Every AWS call each function makes on the local stack has a grant in template.yaml: the operations are
+recorded while the demo's scenario (and a claim rules registration) runs, then each is matched against
+the function's statements in the transformed template (actions; resources stay coarse, since the local
+stack enforces no IAM)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.iam import allows, managed_policy_name, role_of, role_statements, transformed
+from tests.local_stack import run_python
+
+pytestmark = pytest.mark.local
+
+# the demo's parameters (ProvisioningCreateMissingGroups off: CreateGroup's conditional policy is out)
+PARAMETERS = (("AllowSelfSignUp", "true"),)
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("grants") / "calls.json"
+    done = run_python(["-m", "tests.local.record_calls", str(out)], timeout_s=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    record: dict[str, Any] = json.loads(Path(out).read_text())
+    return record
+
+
+def _functions(stack: str) -> dict[str, str]:
+    """Physical function name -> logical id, as the stack names its functions."""
+    resources = transformed(PARAMETERS)["Resources"]
+    return {
+        r["Properties"]["FunctionName"]["Fn::Sub"].replace("${AWS::StackName}", stack): name
+        for name, r in resources.items()
+        if r["Type"] == "AWS::Lambda::Function"
+    }
+
+
+def test_every_function_ran_and_called_aws(recorded: dict[str, Any]) -> None:
+    # Given the calls recorded per function  # Then each of the template's functions made some
+    assert set(recorded["calls"]) == set(_functions(recorded["stack"]))
+    assert all(recorded["calls"].values())
+
+
+def test_every_call_a_function_made_is_granted_to_its_role(recorded: dict[str, Any]) -> None:
+    resources = transformed(PARAMETERS)["Resources"]
+    functions = _functions(recorded["stack"])
+    ungranted = {}
+    for function, operations in recorded["calls"].items():
+        # Given the function's statements (conditional policies off, as deployed) and managed policies
+        role = role_of(resources, functions[function])
+        statements = role_statements(resources, role, conditional=False)
+        managed = [managed_policy_name(a) for a in resources[role]["Properties"].get("ManagedPolicyArns", [])]
+        # Then every operation it called is allowed
+        missing = [op for op in operations if not allows(statements, managed, op)]
+        if missing:
+            ungranted[function] = missing
+    assert ungranted == {}
