@@ -16,7 +16,10 @@ first event and again every CLAIM_RULES_CACHE_SECONDS (boto3 is imported then, n
 makes one attempt, bounded by the time the invocation has left), a client's rules are compiled on its first
 event, and a registration that cannot be read or used fails the sign-in rather than issue a token without
 its claims, as does a failure of the rules on an event of a client with registered rules
-(see cognito_automation.claims.registered_rules).
+(see cognito_automation.claims.registered_rules). Registered rules add only the scopes their client is
+allowed now: for a client whose registered rules add scopes, its AllowedOAuthScopes are read
+(DescribeUserPoolClient, one attempt, bounded like the Query) on its first event and again every
+CLAIM_RULES_CACHE_SECONDS; a failed read leaves those scopes out and still issues the token.
 """
 
 from __future__ import annotations
@@ -40,8 +43,10 @@ from cognito_automation.claims import (
 )
 from cognito_automation.claims.registered_rules import RegisteredRules
 from cognito_automation.claims.registrations import query_registrations
+from cognito_automation.claims.scopes import allowed_scopes
 
 if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
 
 logger = Logger()
@@ -51,11 +56,13 @@ copy_config_to_registered_loggers(source_logger=logger, include={"cognito_automa
 FUNCTION_DIR = Path(__file__).resolve().parent
 
 
-# The Query for registered rules runs inside Cognito's 5 s for the whole trigger: one attempt, a short
-# connect timeout, and a read timeout of at most 1 s that the time left in the invocation bounds
-# (cognito_automation.claims.registered_rules.read_timeout).
+# The Query for registered rules, and the read of a client's allowed scopes, run inside Cognito's 5 s for
+# the whole trigger: one attempt each, a short connect timeout, and a read timeout of at most 1 s that the
+# time left in the invocation bounds (cognito_automation.claims.registered_rules.read_timeout).
 DYNAMODB_CONNECT_TIMEOUT = 0.5
 DYNAMODB_MAX_ATTEMPTS = 0  # retries after the first attempt (botocore's meaning): none
+COGNITO_CONNECT_TIMEOUT = 0.5
+COGNITO_MAX_ATTEMPTS = 0  # a throttled read (UserPoolClientRead) leaves the scopes out until the next one
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,16 @@ def _dynamodb(read_timeout: float) -> DynamoDBClient:
     )
 
 
+def _cognito(read_timeout: float) -> CognitoIdentityProviderClient:
+    # as _dynamodb: one client per read timeout, created when a client's allowed scopes are first read
+    return aws.client(
+        aws.COGNITO_IDP,
+        connect_timeout=COGNITO_CONNECT_TIMEOUT,
+        read_timeout=read_timeout,
+        max_attempts=COGNITO_MAX_ATTEMPTS,
+    )
+
+
 def registered_rules(settings: Settings, rules: RuleSet) -> RegisteredRules | None:
     table = settings.registrations_table
     if table is None:
@@ -130,6 +147,9 @@ def registered_rules(settings: Settings, rules: RuleSet) -> RegisteredRules | No
         lambda pool_id, read_timeout: query_registrations(_dynamodb(read_timeout), table, pool_id),
         cache_seconds=settings.cache_seconds,
         on_mismatch=_warn_mismatch,
+        allowed_scopes=lambda pool_id, client_id, read_timeout: allowed_scopes(
+            _cognito(read_timeout), pool_id, client_id
+        ),
     )
 
 
