@@ -1,7 +1,7 @@
 """The cold path of registered claim rules: the first event of a pool with 50 registrations, against moto in
-process. That event makes the pool's Query and readies its client's rules, inside Cognito's 5 seconds for
-the whole trigger. The boto3 import (made by that first event in Lambda; already done here, by moto) is
-reported on its own, from fresh interpreters. Run by `make bench`."""
+process. That event makes the pool's Query, reads its client's allowed scopes and readies its client's
+rules, inside Cognito's 5 seconds for the whole trigger. The boto3 import (made by that first event in
+Lambda; already done here, by moto) is reported on its own, from fresh interpreters. Run by `make bench`."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from cognito_automation import aws as aws_clients
 from cognito_automation.claims.registrations import Owner, Registration, put_registration
 from tests.conftest import ROOT, FakeLambdaContext, load_event
 from tests.handlers import load_function
-from tests.unit.cognito_automation.claims.support import create_registrations_table, rules_text
+from tests.unit.cognito_automation.claims.support import create_registrations_table, rules_text, scoped_client
 
 pytestmark = pytest.mark.bench
 
@@ -64,13 +64,17 @@ def _wall_ms(code: str) -> float:
 def test_the_first_event_of_a_pool_with_50_registrations(
     aws: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Given a pool with 50 registrations, one of them for the sample event's client
+    # Given a pool with 50 registrations, two of them for clients of a moto pool allowed their scopes (the
+    # sample event's is the first: its first event also reads its allowed scopes)
     event = load_event("pre_token/v2_authentication.json")
-    pool, client = event["userPoolId"], event["callerContext"]["clientId"]
+    cognito = boto3.client("cognito-idp")
+    pool = cognito.create_user_pool(PoolName="bench")["UserPool"]["Id"]
+    client, second = (scoped_client(cognito, pool, f"c{n}", [f"rs{n}/read", f"rs{n}/write"]) for n in (0, 1))
+    event["userPoolId"], event["callerContext"]["clientId"] = pool, client
     dynamodb = boto3.client("dynamodb")
     table = create_registrations_table(dynamodb)
     owner = Owner("arn:aws:cloudformation:us-east-1:123456789012:stack/api/1", "ApiClaimRules")
-    clients = [client] + [f"{n}client{n:04d}abcdefghijklmno"[:26] for n in range(1, REGISTRATIONS)]
+    clients = [client, second] + [f"{n}client{n:04d}abcdefghijklmno"[:26] for n in range(2, REGISTRATIONS)]
     for n, client_id in enumerate(clients):
         put_registration(dynamodb, table, Registration(pool, client_id, _document(n), owner))
     env = {
@@ -81,6 +85,7 @@ def test_the_first_event_of_a_pool_with_50_registrations(
     first: list[float] = []
     other: list[float] = []
     creating: list[float] = []
+    idp: list[float] = []
     for _ in range(COLD_RUNS):
         # When a fresh instance (its own DynamoDB client, as after a cold start) gets the pool's first event
         aws_clients.reset()
@@ -94,6 +99,15 @@ def test_the_first_event_of_a_pool_with_50_registrations(
             return client
 
         monkeypatch.setattr(app, "_dynamodb", timed)
+        cognito_client = app._cognito
+
+        def timed_cognito(read_timeout: float, _create: Any = cognito_client) -> Any:
+            started = time.perf_counter()
+            client = _create(read_timeout)
+            idp.append((time.perf_counter() - started) * 1000)
+            return client
+
+        monkeypatch.setattr(app, "_cognito", timed_cognito)
         started = time.perf_counter()
         result: Any = app.lambda_handler(copy.deepcopy(event), FakeLambdaContext(remaining_ms=4_900))
         first.append((time.perf_counter() - started) * 1000)
@@ -114,9 +128,10 @@ def test_the_first_event_of_a_pool_with_50_registrations(
         sys.stdout.write(
             f"\nregistered rules, cold path, pool with {REGISTRATIONS} registrations, moto in process, "
             f"median of {COLD_RUNS} fresh instances (milliseconds):\n"
-            f"  first event of the pool (client, Query, its rules)   {statistics.median(first):7.1f}"
+            f"  first event of the pool (Query, scopes, its rules)   {statistics.median(first):7.1f}"
             f"  (max {max(first):.1f})\n"
             f"    of which creating the DynamoDB client              {statistics.median(creating):7.1f}\n"
+            f"    of which creating the Cognito client               {statistics.median(idp):7.1f}\n"
             f"  first event of another registered client             {statistics.median(other):7.1f}\n"
             f"  boto3 import, fresh interpreter (not included above)  {with_boto3 - bare:7.1f}\n"
         )
