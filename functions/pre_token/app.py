@@ -28,7 +28,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
@@ -54,15 +54,15 @@ logger = Logger()
 copy_config_to_registered_loggers(source_logger=logger, include={"cognito_automation"})
 
 FUNCTION_DIR = Path(__file__).resolve().parent
+ClientT = TypeVar("ClientT")
 
 
 # The Query for registered rules, and the read of a client's allowed scopes, run inside Cognito's 5 s for
-# the whole trigger: one attempt each, a short connect timeout, and a read timeout of at most 1 s that the
-# time left in the invocation bounds (cognito_automation.claims.registered_rules.read_timeout).
-DYNAMODB_CONNECT_TIMEOUT = 0.5
-DYNAMODB_MAX_ATTEMPTS = 0  # retries after the first attempt (botocore's meaning): none
-COGNITO_CONNECT_TIMEOUT = 0.5
-COGNITO_MAX_ATTEMPTS = 0  # a throttled read (UserPoolClientRead) leaves the scopes out until the next one
+# the whole trigger: one attempt each (a throttled read of the scopes leaves them out until the next one), a
+# short connect timeout, and a read timeout of at most 1 s that the time left in the invocation bounds
+# (cognito_automation.claims.registered_rules.read_timeout).
+CONNECT_TIMEOUT = 0.5
+MAX_ATTEMPTS = 0  # retries after the first attempt (botocore's meaning): none
 
 
 @dataclass(frozen=True)
@@ -118,24 +118,19 @@ def load(settings: Settings) -> RuleSet:
     return rules
 
 
-def _dynamodb(read_timeout: float) -> DynamoDBClient:
-    # one client per read timeout (steps of 0.1 s), created when first needed
+def _reader(service: aws.Service[ClientT], read_timeout: float) -> ClientT:
+    # one client per service and read timeout (steps of 0.1 s), created when first needed
     return aws.client(
-        aws.DYNAMODB,
-        connect_timeout=DYNAMODB_CONNECT_TIMEOUT,
-        read_timeout=read_timeout,
-        max_attempts=DYNAMODB_MAX_ATTEMPTS,
+        service, connect_timeout=CONNECT_TIMEOUT, read_timeout=read_timeout, max_attempts=MAX_ATTEMPTS
     )
+
+
+def _dynamodb(read_timeout: float) -> DynamoDBClient:
+    return _reader(aws.DYNAMODB, read_timeout)
 
 
 def _cognito(read_timeout: float) -> CognitoIdentityProviderClient:
-    # as _dynamodb: one client per read timeout, created when a client's allowed scopes are first read
-    return aws.client(
-        aws.COGNITO_IDP,
-        connect_timeout=COGNITO_CONNECT_TIMEOUT,
-        read_timeout=read_timeout,
-        max_attempts=COGNITO_MAX_ATTEMPTS,
-    )
+    return _reader(aws.COGNITO_IDP, read_timeout)
 
 
 def registered_rules(settings: Settings, rules: RuleSet) -> RegisteredRules | None:

@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -61,6 +62,18 @@ def _wall_ms(code: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def _timed(create: Callable[[float], Any], times: list[float]) -> Callable[[float], Any]:
+    """`create` (a function's client factory), with how long each call took appended to `times` (ms)."""
+
+    def timed(read_timeout: float) -> Any:
+        started = time.perf_counter()
+        client = create(read_timeout)
+        times.append((time.perf_counter() - started) * 1000)
+        return client
+
+    return timed
+
+
 def test_the_first_event_of_a_pool_with_50_registrations(
     aws: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -90,24 +103,8 @@ def test_the_first_event_of_a_pool_with_50_registrations(
         # When a fresh instance (its own DynamoDB client, as after a cold start) gets the pool's first event
         aws_clients.reset()
         app = load_function(monkeypatch, "pre_token", env)
-        dynamodb = app._dynamodb
-
-        def timed(read_timeout: float, _create: Any = dynamodb) -> Any:
-            started = time.perf_counter()
-            client = _create(read_timeout)
-            creating.append((time.perf_counter() - started) * 1000)
-            return client
-
-        monkeypatch.setattr(app, "_dynamodb", timed)
-        cognito_client = app._cognito
-
-        def timed_cognito(read_timeout: float, _create: Any = cognito_client) -> Any:
-            started = time.perf_counter()
-            client = _create(read_timeout)
-            idp.append((time.perf_counter() - started) * 1000)
-            return client
-
-        monkeypatch.setattr(app, "_cognito", timed_cognito)
+        monkeypatch.setattr(app, "_dynamodb", _timed(app._dynamodb, creating))
+        monkeypatch.setattr(app, "_cognito", _timed(app._cognito, idp))
         started = time.perf_counter()
         result: Any = app.lambda_handler(copy.deepcopy(event), FakeLambdaContext(remaining_ms=4_900))
         first.append((time.perf_counter() - started) * 1000)

@@ -19,7 +19,7 @@ from local.stack import DeployError, LocalCloud
 from local.testing.signin import SignIn, sign_in_with_code
 from local.testing.tokens import verified_claims
 from tests.conftest import ROOT
-from tests.local.conftest import items, unique_name
+from tests.local.conftest import create_analyst, items, unique_name
 
 pytestmark = pytest.mark.local
 
@@ -45,22 +45,7 @@ def main(local_stack: LocalCloud) -> tuple[str, dict[str, str]]:
 @pytest.fixture(scope="module")
 def user(local_stack: LocalCloud, main: tuple[str, dict[str, str]]) -> str:
     """An analyst with a permanent password."""
-    pool = main[1]["UserPoolId"]
-    cognito = local_stack.client(aws.COGNITO_IDP)
-    cognito.admin_create_user(
-        UserPoolId=pool,
-        Username="grace",
-        MessageAction="SUPPRESS",
-        UserAttributes=[
-            {"Name": "email", "Value": "grace@example.com"},
-            {"Name": "email_verified", "Value": "true"},
-            {"Name": "name", "Value": "Grace"},
-            {"Name": "preferred_username", "Value": "grace"},
-        ],
-    )
-    cognito.admin_set_user_password(UserPoolId=pool, Username="grace", Password=PASSWORD, Permanent=True)
-    cognito.admin_add_user_to_group(UserPoolId=pool, Username="grace", GroupName="analysts")
-    return "grace"
+    return create_analyst(local_stack, main[1]["UserPoolId"], "grace", PASSWORD)
 
 
 def api_stack(outputs: dict[str, str], api: str, *rules: dict[str, Any]) -> dict[str, Any]:

@@ -405,15 +405,6 @@ def test_registered_scopes_follow_the_clients_allowed_scopes_and_a_failed_read_s
     assert unread["claimsToAddOrOverride"]["aud2"] == "api"
 
 
-def test_the_app_clients_reader_makes_one_attempt_with_a_short_connect_and_the_given_read_timeout(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    app = registry_handler(monkeypatch, "claim-rules")
-    config = app._cognito(0.4).meta.config
-    assert (config.connect_timeout, config.read_timeout) == (0.5, 0.4)
-    assert config.retries["total_max_attempts"] == 1
-
-
 def test_an_unreadable_registrations_table_fails_the_sign_in(
     aws: None, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
 ) -> None:
@@ -428,11 +419,12 @@ def test_an_unreadable_registrations_table_fails_the_sign_in(
     assert event == load_event("pre_token/v2_authentication.json")
 
 
-def test_the_registrations_client_makes_one_attempt_with_a_short_connect_and_the_given_read_timeout(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("factory", ["_dynamodb", "_cognito"], ids=["registrations", "app-clients"])
+def test_the_readers_make_one_attempt_with_a_short_connect_and_the_given_read_timeout(
+    monkeypatch: pytest.MonkeyPatch, factory: str
 ) -> None:
     app = registry_handler(monkeypatch, "claim-rules")
-    config = app._dynamodb(0.7).meta.config
+    config = getattr(app, factory)(0.7).meta.config
     assert (config.connect_timeout, config.read_timeout) == (0.5, 0.7)
     assert config.retries["total_max_attempts"] == 1
 
