@@ -16,7 +16,10 @@ first event and again every CLAIM_RULES_CACHE_SECONDS (boto3 is imported then, n
 makes one attempt, bounded by the time the invocation has left), a client's rules are compiled on its first
 event, and a registration that cannot be read or used fails the sign-in rather than issue a token without
 its claims, as does a failure of the rules on an event of a client with registered rules
-(see cognito_automation.claims.registered_rules).
+(see cognito_automation.claims.registered_rules). Registered rules add only the scopes their client is
+allowed now: for a client whose registered rules add scopes, its AllowedOAuthScopes are read
+(DescribeUserPoolClient, one attempt, bounded like the Query) on its first event and again every
+CLAIM_RULES_CACHE_SECONDS; a failed read leaves those scopes out and still issues the token.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
@@ -40,8 +43,10 @@ from cognito_automation.claims import (
 )
 from cognito_automation.claims.registered_rules import RegisteredRules
 from cognito_automation.claims.registrations import query_registrations
+from cognito_automation.claims.scopes import allowed_scopes
 
 if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
 
 logger = Logger()
@@ -49,13 +54,15 @@ logger = Logger()
 copy_config_to_registered_loggers(source_logger=logger, include={"cognito_automation"})
 
 FUNCTION_DIR = Path(__file__).resolve().parent
+ClientT = TypeVar("ClientT")
 
 
-# The Query for registered rules runs inside Cognito's 5 s for the whole trigger: one attempt, a short
-# connect timeout, and a read timeout of at most 1 s that the time left in the invocation bounds
+# The Query for registered rules, and the read of a client's allowed scopes, run inside Cognito's 5 s for
+# the whole trigger: one attempt each (a throttled read of the scopes leaves them out until the next one), a
+# short connect timeout, and a read timeout of at most 1 s that the time left in the invocation bounds
 # (cognito_automation.claims.registered_rules.read_timeout).
-DYNAMODB_CONNECT_TIMEOUT = 0.5
-DYNAMODB_MAX_ATTEMPTS = 0  # retries after the first attempt (botocore's meaning): none
+CONNECT_TIMEOUT = 0.5
+MAX_ATTEMPTS = 0  # retries after the first attempt (botocore's meaning): none
 
 
 @dataclass(frozen=True)
@@ -111,14 +118,19 @@ def load(settings: Settings) -> RuleSet:
     return rules
 
 
-def _dynamodb(read_timeout: float) -> DynamoDBClient:
-    # one client per read timeout (steps of 0.1 s), created when first needed
+def _reader(service: aws.Service[ClientT], read_timeout: float) -> ClientT:
+    # one client per service and read timeout (steps of 0.1 s), created when first needed
     return aws.client(
-        aws.DYNAMODB,
-        connect_timeout=DYNAMODB_CONNECT_TIMEOUT,
-        read_timeout=read_timeout,
-        max_attempts=DYNAMODB_MAX_ATTEMPTS,
+        service, connect_timeout=CONNECT_TIMEOUT, read_timeout=read_timeout, max_attempts=MAX_ATTEMPTS
     )
+
+
+def _dynamodb(read_timeout: float) -> DynamoDBClient:
+    return _reader(aws.DYNAMODB, read_timeout)
+
+
+def _cognito(read_timeout: float) -> CognitoIdentityProviderClient:
+    return _reader(aws.COGNITO_IDP, read_timeout)
 
 
 def registered_rules(settings: Settings, rules: RuleSet) -> RegisteredRules | None:
@@ -130,6 +142,9 @@ def registered_rules(settings: Settings, rules: RuleSet) -> RegisteredRules | No
         lambda pool_id, read_timeout: query_registrations(_dynamodb(read_timeout), table, pool_id),
         cache_seconds=settings.cache_seconds,
         on_mismatch=_warn_mismatch,
+        allowed_scopes=lambda pool_id, client_id, read_timeout: allowed_scopes(
+            _cognito(read_timeout), pool_id, client_id
+        ),
     )
 
 

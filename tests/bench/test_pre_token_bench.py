@@ -123,7 +123,10 @@ def test_warm_invocation_with_registered_rules_costs_a_lookup_not_a_query(
         return {event["callerContext"]["clientId"]: rules}
 
     # a cache period longer than the benchmark: every invocation after the first is warm
-    monkeypatch.setattr(app, "REGISTERED", RegisteredRules(app.RULES, query, cache_seconds=3600))
+    registered = RegisteredRules(
+        app.RULES, query, cache_seconds=3600, allowed_scopes=lambda pool_id, client_id, timeout: ["rs/read"]
+    )
+    monkeypatch.setattr(app, "REGISTERED", registered)
     (
         (plain_median, plain_p99),
         (registered_median, registered_p99),

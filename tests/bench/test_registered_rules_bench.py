@@ -1,7 +1,7 @@
 """The cold path of registered claim rules: the first event of a pool with 50 registrations, against moto in
-process. That event makes the pool's Query and readies its client's rules, inside Cognito's 5 seconds for
-the whole trigger. The boto3 import (made by that first event in Lambda; already done here, by moto) is
-reported on its own, from fresh interpreters. Run by `make bench`."""
+process. That event makes the pool's Query, reads its client's allowed scopes and readies its client's
+rules, inside Cognito's 5 seconds for the whole trigger. The boto3 import (made by that first event in
+Lambda; already done here, by moto) is reported on its own, from fresh interpreters. Run by `make bench`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -20,7 +21,7 @@ from cognito_automation import aws as aws_clients
 from cognito_automation.claims.registrations import Owner, Registration, put_registration
 from tests.conftest import ROOT, FakeLambdaContext, load_event
 from tests.handlers import load_function
-from tests.unit.cognito_automation.claims.support import create_registrations_table, rules_text
+from tests.unit.cognito_automation.claims.support import create_registrations_table, rules_text, scoped_client
 
 pytestmark = pytest.mark.bench
 
@@ -61,16 +62,32 @@ def _wall_ms(code: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def _timed(create: Callable[[float], Any], times: list[float]) -> Callable[[float], Any]:
+    """`create` (a function's client factory), with how long each call took appended to `times` (ms)."""
+
+    def timed(read_timeout: float) -> Any:
+        started = time.perf_counter()
+        client = create(read_timeout)
+        times.append((time.perf_counter() - started) * 1000)
+        return client
+
+    return timed
+
+
 def test_the_first_event_of_a_pool_with_50_registrations(
     aws: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Given a pool with 50 registrations, one of them for the sample event's client
+    # Given a pool with 50 registrations, two of them for clients of a moto pool allowed their scopes (the
+    # sample event's is the first: its first event also reads its allowed scopes)
     event = load_event("pre_token/v2_authentication.json")
-    pool, client = event["userPoolId"], event["callerContext"]["clientId"]
+    cognito = boto3.client("cognito-idp")
+    pool = cognito.create_user_pool(PoolName="bench")["UserPool"]["Id"]
+    client, second = (scoped_client(cognito, pool, f"c{n}", [f"rs{n}/read", f"rs{n}/write"]) for n in (0, 1))
+    event["userPoolId"], event["callerContext"]["clientId"] = pool, client
     dynamodb = boto3.client("dynamodb")
     table = create_registrations_table(dynamodb)
     owner = Owner("arn:aws:cloudformation:us-east-1:123456789012:stack/api/1", "ApiClaimRules")
-    clients = [client] + [f"{n}client{n:04d}abcdefghijklmno"[:26] for n in range(1, REGISTRATIONS)]
+    clients = [client, second] + [f"{n}client{n:04d}abcdefghijklmno"[:26] for n in range(2, REGISTRATIONS)]
     for n, client_id in enumerate(clients):
         put_registration(dynamodb, table, Registration(pool, client_id, _document(n), owner))
     env = {
@@ -81,19 +98,13 @@ def test_the_first_event_of_a_pool_with_50_registrations(
     first: list[float] = []
     other: list[float] = []
     creating: list[float] = []
+    idp: list[float] = []
     for _ in range(COLD_RUNS):
         # When a fresh instance (its own DynamoDB client, as after a cold start) gets the pool's first event
         aws_clients.reset()
         app = load_function(monkeypatch, "pre_token", env)
-        dynamodb = app._dynamodb
-
-        def timed(read_timeout: float, _create: Any = dynamodb) -> Any:
-            started = time.perf_counter()
-            client = _create(read_timeout)
-            creating.append((time.perf_counter() - started) * 1000)
-            return client
-
-        monkeypatch.setattr(app, "_dynamodb", timed)
+        monkeypatch.setattr(app, "_dynamodb", _timed(app._dynamodb, creating))
+        monkeypatch.setattr(app, "_cognito", _timed(app._cognito, idp))
         started = time.perf_counter()
         result: Any = app.lambda_handler(copy.deepcopy(event), FakeLambdaContext(remaining_ms=4_900))
         first.append((time.perf_counter() - started) * 1000)
@@ -114,9 +125,10 @@ def test_the_first_event_of_a_pool_with_50_registrations(
         sys.stdout.write(
             f"\nregistered rules, cold path, pool with {REGISTRATIONS} registrations, moto in process, "
             f"median of {COLD_RUNS} fresh instances (milliseconds):\n"
-            f"  first event of the pool (client, Query, its rules)   {statistics.median(first):7.1f}"
+            f"  first event of the pool (Query, scopes, its rules)   {statistics.median(first):7.1f}"
             f"  (max {max(first):.1f})\n"
             f"    of which creating the DynamoDB client              {statistics.median(creating):7.1f}\n"
+            f"    of which creating the Cognito client               {statistics.median(idp):7.1f}\n"
             f"  first event of another registered client             {statistics.median(other):7.1f}\n"
             f"  boto3 import, fresh interpreter (not included above)  {with_boto3 - bare:7.1f}\n"
         )

@@ -33,3 +33,23 @@ def items(stack: LocalCloud, table: str) -> list[dict[str, Any]]:
     """A table's items as plain dicts of strings."""
     pages = stack.client(aws.DYNAMODB).get_paginator("scan").paginate(TableName=table)
     return [{k: next(iter(v.values())) for k, v in item.items()} for page in pages for item in page["Items"]]
+
+
+def create_analyst(stack: LocalCloud, pool_id: str, username: str, password: str) -> str:
+    """A user of the pool with a verified email, the attributes the pool requires, a permanent password,
+    in the analysts group; returns the username."""
+    cognito = stack.client(aws.COGNITO_IDP)
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=username,
+        MessageAction="SUPPRESS",
+        UserAttributes=[
+            {"Name": "email", "Value": f"{username}@example.com"},
+            {"Name": "email_verified", "Value": "true"},
+            {"Name": "name", "Value": username.title()},
+            {"Name": "preferred_username", "Value": username},
+        ],
+    )
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
+    cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName="analysts")
+    return username

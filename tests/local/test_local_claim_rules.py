@@ -14,7 +14,7 @@ from cognito_automation import aws
 from local.stack import DeployError, LocalCloud
 from local.testing.tokens import verified_claims
 from tests.conftest import ROOT
-from tests.local.conftest import FIXTURES, items, unique_name
+from tests.local.conftest import FIXTURES, create_analyst, items, unique_name
 
 pytestmark = pytest.mark.local
 
@@ -31,23 +31,7 @@ def main(local_stack: LocalCloud) -> tuple[str, dict[str, str]]:
 @pytest.fixture(scope="module")
 def user(local_stack: LocalCloud, main: tuple[str, dict[str, str]]) -> str:
     """An analyst with a permanent password in the main stack's pool."""
-    _, outputs = main
-    cognito = local_stack.client(aws.COGNITO_IDP)
-    pool = outputs["UserPoolId"]
-    cognito.admin_create_user(
-        UserPoolId=pool,
-        Username="ada",
-        MessageAction="SUPPRESS",
-        UserAttributes=[
-            {"Name": "email", "Value": "ada@example.com"},
-            {"Name": "email_verified", "Value": "true"},
-            {"Name": "name", "Value": "Ada"},
-            {"Name": "preferred_username", "Value": "ada"},
-        ],
-    )
-    cognito.admin_set_user_password(UserPoolId=pool, Username="ada", Password=PASSWORD, Permanent=True)
-    cognito.admin_add_user_to_group(UserPoolId=pool, Username="ada", GroupName="analysts")
-    return "ada"
+    return create_analyst(local_stack, main[1]["UserPoolId"], "ada", PASSWORD)
 
 
 def claims(

@@ -9,12 +9,14 @@ import boto3
 import pytest
 
 from cognito_automation import aws as aws_clients
+from cognito_automation.claims.registrations import Owner, Registration, put_registration
 from tests.conftest import FakeLambdaContext, load_event
 from tests.handlers import load_function
 from tests.unit.cognito_automation.claims.support import (
     PRE_TOKEN_ARN,
     claim_rules_event,
     create_registrations_table,
+    rules_text,
     served_client,
 )
 from tests.unit.cognito_automation.custom_resource.support import ResponseServer
@@ -66,10 +68,34 @@ def test_the_pre_token_function_may_call_exactly_what_it_calls(
         "CLAIM_RULES_TABLE": table,
     }
     app = load_function(monkeypatch, "pre_token", env)
+    # a registration whose rules add a scope, so the client's allowed scopes are read too
+    pool, client = served_client(boto3.client("cognito-idp"))
+    owner = Owner("arn:aws:cloudformation:us-east-1:123456789012:stack/api/1", "ApiClaimRules")
+    rules = rules_text({"name": "api", "access_token": {"scopes_add": ["rs/read"]}})
+    put_registration(boto3.client("dynamodb"), table, Registration(pool, client, rules, owner))
+    event = load_event("pre_token/v2_authentication.json")
+    event["userPoolId"], event["callerContext"]["clientId"] = pool, client
     called: set[str] = set()
-    _record_calls([app._dynamodb(1.0)], called)  # the client of an invocation with more than 2.5 s left
-    app.lambda_handler(load_event("pre_token/v2_authentication.json"), FakeLambdaContext())
-    assert called == granted_actions(PRE_TOKEN) == {"dynamodb:Query"}
+    # the clients of an invocation with more than 2.5 s left
+    _record_calls([app._dynamodb(1.0), app._cognito(1.0)], called)
+    result = app.lambda_handler(event, FakeLambdaContext())
+    assert (
+        "rs/read"
+        in result["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]["scopesToAdd"]
+    )
+    assert called == granted_actions(PRE_TOKEN) | attached_actions("PreTokenFunctionRole")
+    assert called == {"dynamodb:Query", "cognito-idp:DescribeUserPoolClient"}
+
+
+def attached_actions(role: str) -> set[str]:
+    """The actions the template's AWS::IAM::Policy resources grant the role."""
+    actions: set[str] = set()
+    for resource in RESOURCES.values():
+        if resource["Type"] == "AWS::IAM::Policy" and {"Ref": role} in resource["Properties"]["Roles"]:
+            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                granted = statement["Action"]
+                actions.update(granted if isinstance(granted, list) else [granted])
+    return actions
 
 
 def test_statements_name_the_table_and_the_installations_pool_only() -> None:

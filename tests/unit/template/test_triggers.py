@@ -29,7 +29,7 @@ def test_the_pre_token_function_is_told_the_event_version_the_pool_sends() -> No
     assert pool_config["LambdaVersion"] == {"Ref": "PreTokenEventVersion"}
 
 
-def test_the_pre_token_functions_only_aws_permission_is_querying_the_registered_claim_rules() -> None:
+def test_the_pre_token_function_may_query_the_registered_rules_and_read_its_pools_app_clients_only() -> None:
     assert allow_statements(PRE_TOKEN) == [
         {
             "Effect": "Allow",
@@ -38,11 +38,20 @@ def test_the_pre_token_functions_only_aws_permission_is_querying_the_registered_
         }
     ]
     attached = [
-        r
+        r["Properties"]["PolicyDocument"]["Statement"]
         for r in RESOURCES.values()
         if r["Type"] == "AWS::IAM::Policy" and {"Ref": "PreTokenFunctionRole"} in r["Properties"]["Roles"]
     ]
-    assert attached == []
+    # a policy of its own: the function's policy cannot name the pool that names the function
+    assert attached == [
+        [
+            {
+                "Effect": "Allow",
+                "Action": "cognito-idp:DescribeUserPoolClient",
+                "Resource": {"Fn::GetAtt": ["UserPool", "Arn"]},
+            }
+        ]
+    ]
 
 
 def test_both_triggers_time_out_within_cognitos_five_seconds() -> None:

@@ -228,3 +228,60 @@ def test_the_template_check_and_the_custom_resource_give_the_same_verdict_and_pr
     assert code == (1 if refused else 0)
     assert all(problem in refused for problem in problems)
     assert bool(problems) == bool(refused)
+
+
+SCOPED_TEMPLATE = """\
+Parameters:
+  ClientId: {{Type: String}}
+Resources:
+  Client:
+    Type: AWS::Cognito::UserPoolClient
+    Properties: {{UserPoolId: x, AllowedOAuthScopes: [openid, rs/read]}}
+  Claims:
+    Type: Custom::CognitoClaimRules
+    Properties:
+      ServiceToken: !ImportValue x-ClaimRulesServiceToken
+      ClientId: {client}
+      Rules: |
+        {rules}
+"""
+ADDS = {
+    "rules": [{"name": "api", "access_token": {"scopes_add": ["rs/read"], "scopes_by_group": {"a": ["x/y"]}}}]
+}
+
+
+def test_scopes_the_templates_client_is_not_allowed_fail_before_deploy_naming_rule_scope_and_client(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text(SCOPED_TEMPLATE.format(client="!Ref Client", rules=json.dumps(ADDS)))
+    assert main(["check", str(path)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{path} resource Claims: INVALID for V2_0",
+        (
+            '  - rule "api" (rules[0]) adds scope "x/y" (access_token.scopes_by_group["a"]), which app '
+            "client Client is not allowed (its AllowedOAuthScopes: openid, rs/read)"
+        ),
+    ]
+
+
+def test_scopes_the_templates_client_is_allowed_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    allowed = {"rules": [{"name": "api", "access_token": {"scopes_add": ["rs/read"]}}]}
+    path = tmp_path / "template.yaml"
+    path.write_text(SCOPED_TEMPLATE.format(client="!Ref Client", rules=json.dumps(allowed)))
+    assert main(["check", str(path)]) == 0
+    assert capsys.readouterr().out == f"{path} resource Claims: ok for V2_0 (1 rules)\n"
+
+
+def test_scopes_of_a_client_outside_the_template_are_left_to_the_deploy_and_the_line_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text(SCOPED_TEMPLATE.format(client="!Ref ClientId", rules=json.dumps(ADDS)))
+    assert main(["check", str(path)]) == 0
+    assert capsys.readouterr().out == (
+        f"{path} resource Claims: ok for V2_0 (1 rules); the scopes it adds are checked against its app "
+        "client at deploy (not in this template)\n"
+    )

@@ -4,7 +4,8 @@ function that edits each event.
 
 `cognito` holds Cognito's facts, `document` reads a document and checks its schema, `checks` checks it
 against Cognito, `compiler` turns checked rules into a function, `ruleset` ties them together;
-`registrations` is the table of rules other stacks register, `registered_rules` how the trigger reads them.
+`registrations` is the table of rules other stacks register, `registered_rules` how the trigger reads them,
+`scopes` which scopes registered rules may add (those their app client is allowed).
 `python -m tools.claims check FILE... [--event-version V2_0]` checks documents before deploy.
 """
 

@@ -50,3 +50,7 @@ class PoolNotServedError(InputError):
 
 class ProtectedClientError(InputError):
     """The app client is one the automation stack keeps for its bundled rules alone."""
+
+
+class ScopeNotAllowedError(InputError):
+    """Registered rules may add a scope that their app client is not allowed (its AllowedOAuthScopes)."""

@@ -19,24 +19,38 @@ authorises on a registered claim must never get a token without it:
 - a client's registered rules are invalid: that client's events raise RegisteredRulesUnavailableError
   (an error names the client and the rules' problems once per change); other clients are not affected.
 Clients without a registration get the bundled rules alone.
+
+Registered rules may add only scopes their client is allowed (`claims.scopes`): Custom::CognitoClaimRules
+refuses others, and the client's scopes may be narrowed afterwards, so for a client whose registered rules
+add scopes at all, the trigger reads the client's AllowedOAuthScopes (one DescribeUserPoolClient, bounded like
+the Query) on its first event and again once `cache_seconds` have passed, and applies its rules with every
+scope the client is not allowed taken out (one compile per distinct set kept). Here the failure is safe, not
+closed: a read that fails keeps none of the registered rules' added scopes (a warning; tried again after
+`retry_seconds`) and the token is still issued, with the bundled rules' scopes and every registered claim.
+Clients whose registered rules add no scope never cause a read.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from cognito_automation.claims.compiler import EditFn, MismatchFn, compile_rules
 from cognito_automation.claims.errors import RegisteredRulesUnavailableError, RegistrationError, RuleSetError
 from cognito_automation.claims.ruleset import CheckedRules, RuleSet, check_registered_rules
+from cognito_automation.claims.scopes import restrict, scope_names
 
 logger = logging.getLogger(__name__)
 
 QueryFn = Callable[[str, float], Mapping[str, "str | None"]]
 """(pool id, read timeout in seconds) to the pool's registrations: client id to rules text (None if none)."""
+
+AllowedScopesFn = Callable[[str, str, float], Collection[str]]
+"""(pool id, client id, read timeout in seconds) to the app client's AllowedOAuthScopes now."""
 
 RETRY_SECONDS = 5.0
 SAFETY_MARGIN_SECONDS = 1.5
@@ -47,6 +61,14 @@ _STEP_MS = 100  # read timeouts come in steps of 0.1 s: one DynamoDB client per 
 
 class _NoTimeLeftError(TimeoutError):
     """Too little of the invocation is left to read the registrations."""
+
+
+class _NoReaderError(LookupError):
+    """The trigger was given no way to read an app client's allowed scopes."""
+
+
+def _no_reader(pool_id: str, client_id: str, read_timeout: float) -> Collection[str]:
+    raise _NoReaderError("no reader of the app clients' allowed scopes is configured")
 
 
 def read_timeout(context: object) -> float:
@@ -71,14 +93,28 @@ class _Refusal:
 
 
 @dataclass(slots=True)
+class _Scoped:
+    """A client whose registered rules add scopes: what applies depends on the scopes it is allowed now."""
+
+    registered: CheckedRules
+    wanted: frozenset[str]
+    """Every scope the registered rules may add."""
+    kept: frozenset[str] | None = None
+    """The wanted scopes the client was allowed at the last read (None before the first)."""
+    applier: EditFn | None = None
+    expires_at: float = 0.0
+    by_kept: dict[frozenset[str], EditFn] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class _Pool:
     expires_at: float
     loaded_at: float
     texts: dict[str, str | None]
     # filled on each client's first event since the Query: its function, the bundled one, or a refusal
-    appliers: dict[str, EditFn | _Refusal] = field(default_factory=dict)
+    appliers: dict[str, EditFn | _Refusal | _Scoped] = field(default_factory=dict)
     # compiled registrations by client: the digest of the document and what it compiled to
-    compiled: dict[str, tuple[str, EditFn | _Refusal]] = field(default_factory=dict)
+    compiled: dict[str, tuple[str, EditFn | _Refusal | _Scoped]] = field(default_factory=dict)
 
 
 def _digest(text: str | None) -> str:
@@ -110,7 +146,9 @@ class RegisteredRules:
         retry_seconds: float = RETRY_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         on_mismatch: MismatchFn | None = None,
+        allowed_scopes: AllowedScopesFn | None = None,
     ) -> None:
+        """`allowed_scopes` reads a client's AllowedOAuthScopes; without it, registered rules add no scope."""
         self._bundled = bundled
         self._bundled_apply = bundled.apply
         self.bundled_apply: EditFn = bundled.apply
@@ -120,6 +158,7 @@ class RegisteredRules:
         self._retry_seconds = min(retry_seconds, cache_seconds)
         self._clock = clock
         self._on_mismatch = on_mismatch
+        self._allowed_scopes = allowed_scopes or _no_reader
         self._pools: dict[str, _Pool] = {}
 
     def for_event(self, event: object, context: object = None) -> EditFn:
@@ -145,12 +184,52 @@ class RegisteredRules:
             found = self._ready(pool_id, pool, client_id)
         if type(found) is _Refusal:
             raise RegisteredRulesUnavailableError(found.reason)
-        return found  # type: ignore[return-value]  # the type test above is exact
+        if type(found) is _Scoped:
+            return self._scoped(pool_id, client_id, found, context)
+        return found  # type: ignore[return-value]  # the type tests above are exact
 
-    def _ready(self, pool_id: str, pool: _Pool, client_id: str) -> EditFn | _Refusal:
+    def _scoped(self, pool_id: str, client_id: str, scoped: _Scoped, context: object) -> EditFn:
+        """The client's function for the scopes it is allowed now, read again once the cache period passed;
+        a failed read keeps none of the registered rules' added scopes until the next read."""
+        now = self._clock()
+        if scoped.applier is not None and now < scoped.expires_at:
+            return scoped.applier
+        where = {"user_pool_id": pool_id, "client_id": client_id}
+        try:
+            kept = scoped.wanted & frozenset(self._allowed_scopes(pool_id, client_id, read_timeout(context)))
+            scoped.expires_at = now + self._cache_seconds
+        except Exception as exc:  # noqa: BLE001 - any failure to read leaves the scopes out, never the token
+            kept = frozenset()
+            # out of time: the next event tries again; otherwise after retry_seconds
+            scoped.expires_at = now if isinstance(exc, _NoTimeLeftError) else now + self._retry_seconds
+            logger.warning(
+                "could not read the app client's allowed scopes; its registered rules add no scope until "
+                "they can be read",
+                extra={
+                    **where,
+                    "scopes_left_out": sorted(scoped.wanted),
+                    "error": str(exc) if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}",
+                },
+            )
+        else:
+            if kept not in (scoped.kept, scoped.wanted):  # once per change, not at every read
+                logger.warning(
+                    "registered claim rules add scopes the app client is not allowed now; they are left out",
+                    extra={**where, "scopes_left_out": sorted(scoped.wanted - kept)},
+                )
+        scoped.kept = kept
+        applier = scoped.by_kept.get(kept)
+        if applier is None:
+            narrowed = dataclasses.replace(scoped.registered, rules=restrict(scoped.registered.rules, kept))
+            applier = combine(self._bundled, narrowed, self._on_mismatch).apply
+            scoped.by_kept[kept] = applier
+        scoped.applier = applier
+        return applier
+
+    def _ready(self, pool_id: str, pool: _Pool, client_id: str) -> EditFn | _Refusal | _Scoped:
         """The client's function on its first event since the Query: its registration compiled (or taken
         from an earlier compile of the same document), or the bundled rules when it has none."""
-        applier: EditFn | _Refusal
+        applier: EditFn | _Refusal | _Scoped
         if client_id not in pool.texts:
             applier = self._bundled_apply
         else:
@@ -203,7 +282,7 @@ class RegisteredRules:
         self._pools[pool_id] = fresh
         return fresh
 
-    def _compile(self, pool_id: str, client_id: str, text: str | None) -> EditFn | _Refusal:
+    def _compile(self, pool_id: str, client_id: str, text: str | None) -> EditFn | _Refusal | _Scoped:
         origin = f"registered claim rules of app client {client_id}"
         try:
             registered = check_registered_rules(
@@ -213,6 +292,9 @@ class RegisteredRules:
                 origin=origin,
                 declared_must_match=False,
             )
+            wanted = scope_names(registered.rules)
+            if wanted:
+                return _Scoped(registered, wanted)  # compiled on its first event, for the scopes allowed then
             return combine(self._bundled, registered, self._on_mismatch).apply
         except RuleSetError as exc:
             problems = list(exc.problems)

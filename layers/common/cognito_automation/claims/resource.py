@@ -4,7 +4,8 @@ in `cognito_automation.custom_resource` turns a CloudFormation request into thes
 The owner of a registration is the resource instance: the request's stack id and logical resource id.
 Create and Update check everything before writing anything: the properties, that the client is not one the
 automation stack protects (its own app client), the rules (the same checker as the bundled rules, for the
-stack's event version), that the app client exists, and that its pool runs this stack's pre token function
+stack's event version), that the app client exists, that the rules add no scope the client is not allowed
+(its AllowedOAuthScopes, see `claims.scopes`), and that its pool runs this stack's pre token function
 (registrations for any other pool would never apply). The one write is conditional on the owner.
 """
 
@@ -23,8 +24,10 @@ from cognito_automation.claims.errors import (
     ProtectedClientError,
     RegistrationError,
     RuleSetError,
+    ScopeNotAllowedError,
 )
 from cognito_automation.claims.ruleset import RuleSet, load_registered_rules
+from cognito_automation.claims.scopes import allowed_scopes, not_allowed
 from cognito_automation.custom_resource.app_client import AppClient
 from cognito_automation.custom_resource.errors import ClientNotFoundError, InvalidPropertiesError
 from cognito_automation.custom_resource.physical_ids import CLAIM_RULES
@@ -81,13 +84,28 @@ def check_not_protected(client_id: str, protected_client_ids: frozenset[str]) ->
         )
 
 
-def check_client(cognito: CognitoIdentityProviderClient, user_pool_id: str, client_id: str) -> None:
+def check_client(
+    cognito: CognitoIdentityProviderClient, user_pool_id: str, client_id: str
+) -> tuple[str, ...]:
+    """The app client must exist; its AllowedOAuthScopes (none when it lists none)."""
     try:
-        cognito.describe_user_pool_client(UserPoolId=user_pool_id, ClientId=client_id)
+        return allowed_scopes(cognito, user_pool_id, client_id)
     except cognito.exceptions.ResourceNotFoundException as exc:
         raise ClientNotFoundError(
             f"app client {client_id} does not exist in user pool {user_pool_id}"
         ) from exc
+
+
+def check_scopes(rule_set: RuleSet, user_pool_id: str, client_id: str, allowed: tuple[str, ...]) -> None:
+    """Registered rules may add only scopes the client is allowed (ScopeNotAllowedError naming each one)."""
+    problems = not_allowed(rule_set.rules, allowed)
+    if problems:
+        raise ScopeNotAllowedError(
+            f"Rules add scopes that app client {client_id} of user pool {user_pool_id} is not allowed (its "
+            f"AllowedOAuthScopes: {', '.join(allowed) or 'none'}): {'; '.join(problems)}. Add each scope to "
+            "the client's AllowedOAuthScopes (a resource server's scope must exist first), or take it out of "
+            "the rules"
+        )
 
 
 def pre_token_function(user_pool: UserPoolTypeTypeDef) -> str | None:
@@ -148,7 +166,8 @@ class ClaimRules:
         props = Properties.parse(request.properties)
         check_not_protected(props.client_id, self.protected_client_ids)
         rule_set = check_rules(props, self.event_version)
-        check_client(cognito, props.user_pool_id, props.client_id)
+        allowed = check_client(cognito, props.user_pool_id, props.client_id)
+        check_scopes(rule_set, props.user_pool_id, props.client_id, allowed)
         check_pool(cognito, props.user_pool_id, self.pre_token_function_arn)
         new_id = CLAIM_RULES.issue(request.stack_id, request.logical_resource_id, *props.app_client)
         registrations.put_registration(

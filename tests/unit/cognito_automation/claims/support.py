@@ -18,14 +18,39 @@ PRE_TOKEN_ARN = "arn:aws:lambda:us-east-1:123456789012:function:cognito-automati
 """The pre token function of the automation stack under test (the handler's PRE_TOKEN_FUNCTION_ARN)."""
 
 
+ALLOWED_SCOPES = ["openid", "rs/read"]
+"""What the clients of `served_client` and `scoped_client` are allowed (the sample events add rs/read)."""
+
+
 def served_client(cognito: Any, lambda_config: dict[str, Any] | None = None) -> tuple[str, str]:
-    """A pool whose pre token trigger is PRE_TOKEN_ARN (unless `lambda_config` says otherwise), a client."""
+    """A pool whose pre token trigger is PRE_TOKEN_ARN (unless `lambda_config` says otherwise), with a
+    resource server `rs` (scope `read`), and an app client allowed ALLOWED_SCOPES."""
     if lambda_config is None:
         lambda_config = {"PreTokenGenerationConfig": {"LambdaArn": PRE_TOKEN_ARN, "LambdaVersion": "V2_0"}}
     pool = cognito.create_user_pool(PoolName=f"pool-{uuid.uuid4().hex[:8]}", LambdaConfig=lambda_config)
     pool_id = pool["UserPool"]["Id"]
-    client = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="app")["UserPoolClient"]
-    return pool_id, client["ClientId"]
+    cognito.create_resource_server(
+        UserPoolId=pool_id,
+        Identifier="rs",
+        Name="rs",
+        Scopes=[{"ScopeName": "read", "ScopeDescription": "r"}],
+    )
+    return pool_id, scoped_client(cognito, pool_id, "app")
+
+
+def scoped_client(cognito: Any, pool_id: str, name: str = "other", scopes: list[str] | None = None) -> str:
+    """An app client of the pool with the code grant, allowed `scopes` (ALLOWED_SCOPES unless said)."""
+    client = cognito.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName=name,
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=ALLOWED_SCOPES if scopes is None else scopes,
+        CallbackURLs=["https://app.example.com/callback"],
+        SupportedIdentityProviders=["COGNITO"],
+    )["UserPoolClient"]
+    client_id: str = client["ClientId"]
+    return client_id
 
 
 def create_registrations_table(dynamodb: Any, name: str = "claim-rules") -> str:

@@ -29,6 +29,8 @@ API_RULES = rules_text(
     {"name": "api-scope", "access_token": {"scopes_add": ["rs/read"]}},
 )
 
+CLAIMS_ONLY = rules_text({"name": "api-tier", "id_token": {"claims": {"tier": {"value": "gold"}}}})
+
 
 class Clock:
     def __init__(self) -> None:
@@ -56,8 +58,34 @@ class Table:
         return dict(self.registrations.get(pool_id, {}))
 
 
-def registered(table: Table, clock: Clock | None = None, cache_seconds: float = 60) -> RegisteredRules:
-    return RegisteredRules(BUNDLED, table, cache_seconds=cache_seconds, clock=clock or Clock())
+class Clients:
+    """Each app client's AllowedOAuthScopes, every read made and its read timeout; `error` makes the next
+    reads fail."""
+
+    def __init__(self, scopes: Mapping[str, list[str]] | None = None) -> None:
+        self.scopes = {client: list(allowed) for client, allowed in (scopes or {API: ["rs/read"]}).items()}
+        self.reads: list[tuple[str, str]] = []
+        self.read_timeouts: list[float] = []
+        self.error: Exception | None = None
+
+    def __call__(self, pool_id: str, client_id: str, read_timeout: float) -> list[str]:
+        self.reads.append((pool_id, client_id))
+        self.read_timeouts.append(read_timeout)
+        if self.error is not None:
+            raise self.error
+        return self.scopes.get(client_id, [])
+
+
+def registered(
+    table: Table, clock: Clock | None = None, cache_seconds: float = 60, clients: Clients | None = None
+) -> RegisteredRules:
+    return RegisteredRules(
+        BUNDLED,
+        table,
+        cache_seconds=cache_seconds,
+        clock=clock or Clock(),
+        allowed_scopes=clients if clients is not None else Clients(),
+    )
 
 
 def event(client_id: str = API, pool_id: str = POOL) -> dict[str, Any]:
@@ -340,7 +368,9 @@ def test_a_declared_version_that_differs_but_fits_still_applies() -> None:
         {"rules": [{"name": "g", "when": {"grant": "user"}, "id_token": {"claims": {"g": {"value": 1}}}}]},
         "V3_0",
     )
-    rules = RegisteredRules(bundled, Table({POOL: {API: API_RULES}}), cache_seconds=60, clock=Clock())
+    rules = RegisteredRules(
+        bundled, Table({POOL: {API: API_RULES}}), cache_seconds=60, clock=Clock(), allowed_scopes=Clients()
+    )
     sample = event(API)
     assert rules.for_event(sample)(sample) is None
     assert sample["response"]["claimsAndScopeOverrideDetails"]["idTokenGeneration"][
@@ -449,7 +479,8 @@ def test_without_time_left_for_the_query_and_nothing_cached_the_sign_in_fails(
 def test_without_time_left_for_a_refresh_the_cached_rules_apply_and_the_next_event_refreshes(
     logged: list[logging.LogRecord],
 ) -> None:
-    table, clock = Table({POOL: {API: API_RULES}}), Clock()
+    # (rules that add no scope: the client's allowed scopes, also due, are another test's)
+    table, clock = Table({POOL: {API: CLAIMS_ONLY}}), Clock()
     rules = registered(table, clock)
     cached = rules.for_event(event(API))
     clock.now += 60
@@ -483,3 +514,124 @@ def test_a_registered_document_is_compiled_once_with_the_bundled_rules(
     rules.for_event(event(API))
     # Then one compile ran: the bundled rules followed by the client's two
     assert compiled == [len(BUNDLED.rules) + 2]
+
+
+# --- Only scopes the client is allowed now ----------------------------------------------------------------
+
+
+def scopes_added(rules: RegisteredRules, client_id: str = API, context: Any = None) -> list[str]:
+    sample = event(client_id)
+    assert rules.for_event(sample, context)(sample) is None
+    added: list[str] = sample["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"].get(
+        "scopesToAdd", []
+    )
+    return added
+
+
+BUNDLED_SCOPES = ["app/analytics", "app/read"]  # what the bundled rules add for the sample event's user
+
+
+def test_a_registered_scope_the_client_is_not_allowed_is_left_out_and_its_claims_still_apply(
+    logged: list[logging.LogRecord],
+) -> None:
+    # Given rules adding rs/read registered for a client that is not (or no longer) allowed it
+    clients = Clients({API: ["openid"]})
+    rules = registered(Table({POOL: {API: API_RULES}}), clients=clients)
+    # When a token is issued through the client
+    response = edited(rules, event(API))
+    # Then the response is the bundled one plus the registered claim: no rs/read
+    expected = bundled_response()
+    expected["idTokenGeneration"]["claimsToAddOrOverride"]["tier"] = "gold"
+    assert response == expected
+    (record,) = logged
+    assert record.getMessage() == (
+        "registered claim rules add scopes the app client is not allowed now; they are left out"
+    )
+    assert (vars(record)["client_id"], vars(record)["scopes_left_out"]) == (API, ["rs/read"])
+    assert clients.reads == [(POOL, API)]
+
+
+def test_a_scope_the_bundled_rules_add_stays_whatever_the_client_is_allowed() -> None:
+    # Given registered rules that add app/read (which the bundled rules add too) and rs/read, for a client
+    # allowed neither
+    both = rules_text({"name": "api", "access_token": {"scopes_add": ["app/read", "rs/read"]}})
+    rules = registered(Table({POOL: {API: both}}), clients=Clients({API: []}))
+    # Then the bundled rules' scopes are added, the registered rules' are not
+    assert scopes_added(rules) == BUNDLED_SCOPES
+
+
+def test_scopes_by_group_keep_the_allowed_ones_per_group() -> None:
+    by_group = rules_text(
+        {"name": "api", "access_token": {"scopes_by_group": {"analysts": ["rs/read", "rs/admin"]}}},
+        {"name": "gone", "access_token": {"scopes_by_group": {"users": ["rs/admin"]}}},
+    )
+    rules = registered(Table({POOL: {API: by_group}}), clients=Clients({API: ["rs/read"]}))
+    assert scopes_added(rules) == [*BUNDLED_SCOPES, "rs/read"]
+
+
+def test_a_client_whose_registered_rules_add_no_scope_is_never_read() -> None:
+    clients = Clients()
+    rules = registered(Table({POOL: {API: CLAIMS_ONLY}}), clients=clients)
+    assert scopes_added(rules) == BUNDLED_SCOPES
+    assert scopes_added(rules, OTHER) == BUNDLED_SCOPES
+    assert clients.reads == []
+
+
+def test_allowed_scopes_are_read_once_per_cache_period_so_a_narrowing_applies_after_it() -> None:
+    # Given a client allowed rs/read, read on its first event
+    clock, clients = Clock(), Clients()
+    rules = registered(Table({POOL: {API: API_RULES}}), clock, clients=clients)
+    assert scopes_added(rules) == [*BUNDLED_SCOPES, "rs/read"]
+    # When its scopes are narrowed
+    clients.scopes[API] = ["openid"]
+    clock.now += 59
+    # Then warm events within the cache period are not read again (and still carry what was read)
+    assert scopes_added(rules) == [*BUNDLED_SCOPES, "rs/read"]
+    assert clients.reads == [(POOL, API)]
+    # and once it has passed, the client is read again and the scope is gone
+    clock.now += 1
+    assert scopes_added(rules) == BUNDLED_SCOPES
+    # and widened again, it comes back (the compiled function for that set is reused)
+    clients.scopes[API] = ["rs/read"]
+    clock.now += 60
+    assert scopes_added(rules) == [*BUNDLED_SCOPES, "rs/read"]
+    assert len(clients.reads) == 3
+
+
+def test_a_failed_read_leaves_the_registered_scopes_out_issues_the_token_and_retries_later(
+    logged: list[logging.LogRecord],
+) -> None:
+    # Given a client whose allowed scopes cannot be read (throttled: UserPoolClientRead is shared)
+    clock, clients = Clock(), Clients()
+    clients.error = RuntimeError("TooManyRequestsException")
+    rules = registered(Table({POOL: {API: API_RULES}}), clock, clients=clients)
+    # When a token is issued through it  # Then it carries the bundled scopes and the registered claim
+    response = edited(rules, event(API))
+    assert response["accessTokenGeneration"]["scopesToAdd"] == BUNDLED_SCOPES
+    assert response["idTokenGeneration"]["claimsToAddOrOverride"]["tier"] == "gold"
+    (record,) = logged
+    assert vars(record)["error"] == "RuntimeError: TooManyRequestsException"
+    assert vars(record)["scopes_left_out"] == ["rs/read"]
+    # and the read is tried again after RETRY_SECONDS, not at every event
+    clients.error = None
+    clock.now += registered_module.RETRY_SECONDS - 1
+    assert scopes_added(rules) == BUNDLED_SCOPES
+    clock.now += 1
+    assert scopes_added(rules) == [*BUNDLED_SCOPES, "rs/read"]
+    assert len(clients.reads) == 2
+
+
+def test_without_time_left_for_the_read_the_scopes_are_left_out_and_the_next_event_reads() -> None:
+    clients = Clients()
+    rules = registered(Table({POOL: {API: API_RULES}}), clients=clients)
+    # the registrations are read with time to spare; the next event has too little left for the client
+    scopes_added(rules, OTHER, FakeLambdaContext(remaining_ms=4_000))
+    assert scopes_added(rules, API, FakeLambdaContext(remaining_ms=1_000)) == BUNDLED_SCOPES
+    assert clients.reads == []
+    assert scopes_added(rules, API, FakeLambdaContext(remaining_ms=2_200)) == [*BUNDLED_SCOPES, "rs/read"]
+    assert clients.read_timeouts == [0.7]  # the time left less the safety margin
+
+
+def test_without_a_reader_registered_rules_add_no_scope() -> None:
+    rules = RegisteredRules(BUNDLED, Table({POOL: {API: API_RULES}}), cache_seconds=60, clock=Clock())
+    assert scopes_added(rules) == BUNDLED_SCOPES

@@ -25,9 +25,10 @@ from tests.unit.cognito_automation.claims.support import (
     claim_rules_event,
     create_registrations_table,
     rules_text,
+    scoped_client,
     served_client,
 )
-from tests.unit.cognito_automation.custom_resource.support import ResponseServer, another_client
+from tests.unit.cognito_automation.custom_resource.support import ResponseServer
 
 TABLE = "claim-rules"
 GROUPS = {
@@ -125,7 +126,7 @@ def test_update_of_the_same_client_overwrites_under_the_same_physical_id(reg: Re
 def test_a_new_client_gives_a_new_id_and_the_old_ids_delete_removes_the_old_registration(
     reg: Registry,
 ) -> None:
-    other_client = another_client(reg.cognito, reg.pool)
+    other_client = scoped_client(reg.cognito, reg.pool)
     with ResponseServer() as server:
         created = reg.invoke("create", server)
         # When the properties name another client (CloudFormation sends Update, then, once the stack
@@ -431,6 +432,49 @@ def test_a_client_or_pool_that_does_not_exist_fails_naming_client_and_pool(
     assert answer["Status"] == "FAILED"
     assert answer["Reason"] == f"app client {client} does not exist in user pool {pool}"
     assert reg.items() == []
+
+
+# --- Only scopes the client is allowed ------------------------------------------------------------------
+
+
+def test_rules_that_add_a_scope_the_client_is_not_allowed_fail_naming_scope_client_and_rule(
+    reg: Registry,
+) -> None:
+    # Given a registration in place, and rules adding rs/read (allowed) and app/admin by group (not allowed)
+    admin = {"name": "api-admin", "access_token": {"scopes_by_group": {"admins": ["app/admin", "rs/read"]}}}
+    with ResponseServer() as server:
+        reg.invoke("create", server)
+        before = reg.items()
+        # When the stack updates its registration to them
+        answer = reg.invoke("update", server, Rules=rules_text(GROUPS, SCOPE, admin))
+    # Then it fails naming the scope, the client (and what it is allowed) and the rule, and nothing changed
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        f"Rules add scopes that app client {reg.client} of user pool {reg.pool} is not allowed (its "
+        'AllowedOAuthScopes: openid, rs/read): rule "api-admin" (rules[2]) adds scope "app/admin" '
+        '(access_token.scopes_by_group["admins"]). Add each scope to the client\'s AllowedOAuthScopes (a '
+        "resource server's scope must exist first), or take it out of the rules"
+    )
+    assert reg.items() == before
+
+
+def test_a_client_allowed_no_scopes_takes_rules_that_add_none(reg: Registry) -> None:
+    # Given a client without OAuth scopes
+    bare = scoped_client(reg.cognito, reg.pool, scopes=[])
+    with ResponseServer() as server:
+        # When rules adding a scope, then rules adding none, are registered for it
+        refused = reg.invoke("create", server, ClientId=bare, Rules=rules_text(SCOPE))
+        taken = reg.invoke("create", server, ClientId=bare, Rules=rules_text(GROUPS))
+    # Then only the second is registered
+    assert refused["Status"] == "FAILED"
+    assert "(its AllowedOAuthScopes: none)" in refused["Reason"]
+    assert (
+        'rule "api-read-scope" (rules[0]) adds scope "rs/read" (access_token.scopes_add)' in refused["Reason"]
+    )
+    assert taken["Status"] == "SUCCESS"
+    assert [(i["client_id"], json.loads(i["rules"])["rules"][0]["name"]) for i in reg.items()] == [
+        (bare, "api-groups")
+    ]
 
 
 # --- Only pools this stack's trigger serves, never a protected client -----------------------------------

@@ -324,8 +324,8 @@ def test_a_client_with_registered_rules_gets_them_after_the_bundled_ones(
 
     from tests.unit.cognito_automation.claims.support import create_registrations_table, rules_text
 
-    # Given rules registered for the sample event's client
-    event = load_event("pre_token/v2_authentication.json")
+    # Given rules registered for the sample event's client (in moto, allowed the scope they add)
+    event = scoped_event(boto3.client("cognito-idp"))
     table = create_registrations_table(boto3.client("dynamodb"))
     register(
         table,
@@ -352,6 +352,59 @@ def test_a_client_with_registered_rules_gets_them_after_the_bundled_ones(
     assert "aud2" not in other_access["claimsToAddOrOverride"]
 
 
+def scoped_event(cognito: Any) -> dict[str, Any]:
+    """The sample V2_0 event, for a client of a moto pool allowed openid and rs/read."""
+    from tests.unit.cognito_automation.claims.support import served_client
+
+    pool, client = served_client(cognito)
+    event = load_event("pre_token/v2_authentication.json")
+    event["userPoolId"], event["callerContext"]["clientId"] = pool, client
+    return event
+
+
+def test_registered_scopes_follow_the_clients_allowed_scopes_and_a_failed_read_still_issues_the_token(
+    aws: None, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
+) -> None:
+    import boto3
+
+    from tests.unit.cognito_automation.claims.support import create_registrations_table, rules_text
+
+    # Given rules adding rs/read and a claim, registered for a client allowed rs/read; no caching
+    cognito = boto3.client("cognito-idp")
+    event = scoped_event(cognito)
+    pool, client = event["userPoolId"], event["callerContext"]["clientId"]
+    table = create_registrations_table(boto3.client("dynamodb"))
+    rules = {"name": "api", "access_token": {"scopes_add": ["rs/read"], "claims": {"aud2": {"value": "api"}}}}
+    register(table, client, rules_text(rules), pool_id=pool)
+    app = registry_handler(monkeypatch, table, cache_seconds="0")
+
+    def access() -> dict[str, Any]:
+        result = app.lambda_handler(copy.deepcopy(event), lambda_context)
+        granted: dict[str, Any] = result["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]
+        return granted
+
+    assert access()["scopesToAdd"] == ["app/analytics", "app/read", "rs/read"]
+    # When the client's scopes are narrowed (the bundled rules' scopes are not the client's to decide)
+    cognito.update_user_pool_client(
+        UserPoolId=pool,
+        ClientId=client,
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=["openid"],
+        CallbackURLs=["https://app.example.com/callback"],
+    )
+    narrowed = access()
+    # Then the registered scope is left out, and the registered claim and the bundled scopes stay
+    assert narrowed["scopesToAdd"] == ["app/analytics", "app/read"]
+    assert narrowed["claimsToAddOrOverride"]["aud2"] == "api"
+    # When the client cannot be read at all (it was deleted)
+    cognito.delete_user_pool_client(UserPoolId=pool, ClientId=client)
+    unread = access()
+    # Then the token is still issued, without the registered scope
+    assert unread["scopesToAdd"] == ["app/analytics", "app/read"]
+    assert unread["claimsToAddOrOverride"]["aud2"] == "api"
+
+
 def test_an_unreadable_registrations_table_fails_the_sign_in(
     aws: None, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
 ) -> None:
@@ -366,11 +419,12 @@ def test_an_unreadable_registrations_table_fails_the_sign_in(
     assert event == load_event("pre_token/v2_authentication.json")
 
 
-def test_the_registrations_client_makes_one_attempt_with_a_short_connect_and_the_given_read_timeout(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("factory", ["_dynamodb", "_cognito"], ids=["registrations", "app-clients"])
+def test_the_readers_make_one_attempt_with_a_short_connect_and_the_given_read_timeout(
+    monkeypatch: pytest.MonkeyPatch, factory: str
 ) -> None:
     app = registry_handler(monkeypatch, "claim-rules")
-    config = app._dynamodb(0.7).meta.config
+    config = getattr(app, factory)(0.7).meta.config
     assert (config.connect_timeout, config.read_timeout) == (0.5, 0.7)
     assert config.retries["total_max_attempts"] == 1
 
