@@ -8,6 +8,10 @@ docs/local-stack.md); the changes themselves live with their service:
 - CloudFormation (`local.cloudformation.stack_operations`): `ResourceMap.delete` deletes dependents first;
   `CloudFormationBackend.create_stack` / `delete_stack` run one operation per stack at a time, roll back a
   failed create and keep a stack whose delete failed as DELETE_FAILED.
+- CloudFormation (`local.cloudformation.stack_resources`): `parsing.parse_and_create_resource`,
+  `parse_and_update_resource` and `ResourceMap._delete_resource` record each resource's events;
+  `CloudFormationResponse.describe_stack_resource`, `describe_stack_resources` and `list_stack_resources`
+  report them; `CloudFormationResponse.list_imports` is added.
 - Resource types moto lacks (`local.cloudformation.models`, `local.cognito_idp.cloudformation_models`),
   on moto's own extension point.
 
@@ -22,10 +26,11 @@ from typing import Any
 from moto.awslambda import models as lambda_models
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
+from moto.cloudformation.responses import CloudFormationResponse
 
 from local.awslambda import invoke
 from local.awslambda.runtime import FunctionRuntime
-from local.cloudformation import custom_resources, stack_operations
+from local.cloudformation import custom_resources, stack_operations, stack_resources
 
 
 class _Installed:
@@ -39,6 +44,14 @@ def _patch(owner: Any, name: str, value: Any) -> None:
     if not hasattr(owner, name):
         raise RuntimeError(
             f"moto changed: {owner!r} has no {name}; review local/moto_patches.py for this moto version"
+        )
+    setattr(owner, name, value)
+
+
+def _add(owner: Any, name: str, value: Any) -> None:
+    if hasattr(owner, name):
+        raise RuntimeError(
+            f"moto changed: {owner!r} now has {name}; review local/moto_patches.py for this moto version"
         )
     setattr(owner, name, value)
 
@@ -71,4 +84,21 @@ def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
     cfn_backend = cfn_models.CloudFormationBackend
     _patch(cfn_backend, "create_stack", stack_operations.locked_create(cfn_backend.create_stack))
     _patch(cfn_backend, "delete_stack", stack_operations.kept_when_delete_fails(cfn_backend.delete_stack))
+    _patch(
+        parsing,
+        "parse_and_create_resource",
+        stack_resources.created_with_events(parsing.parse_and_create_resource),
+    )
+    _patch(
+        parsing,
+        "parse_and_update_resource",
+        stack_resources.updated_with_events(parsing.parse_and_update_resource),
+    )
+    resource_map = parsing.ResourceMap
+    _patch(
+        resource_map, "_delete_resource", stack_resources.deleted_with_events(resource_map._delete_resource)
+    )
+    for action in ("describe_stack_resource", "describe_stack_resources", "list_stack_resources"):
+        _patch(CloudFormationResponse, action, getattr(stack_resources, action))
+    _add(CloudFormationResponse, "list_imports", stack_resources.list_imports)
     _INSTALLED.done = True

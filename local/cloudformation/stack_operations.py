@@ -3,7 +3,8 @@
 - `ResourceMap.delete`: dependents first (moto's order is arbitrary, so a function could be deleted before
   the custom resource that needs it for its Delete);
 - `CloudFormationBackend.create_stack` / `delete_stack`: one operation per stack at a time; a resource that
-  fails to create rolls the stack back; a stack whose delete failed stays visible as DELETE_FAILED.
+  fails to create rolls the stack back; a stack being deleted is DELETE_IN_PROGRESS (and found by its id);
+  a stack whose delete failed stays visible as DELETE_FAILED.
 
 Installed by `local.moto_patches`.
 """
@@ -138,6 +139,10 @@ def kept_when_delete_fails(original: Callable[..., Any]) -> Callable[..., Any]:
         for stack in stacks:
             with stack_lock(stack.name):
                 exports = {e.name: e for e in stack.exports}
+                # While its resources are deleted, the stack is DELETE_IN_PROGRESS and found by its id (a
+                # custom resource's function describes it); moto takes it off its list first.
+                stack.status = "DELETE_IN_PROGRESS"
+                self.deleted_stacks[stack.stack_id] = stack
                 try:
                     original(self, stack.stack_id)
                     forget_outputs(stack)
