@@ -4,10 +4,11 @@ docs/local-stack.md); the changes themselves live with their service:
 - Lambda (`local.awslambda.invoke`): `LambdaFunction.invoke` runs the function in this process;
   `LambdaBackend.create_event_source_mapping` leaves SQS queues to the poller.
 - CloudFormation (`local.cloudformation.custom_resources`): `parsing.CustomModel` answers Create, Update
-  and Delete through the ResponseURL; `Stack.update` rolls back when a custom resource fails.
+  and Delete through the ResponseURL, waited for.
 - CloudFormation (`local.cloudformation.stack_operations`): `ResourceMap.delete` deletes dependents first;
   `CloudFormationBackend.create_stack` / `delete_stack` run one operation per stack at a time, roll back a
-  failed create and keep a stack whose delete failed as DELETE_FAILED.
+  failed create and keep a stack whose delete failed as DELETE_FAILED; `Stack.update` is replaced (waits,
+  resolves the outputs, rolls back a failure); `Stack.mark_creation_complete` resolves the outputs first.
 - CloudFormation (`local.cloudformation.stack_resources`): `parsing.parse_and_create_resource`,
   `parse_and_update_resource` and `ResourceMap._delete_resource` record each resource's events;
   `CloudFormationResponse.describe_stack_resource`, `describe_stack_resources` and `list_stack_resources`
@@ -79,7 +80,13 @@ def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
         invoke.detached_event_source_mapping(backend_cls.create_event_source_mapping),
     )
     _patch(parsing, "CustomModel", custom_resources.LocalCustomResource)
-    _patch(cfn_models.Stack, "update", custom_resources.failed_update_rolled_back(cfn_models.Stack.update))
+    _patch(cfn_models.Stack, "update", stack_operations.update)
+    stack_cls = cfn_models.Stack
+    _patch(
+        stack_cls,
+        "mark_creation_complete",
+        stack_operations.outputs_resolved(stack_cls.mark_creation_complete),
+    )
     _patch(parsing.ResourceMap, "delete", stack_operations.ordered_delete(parsing.ResourceMap.delete))
     cfn_backend = cfn_models.CloudFormationBackend
     _patch(cfn_backend, "create_stack", stack_operations.locked_create(cfn_backend.create_stack))

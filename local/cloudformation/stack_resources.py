@@ -7,6 +7,7 @@ resource whose Condition is false, and has no `ListImports`):
 - `DescribeStackResource`, `DescribeStackResources` and `ListStackResources` report each resource of the
   stack's template that has events, with the status, reason, physical id and time of its latest event (a
   custom resource being created is `CREATE_IN_PROGRESS` with no physical id until its answer arrives);
+- a resource that failed in an update is not tried again (moto retries, CloudFormation stops);
 - `ListImports` lists the stacks whose template imports an export (`Fn::ImportValue`).
 
 Installed by `local.moto_patches`.
@@ -24,6 +25,10 @@ from moto.cloudformation.exceptions import ValidationError
 from moto.core.responses import ActionResult
 
 STACK_TYPE = "AWS::CloudFormation::Stack"
+
+
+class ResourceFailedError(Exception):
+    """A resource already failed in this stack operation."""
 
 
 def _stack(account_id: str, region: str, stack_id: str) -> Any:
@@ -91,6 +96,14 @@ def updated_with_events(original: Callable[..., Any]) -> Callable[..., Any]:
         logical_id: str, resource_json: dict[str, Any], resources_map: Any, *args: Any, **kw: Any
     ) -> Any:
         stack = _stack(resources_map._account_id, resources_map._region_name, resources_map.stack_id)
+        last = latest_events(stack).get(logical_id)
+        if (
+            stack.status == "UPDATE_IN_PROGRESS"
+            and last is not None
+            and last.resource_status == "UPDATE_FAILED"
+        ):
+            # moto tries a failed update again; CloudFormation stops the update at the first failure
+            raise ResourceFailedError(last.resource_status_reason or "")
         resource_type = resource_json.get("Type", "")
         before = _physical_id(resources_map._parsed_resources.get(logical_id))
         record(stack, logical_id, resource_type, "UPDATE_IN_PROGRESS", before)
@@ -128,13 +141,29 @@ def deleted_with_events(original: Callable[..., None]) -> Callable[..., None]:
     return delete
 
 
+def failed_resources(stack: Any, since: int) -> str:
+    """CloudFormation's summary of the resources that failed since event `since` ("" when none did)."""
+    failed: dict[str, list[str]] = {}
+    for event in stack.events[since:]:
+        action, _, outcome = event.resource_status.partition("_")
+        if outcome == "FAILED" and not _is_stack(stack, event):
+            failed.setdefault(action.lower(), []).append(event.logical_resource_id)
+    return "".join(
+        f"The following resource(s) failed to {action}: [{', '.join(dict.fromkeys(names))}]. "
+        for action, names in failed.items()
+    )
+
+
+def _is_stack(stack: Any, event: Any) -> bool:
+    return bool(event.resource_type == STACK_TYPE and event.physical_resource_id == stack.stack_id)
+
+
 def latest_events(stack: Any) -> dict[str, Any]:
     """The latest event of each resource of the stack's template, in template order."""
     latest: dict[str, Any] = {}
     for event in stack.events:
-        if event.resource_type == STACK_TYPE and event.physical_resource_id == stack.stack_id:
-            continue
-        latest[event.logical_resource_id] = event
+        if not _is_stack(stack, event):
+            latest[event.logical_resource_id] = event
     resources = (stack.template_dict or {}).get("Resources") or {}
     return {name: latest[name] for name in resources if name in latest}
 

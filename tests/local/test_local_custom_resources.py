@@ -4,12 +4,14 @@ resource answers and attributes CloudFormation refuses."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
 
 from cognito_automation import aws
-from local.stack import LocalCloud
+from local.stack import DeployError, LocalCloud
 from tests.conftest import ROOT
 from tests.local.conftest import deploy_fixture, items, unique_name
 
@@ -25,7 +27,9 @@ def provider(local_stack: LocalCloud) -> tuple[str, dict[str, str]]:
 
 
 def requests_for(stack: LocalCloud, outputs: dict[str, str], logical_id: str) -> list[dict[str, str]]:
-    return [r for r in items(stack, outputs["RecordsTable"]) if r["logical_id"] == logical_id]
+    """The requests the fixture function got for one logical id, in the order it got them."""
+    seen = [r for r in items(stack, outputs["RecordsTable"]) if r["logical_id"] == logical_id]
+    return sorted(seen, key=lambda r: int(r["at"]))
 
 
 def custom_thing(provider_name: str, logical_id: str = "Thing", **properties: str) -> dict[str, Any]:
@@ -112,4 +116,178 @@ def test_a_custom_resource_is_described_with_its_answer_and_events(local_stack, 
         "CREATE_IN_PROGRESS",
         "CREATE_COMPLETE",
     ]
+    local_stack.delete(app)
+
+
+def resource_events(stack: LocalCloud, stack_name: str, logical_id: str) -> list[tuple[str, str]]:
+    """A resource's events, oldest first: (status, reason)."""
+    events = stack.client(aws.CLOUDFORMATION).describe_stack_events(StackName=stack_name)["StackEvents"]
+    return [
+        (e["ResourceStatus"], e.get("ResourceStatusReason", ""))
+        for e in reversed(events)
+        if e["LogicalResourceId"] == logical_id
+    ]
+
+
+def stack_status(stack: LocalCloud, stack_name: str) -> str:
+    described = stack.client(aws.CLOUDFORMATION).describe_stacks(StackName=stack_name)["Stacks"]
+    return described[0]["StackStatus"]
+
+
+FAILED_ANSWER = r"Received response status \[FAILED\] from custom resource\. Message returned: asked to fail"
+
+
+def test_an_update_adding_a_custom_resource_waits_for_it_and_rolls_back_its_failure(local_stack, provider):
+    # Given a stack with one custom resource
+    name, outputs = provider
+    app = unique_name("addfail")
+    template = custom_thing(name, "Kept")
+    local_stack.deploy(template, {}, app)
+    # When an update adds two: one that answers SUCCESS, then one that answers FAILED
+    added = {**template["Resources"], **custom_thing(name, "Added")["Resources"]}
+    added |= custom_thing(name, "Broken", Fail="true")["Resources"]
+    # Then the update fails naming the resource, and rolls back
+    with pytest.raises(DeployError, match=r"UPDATE_ROLLBACK_COMPLETE.*failed to create: \[Broken\]"):
+        local_stack.deploy({"Resources": added}, {}, app)
+    # And the failed resource's events carry the function's reason, as CloudFormation shows them
+    (created, failed) = resource_events(local_stack, app, "Broken")
+    assert created == ("CREATE_IN_PROGRESS", "")
+    assert failed[0] == "CREATE_FAILED"
+    assert re.match(FAILED_ANSWER + r" \(RequestId: [-0-9a-f]+\)$", failed[1])
+    # And the resource the update had added is deleted again; the stack has what it had before
+    assert [r["request_type"] for r in requests_for(local_stack, outputs, "Added")] == ["Create", "Delete"]
+    cfn = local_stack.client(aws.CLOUDFORMATION)
+    assert [
+        r["LogicalResourceId"] for r in cfn.describe_stack_resources(StackName=app)["StackResources"]
+    ] == ["Kept"]
+    assert resource_events(local_stack, app, "Added")[-1][0] == "DELETE_COMPLETE"
+    local_stack.delete(app)
+
+
+def test_an_update_answered_failed_is_rolled_back_with_the_old_properties(local_stack, provider):
+    # Given a stack whose custom resource was created
+    name, outputs = provider
+    app = unique_name("updback")
+    local_stack.deploy(custom_thing(name, "Rolled", Fail="false"), {}, app)
+    # When an update makes it answer FAILED
+    with pytest.raises(DeployError, match=r"UPDATE_ROLLBACK_COMPLETE.*failed to update: \[Rolled\]"):
+        local_stack.deploy(custom_thing(name, "Rolled", Fail="true"), {}, app)
+    # Then the function got the failed Update once, then the rollback's Update with the old properties
+    updates = [r for r in requests_for(local_stack, outputs, "Rolled") if r["request_type"] == "Update"]
+    assert [json.loads(u["properties"])["Fail"] for u in updates] == ["true", "false"]
+    statuses = [status for status, _ in resource_events(local_stack, app, "Rolled")]
+    assert statuses[-4:] == ["UPDATE_IN_PROGRESS", "UPDATE_FAILED", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"]
+    assert stack_status(local_stack, app) == "UPDATE_ROLLBACK_COMPLETE"
+    local_stack.delete(app)
+
+
+def test_a_delete_answered_failed_leaves_the_stack_delete_failed(local_stack, provider):
+    # Given a stack whose custom resource answers FAILED to Delete
+    name, _ = provider
+    app = unique_name("delfail")
+    local_stack.deploy(custom_thing(name, "Stuck", FailDelete="true"), {}, app)
+    stack_id = stack_id_of(local_stack, app)
+    # When the stack is deleted  # Then the delete fails, naming the resource, which keeps its reason
+    with pytest.raises(DeployError, match=r"DELETE_FAILED.*failed to delete: \[Stuck\]"):
+        local_stack.delete(app)
+    status, reason = resource_events(local_stack, stack_id, "Stuck")[-1]
+    assert status == "DELETE_FAILED"
+    assert re.match(FAILED_ANSWER, reason)
+    detail = local_stack.client(aws.CLOUDFORMATION).describe_stack_resource(
+        StackName=app, LogicalResourceId="Stuck"
+    )["StackResourceDetail"]
+    assert (detail["ResourceStatus"], detail["PhysicalResourceId"]) == ("DELETE_FAILED", "stuck")
+
+
+def stack_id_of(stack: LocalCloud, stack_name: str) -> str:
+    return stack.client(aws.CLOUDFORMATION).describe_stacks(StackName=stack_name)["Stacks"][0]["StackId"]
+
+
+def missing_attribute(stack_id: str, logical_id: str) -> str:
+    return (
+        rf"CustomResource attribute error: Vendor response doesn't contain Missing attribute in object "
+        rf"{re.escape(stack_id)}\|{logical_id}\|[-0-9a-f]+$"
+    )
+
+
+def test_an_output_reading_an_attribute_the_answer_lacks_fails_the_stack(local_stack, provider):
+    # Given a template whose output reads an attribute its custom resource does not answer
+    name, _ = provider
+    template = custom_thing(name, "Lacking")
+    template["Outputs"] = {"Missing": {"Value": {"Fn::GetAtt": ["Lacking", "Missing"]}}}
+    app = unique_name("noattr")
+    # When it is deployed  # Then the stack rolls back with CloudFormation's reason
+    with pytest.raises(DeployError, match=r"ROLLBACK_COMPLETE.*Vendor response doesn't contain Missing"):
+        local_stack.deploy(template, {}, app)
+    (rollback,) = [r for s, r in resource_events(local_stack, app, app) if s == "ROLLBACK_IN_PROGRESS"]
+    assert re.match(missing_attribute(stack_id_of(local_stack, app), "Lacking"), rollback)
+    assert stack_status(local_stack, app) == "ROLLBACK_COMPLETE"
+    local_stack.delete(app)
+
+
+def test_an_update_adding_an_output_the_answer_lacks_rolls_back(local_stack, provider):
+    # Given a created stack with a custom resource
+    name, _ = provider
+    app = unique_name("noattrupd")
+    template = custom_thing(name, "Later")
+    local_stack.deploy(template, {}, app)
+    # When an update adds an output reading an attribute the resource does not answer
+    template["Outputs"] = {"Missing": {"Value": {"Fn::GetAtt": ["Later", "Missing"]}}}
+    # Then the update rolls back with CloudFormation's reason, and the stack has no such output
+    with pytest.raises(
+        DeployError, match=r"UPDATE_ROLLBACK_COMPLETE.*Vendor response doesn't contain Missing"
+    ):
+        local_stack.deploy(template, {}, app)
+    assert local_stack.describe_outputs(app) == {}
+    local_stack.delete(app)
+
+
+def test_a_resource_reading_an_attribute_the_answer_lacks_fails_to_create(local_stack, provider):
+    # Given a template whose second custom resource reads an attribute the first does not answer
+    name, outputs = provider
+    template = custom_thing(name, "Source")
+    reader = custom_thing(name, "Reader")["Resources"]["Reader"]
+    reader["Properties"]["Name"] = {"Fn::GetAtt": ["Source", "Missing"]}
+    template["Resources"]["Reader"] = reader
+    app = unique_name("readattr")
+    # When it is deployed  # Then the reader fails with CloudFormation's reason, and the stack rolls back
+    with pytest.raises(DeployError, match=r"ROLLBACK_COMPLETE.*failed to create: \[Reader\]"):
+        local_stack.deploy(template, {}, app)
+    status, reason = resource_events(local_stack, app, "Reader")[-1]
+    assert status == "CREATE_FAILED"
+    assert re.match(missing_attribute(stack_id_of(local_stack, app), "Source"), reason)
+    # And the reader's function was never asked; the source was created, then deleted by the rollback
+    assert requests_for(local_stack, outputs, "Reader") == []
+    assert [r["request_type"] for r in requests_for(local_stack, outputs, "Source")] == ["Create", "Delete"]
+    local_stack.delete(app)
+
+
+@pytest.mark.parametrize(
+    ("properties", "reason"),
+    [
+        ({"PadBytes": "4000"}, "Response object is too long."),
+        ({"Name": "n" * 1025}, "Invalid PhysicalResourceId"),
+        ({"NoPhysicalId": "true"}, "Invalid PhysicalResourceId"),
+    ],
+    ids=["body-over-4096-bytes", "physical-id-over-1-kb", "no-physical-id"],
+)
+def test_an_answer_cloudformation_refuses_fails_the_resource(local_stack, provider, properties, reason):
+    # Given a custom resource whose answer CloudFormation refuses
+    name, _ = provider
+    app = unique_name("refused")
+    # When it is deployed  # Then the resource fails with CloudFormation's reason and the stack rolls back
+    with pytest.raises(DeployError, match=r"ROLLBACK_COMPLETE.*failed to create: \[Refused\]"):
+        local_stack.deploy(custom_thing(name, "Refused", **properties), {}, app)
+    assert resource_events(local_stack, app, "Refused")[-1] == ("CREATE_FAILED", reason)
+    local_stack.delete(app)
+
+
+def test_a_physical_id_of_exactly_1_kb_is_taken(local_stack, provider):
+    # Given a custom resource whose physical id is 1024 bytes, CloudFormation's limit
+    name, _ = provider
+    app = unique_name("atlimit")
+    template = custom_thing(name, "Limit", Name="n" * 1024)
+    template["Outputs"] = {"Id": {"Value": {"Ref": "Limit"}}}
+    # When it is deployed  # Then it is created with that id
+    assert local_stack.deploy(template, {}, app) == {"Id": "n" * 1024}
     local_stack.delete(app)
