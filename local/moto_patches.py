@@ -22,6 +22,7 @@ Each patch names an attribute moto must have: a moto release that renamed one fa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from moto.awslambda import models as lambda_models
@@ -41,20 +42,20 @@ class _Installed:
 _INSTALLED = _Installed()
 
 
-def _patch(owner: Any, name: str, value: Any) -> None:
-    if not hasattr(owner, name):
+def _patch(owner: Any, name: str, value: Any, *, new: bool = False) -> None:
+    """Replace `owner.name` (or add it, `new`), refusing a moto that lacks it (or already has it)."""
+    if hasattr(owner, name) == new:
+        missing = "now has" if new else "has no"
         raise RuntimeError(
-            f"moto changed: {owner!r} has no {name}; review local/moto_patches.py for this moto version"
+            f"moto changed: {owner!r} {missing} {name}; review local/moto_patches.py for this moto version"
         )
     setattr(owner, name, value)
 
 
-def _add(owner: Any, name: str, value: Any) -> None:
-    if hasattr(owner, name):
-        raise RuntimeError(
-            f"moto changed: {owner!r} now has {name}; review local/moto_patches.py for this moto version"
-        )
-    setattr(owner, name, value)
+def _wrap(owner: Any, name: str, wrapper: Callable[[Any], Any]) -> None:
+    """Replace `owner.name` by `wrapper` applied to moto's own."""
+    original = getattr(owner, name, None)
+    _patch(owner, name, original and wrapper(original))
 
 
 def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
@@ -73,39 +74,18 @@ def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
     parsing.get_model_map.cache_clear()
     parsing.get_name_type_map.cache_clear()
     _patch(lambda_models.LambdaFunction, "invoke", invoke.local_invoke)
-    backend_cls = lambda_models.LambdaBackend
-    _patch(
-        backend_cls,
-        "create_event_source_mapping",
-        invoke.detached_event_source_mapping(backend_cls.create_event_source_mapping),
-    )
+    _wrap(lambda_models.LambdaBackend, "create_event_source_mapping", invoke.detached_event_source_mapping)
     _patch(parsing, "CustomModel", custom_resources.LocalCustomResource)
     _patch(cfn_models.Stack, "update", stack_operations.update)
-    stack_cls = cfn_models.Stack
-    _patch(
-        stack_cls,
-        "mark_creation_complete",
-        stack_operations.outputs_resolved(stack_cls.mark_creation_complete),
-    )
-    _patch(parsing.ResourceMap, "delete", stack_operations.ordered_delete(parsing.ResourceMap.delete))
+    _wrap(cfn_models.Stack, "mark_creation_complete", stack_operations.outputs_resolved)
+    _wrap(parsing.ResourceMap, "delete", stack_operations.ordered_delete)
     cfn_backend = cfn_models.CloudFormationBackend
-    _patch(cfn_backend, "create_stack", stack_operations.locked_create(cfn_backend.create_stack))
-    _patch(cfn_backend, "delete_stack", stack_operations.kept_when_delete_fails(cfn_backend.delete_stack))
-    _patch(
-        parsing,
-        "parse_and_create_resource",
-        stack_resources.created_with_events(parsing.parse_and_create_resource),
-    )
-    _patch(
-        parsing,
-        "parse_and_update_resource",
-        stack_resources.updated_with_events(parsing.parse_and_update_resource),
-    )
-    resource_map = parsing.ResourceMap
-    _patch(
-        resource_map, "_delete_resource", stack_resources.deleted_with_events(resource_map._delete_resource)
-    )
+    _wrap(cfn_backend, "create_stack", stack_operations.locked_create)
+    _wrap(cfn_backend, "delete_stack", stack_operations.kept_when_delete_fails)
+    _wrap(parsing, "parse_and_create_resource", stack_resources.created_with_events)
+    _wrap(parsing, "parse_and_update_resource", stack_resources.updated_with_events)
+    _wrap(parsing.ResourceMap, "_delete_resource", stack_resources.deleted_with_events)
     for action in ("describe_stack_resource", "describe_stack_resources", "list_stack_resources"):
         _patch(CloudFormationResponse, action, getattr(stack_resources, action))
-    _add(CloudFormationResponse, "list_imports", stack_resources.list_imports)
+    _patch(CloudFormationResponse, "list_imports", stack_resources.list_imports, new=True)
     _INSTALLED.done = True

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 from moto.awslambda import models as lambda_models
-from moto.cloudformation import models as cfn_models
 from moto.cloudformation.custom_model import CustomModel
 from moto.core.common_models import CloudFormationModel
 
 from local.cloudformation.models import Placement, TemplateHooks
+from local.cloudformation.stack_resources import stack_by_id
 
 log = logging.getLogger("local.cloudformation")
 
@@ -129,11 +129,13 @@ def as_strings(value: Any) -> Any:
 
 
 class CustomResourceError(Exception):
-    pass
+    """A request the resource failed, with CloudFormation's reason; `left_behind` is a resource whose
+    Create was answered FAILED with a physical id: CloudFormation's rollback sends it a Delete."""
 
-
-def _stack(account_id: str, region: str, stack_id: str) -> Any:
-    return cfn_models.cloudformation_backends[account_id][region].get_stack(stack_id)
+    def __init__(self, reason: str, physical_id: str | None = None):
+        super().__init__(reason)
+        self.physical_id = physical_id
+        self.left_behind: LocalCustomResource | None = None
 
 
 class LocalCustomResource(TemplateHooks, CustomModel):
@@ -205,7 +207,8 @@ class LocalCustomResource(TemplateHooks, CustomModel):
             reason = response.get("Reason", "")
             raise CustomResourceError(
                 f"Received response status [FAILED] from custom resource. Message returned: {reason} "
-                f"(RequestId: {request_id})"
+                f"(RequestId: {request_id})",
+                response["PhysicalResourceId"],
             )
         self.request_id = request_id
         return response
@@ -238,8 +241,14 @@ class LocalCustomResource(TemplateHooks, CustomModel):
             resource_type=where.context["ResourceType"],
             properties=properties,
         )
-        _stack(where.account_id, where.region, resource.stack_id).add_custom_resource(resource)
-        resource._answered(resource.run("Create", properties))
+        stack_by_id(where.account_id, where.region, resource.stack_id).add_custom_resource(resource)
+        try:
+            resource._answered(resource.run("Create", properties))
+        except CustomResourceError as exc:
+            if exc.physical_id is not None:
+                resource.physical_id = exc.physical_id
+                exc.left_behind = resource
+            raise
         return resource
 
     def _updated(self, where: Placement, properties: dict[str, Any]) -> Self:

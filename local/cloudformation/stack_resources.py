@@ -7,7 +7,9 @@ resource whose Condition is false, and has no `ListImports`):
 - `DescribeStackResource`, `DescribeStackResources` and `ListStackResources` report each resource of the
   stack's template that has events, with the status, reason, physical id and time of its latest event (a
   custom resource being created is `CREATE_IN_PROGRESS` with no physical id until its answer arrives);
-- a resource that failed in an update is not tried again (moto retries, CloudFormation stops);
+- a resource that failed in an update is not tried again (moto retries, CloudFormation stops); a custom
+  resource whose Create was answered FAILED with a physical id stays in the stack for the rollback to
+  delete, as CloudFormation sends it a Delete;
 - `ListImports` lists the stacks whose template imports an export (`Fn::ImportValue`).
 
 Installed by `local.moto_patches`.
@@ -31,7 +33,7 @@ class ResourceFailedError(Exception):
     """A resource already failed in this stack operation."""
 
 
-def _stack(account_id: str, region: str, stack_id: str) -> Any:
+def stack_by_id(account_id: str, region: str, stack_id: str) -> Any:
     return cfn_models.cloudformation_backends[account_id][region].get_stack(stack_id)
 
 
@@ -73,13 +75,19 @@ def created_with_events(original: Callable[..., Any]) -> Callable[..., Any]:
         condition = resource_json.get("Condition")
         if condition and not resources_map.lazy_condition_map[condition]:
             return original(logical_id, resource_json, resources_map, *args, **kw)  # not created: no events
-        stack = _stack(resources_map._account_id, resources_map._region_name, resources_map.stack_id)
+        stack = stack_by_id(resources_map._account_id, resources_map._region_name, resources_map.stack_id)
         resource_type = resource_json.get("Type", "")
         record(stack, logical_id, resource_type, "CREATE_IN_PROGRESS", None)
         try:
             resource = original(logical_id, resource_json, resources_map, *args, **kw)
         except Exception as exc:
             record(stack, logical_id, resource_type, "CREATE_FAILED", None, reason=_reason(exc))
+            left_behind = getattr(exc, "left_behind", None)
+            if left_behind is not None:
+                # answered FAILED with a physical id: the rollback deletes it, as CloudFormation does
+                left_behind.logical_resource_id = logical_id
+                left_behind.cf_resource_type = resource_type
+                resources_map._parsed_resources[logical_id] = left_behind
             raise
         if resource is None or resource.is_created():
             record(stack, logical_id, resource_type, "CREATE_COMPLETE", _physical_id(resource) or logical_id)
@@ -95,7 +103,7 @@ def updated_with_events(original: Callable[..., Any]) -> Callable[..., Any]:
     def update(
         logical_id: str, resource_json: dict[str, Any], resources_map: Any, *args: Any, **kw: Any
     ) -> Any:
-        stack = _stack(resources_map._account_id, resources_map._region_name, resources_map.stack_id)
+        stack = stack_by_id(resources_map._account_id, resources_map._region_name, resources_map.stack_id)
         last = latest_events(stack).get(logical_id)
         if (
             stack.status == "UPDATE_IN_PROGRESS"
@@ -123,7 +131,7 @@ def deleted_with_events(original: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(original)
     def delete(self: Any, parsed_resource: Any, resource_json: dict[str, Any]) -> None:
-        stack = _stack(self._account_id, self._region_name, self.stack_id)
+        stack = stack_by_id(self._account_id, self._region_name, self.stack_id)
         logical_id = str(
             getattr(parsed_resource, "logical_resource_id", None)
             or getattr(parsed_resource, "logical_id", "")

@@ -150,11 +150,14 @@ def test_an_update_adding_a_custom_resource_waits_for_it_and_rolls_back_its_fail
     with pytest.raises(DeployError, match=r"UPDATE_ROLLBACK_COMPLETE.*failed to create: \[Broken\]"):
         local_stack.deploy({"Resources": added}, {}, app)
     # And the failed resource's events carry the function's reason, as CloudFormation shows them
-    (created, failed) = resource_events(local_stack, app, "Broken")
+    created, failed, *deleted = resource_events(local_stack, app, "Broken")
     assert created == ("CREATE_IN_PROGRESS", "")
     assert failed[0] == "CREATE_FAILED"
     assert re.match(FAILED_ANSWER + r" \(RequestId: [-0-9a-f]+\)$", failed[1])
-    # And the resource the update had added is deleted again; the stack has what it had before
+    # And the rollback deletes what the update added: the failed one too, with the physical id it answered
+    assert deleted == [("DELETE_IN_PROGRESS", ""), ("DELETE_COMPLETE", "")]
+    broken = [(r["request_type"], r["physical_id"]) for r in requests_for(local_stack, outputs, "Broken")]
+    assert broken == [("Create", "broken"), ("Delete", "broken")]
     assert [r["request_type"] for r in requests_for(local_stack, outputs, "Added")] == ["Create", "Delete"]
     cfn = local_stack.client(aws.CLOUDFORMATION)
     assert [
@@ -263,22 +266,26 @@ def test_a_resource_reading_an_attribute_the_answer_lacks_fails_to_create(local_
 
 
 @pytest.mark.parametrize(
-    ("properties", "reason"),
+    ("logical_id", "properties", "reason"),
     [
-        ({"PadBytes": "4000"}, "Response object is too long."),
-        ({"Name": "n" * 1025}, "Invalid PhysicalResourceId"),
-        ({"NoPhysicalId": "true"}, "Invalid PhysicalResourceId"),
+        ("TooLong", {"PadBytes": "4000"}, "Response object is too long."),
+        ("LongId", {"Name": "n" * 1025}, "Invalid PhysicalResourceId"),
+        ("NoId", {"NoPhysicalId": "true"}, "Invalid PhysicalResourceId"),
     ],
     ids=["body-over-4096-bytes", "physical-id-over-1-kb", "no-physical-id"],
 )
-def test_an_answer_cloudformation_refuses_fails_the_resource(local_stack, provider, properties, reason):
+def test_an_answer_cloudformation_refuses_fails_the_resource(
+    local_stack, provider, logical_id, properties, reason
+):
     # Given a custom resource whose answer CloudFormation refuses
-    name, _ = provider
+    name, outputs = provider
     app = unique_name("refused")
     # When it is deployed  # Then the resource fails with CloudFormation's reason and the stack rolls back
-    with pytest.raises(DeployError, match=r"ROLLBACK_COMPLETE.*failed to create: \[Refused\]"):
-        local_stack.deploy(custom_thing(name, "Refused", **properties), {}, app)
-    assert resource_events(local_stack, app, "Refused")[-1] == ("CREATE_FAILED", reason)
+    with pytest.raises(DeployError, match=rf"ROLLBACK_COMPLETE.*failed to create: \[{logical_id}\]"):
+        local_stack.deploy(custom_thing(name, logical_id, **properties), {}, app)
+    assert resource_events(local_stack, app, logical_id)[-1] == ("CREATE_FAILED", reason)
+    # And a refused answer leaves nothing to delete
+    assert [r["request_type"] for r in requests_for(local_stack, outputs, logical_id)] == ["Create"]
     local_stack.delete(app)
 
 
