@@ -7,7 +7,13 @@ docs/local-stack.md); the changes themselves live with their service:
   and Delete through the ResponseURL; `Stack.update` rolls back when a custom resource fails.
 - CloudFormation (`local.cloudformation.stack_operations`): `ResourceMap.delete` deletes dependents first;
   `CloudFormationBackend.create_stack` / `delete_stack` run one operation per stack at a time, roll back a
-  failed create and keep a stack whose delete failed as DELETE_FAILED.
+  failed create and keep a stack whose delete failed as DELETE_FAILED; refusals as in CloudFormation:
+  `CloudFormationResponse.create_stack` / `update_stack` / `create_change_set` / `validate_template` refuse
+  a template over the size, resource or output limits, `Stack.update` rolls back an update a resource
+  refuses, `CloudFormationBackend._validate_export_uniqueness` names the stack that holds an export, and
+  `delete_stack` keeps a stack whose export another stack imports.
+- Cognito (`local.cognito_idp.user_pools`): `CognitoIdpBackend.update_user_pool` keeps what Cognito fixes
+  at a pool's creation.
 - Resource types moto lacks (`local.cloudformation.models`, `local.cognito_idp.cloudformation_models`),
   on moto's own extension point.
 
@@ -22,10 +28,13 @@ from typing import Any
 from moto.awslambda import models as lambda_models
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
+from moto.cloudformation import responses as cfn_responses
+from moto.cognitoidp import models as cognito_models
 
 from local.awslambda import invoke
 from local.awslambda.runtime import FunctionRuntime
 from local.cloudformation import custom_resources, stack_operations
+from local.cognito_idp import user_pools
 
 
 class _Installed:
@@ -71,4 +80,22 @@ def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
     cfn_backend = cfn_models.CloudFormationBackend
     _patch(cfn_backend, "create_stack", stack_operations.locked_create(cfn_backend.create_stack))
     _patch(cfn_backend, "delete_stack", stack_operations.kept_when_delete_fails(cfn_backend.delete_stack))
+    _install_refusals()
     _INSTALLED.done = True
+
+
+def _install_refusals() -> None:
+    """What CloudFormation and Cognito refuse, or keep, that moto lets through."""
+    cfn_backend = cfn_models.CloudFormationBackend
+    _patch(cfn_models.Stack, "update", stack_operations.refused_update_rolled_back(cfn_models.Stack.update))
+    _patch(
+        cfn_backend,
+        "_validate_export_uniqueness",
+        stack_operations.unique_exports(cfn_backend._validate_export_uniqueness),
+    )
+    _patch(cfn_backend, "delete_stack", stack_operations.kept_when_exports_in_use(cfn_backend.delete_stack))
+    responses = cfn_responses.CloudFormationResponse
+    for action in ("create_stack", "update_stack", "create_change_set", "validate_template"):
+        _patch(responses, action, stack_operations.within_template_limits(getattr(responses, action)))
+    cognito = cognito_models.CognitoIdpBackend
+    _patch(cognito, "update_user_pool", user_pools.keeps_creation_settings(cognito.update_user_pool))

@@ -16,6 +16,12 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from moto.cloudformation import parsing
+from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.models import Stack
+
+from local.cloudformation.models import UpdateRefusedError
+
 log = logging.getLogger("local.cloudformation")
 
 _STACK_LOCKS: dict[str, threading.RLock] = {}
@@ -147,5 +153,170 @@ def kept_when_delete_fails(original: Callable[..., Any]) -> Callable[..., Any]:
                     self.deleted_stacks.pop(stack.stack_id, None)
                     self.stacks[stack.stack_id] = stack
                     self.exports.update(exports)
+
+    return delete_stack
+
+
+# --- refusals, as in CloudFormation ---------------------------------------------------------------------
+# CloudFormation's quotas: a template body sent in the request (a TemplateURL's object may be 1 MB), and
+# the resources and outputs of one template.
+MAX_TEMPLATE_BODY_BYTES = 51_200
+MAX_TEMPLATE_URL_BYTES = 1_048_576
+MAX_RESOURCES = 500
+MAX_OUTPUTS = 200
+
+
+def size_refusal(body: str, from_url: bool = False) -> str | None:
+    """Why CloudFormation refuses a template of this size, or None. `from_url`: the body was read from the
+    request's TemplateURL (an S3 object), not sent in the request."""
+    size = len(body.encode())
+    if from_url and size > MAX_TEMPLATE_URL_BYTES:
+        return f"Template may not exceed {MAX_TEMPLATE_URL_BYTES} bytes in size."
+    if not from_url and size > MAX_TEMPLATE_BODY_BYTES:
+        return (
+            "1 validation error detected: Value at 'templateBody' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {MAX_TEMPLATE_BODY_BYTES}"
+        )
+    return None
+
+
+def template_refusal(body: str | None, from_url: bool = False) -> str | None:
+    """Why CloudFormation refuses this template (its size, or its number of resources or outputs), or
+    None."""
+    if not body:
+        return None
+    reason = size_refusal(body, from_url)
+    if reason is not None:
+        return reason
+    try:
+        template: Any = Stack.parse_template(body)
+    except ValueError:
+        return None  # moto reports a malformed template itself
+    if not isinstance(template, dict):
+        return None
+    for section, limit in (("Resources", MAX_RESOURCES), ("Outputs", MAX_OUTPUTS)):
+        count = len(template.get(section) or {})
+        if count > limit:
+            return (
+                f"Template format error: Number of {section.lower()}, {count}, "
+                f"is greater than maximum allowed, {limit}"
+            )
+    return None
+
+
+def within_template_limits(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """For CloudFormationResponse's CreateStack, UpdateStack, CreateChangeSet and ValidateTemplate: a
+    template over CloudFormation's limits is refused with its ValidationError, before moto reads it."""
+
+    @functools.wraps(original)
+    def action(self: Any) -> Any:
+        reason = template_refusal(self._get_param("TemplateBody"))
+        url = self._get_param("TemplateURL")
+        if reason is None and url:
+            reason = template_refusal(self._get_stack_from_s3_url(url), from_url=True)
+        if reason is not None:
+            raise ValidationError(message=reason)
+        return original(self)
+
+    return action
+
+
+def refused_update_rolled_back(original: Callable[..., Any]) -> Callable[..., Any]:
+    """`Stack.update`: a resource update CloudFormation refuses (`UpdateRefusedError`) fails the update
+    with its reason and rolls it back; the stack keeps its template."""
+
+    @functools.wraps(original)
+    def update(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with stack_lock(self.name):
+            template = self.template
+            try:
+                return original(self, *args, **kwargs)
+            except UpdateRefusedError as exc:
+                self.template = template
+                self._parse_template()
+                self._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=str(exc))
+                self.status = "UPDATE_ROLLBACK_COMPLETE"
+                self._add_stack_event(self.status)
+                return None
+
+    return update
+
+
+def export_taken(exports: dict[str, Any], stacks: dict[str, Any], stack: Any) -> None:
+    """`CloudFormationBackend._validate_export_uniqueness` with CloudFormation's message: an export name
+    another stack already exports fails the stack."""
+    for export in stack.exports:
+        owner = exports.get(export.name)
+        if owner is not None and owner.exporting_stack_id != stack.stack_id:
+            exporter = stacks.get(owner.exporting_stack_id)
+            name = exporter.name if exporter is not None else owner.exporting_stack_id
+            raise ValidationError(
+                stack.stack_id, message=f"Export with name {export.name} is already exported by stack {name}"
+            )
+
+
+def unique_exports(_original: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(_original)
+    def validate(self: Any, stack: Any) -> None:
+        export_taken(self.exports, self.stacks, stack)
+
+    return validate
+
+
+def _imported_names(stack: Any) -> Iterator[str]:
+    """The export names a stack imports (`Fn::ImportValue` in its resources and outputs, resolved)."""
+
+    def walk(value: Any) -> Iterator[Any]:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == "Fn::ImportValue":
+                    yield item
+                else:
+                    yield from walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from walk(item)
+
+    template = stack.template_dict or {}
+    for argument in walk([template.get("Resources"), template.get("Outputs")]):
+        try:
+            name = parsing.clean_json(argument, stack.resource_map)
+        except Exception:  # noqa: BLE001 - an argument that no longer resolves imports nothing
+            log.debug("an import of %s no longer resolves", stack.name)
+        else:
+            yield str(name)
+
+
+# Stacks without resources, whose imports hold nothing.
+HOLDS_NO_IMPORTS = ("DELETE_COMPLETE", "ROLLBACK_COMPLETE", "REVIEW_IN_PROGRESS")
+
+
+def importers(backend: Any, stack: Any) -> dict[str, list[str]]:
+    """The stack's export names that other live stacks import, with the names of those stacks."""
+    names = {export.name for export in stack.exports}
+    used: dict[str, list[str]] = {}
+    for other in list(backend.stacks.values()):
+        if other.stack_id == stack.stack_id or other.status in HOLDS_NO_IMPORTS:
+            continue
+        for name in set(_imported_names(other)) & names:
+            used.setdefault(name, []).append(other.name)
+    return used
+
+
+def kept_when_exports_in_use(original: Callable[..., Any]) -> Callable[..., Any]:
+    """`CloudFormationBackend.delete_stack`: a stack whose export another stack imports is not deleted;
+    it keeps its status, and its events say why ("Export X cannot be deleted as it is in use by Y")."""
+
+    @functools.wraps(original)
+    def delete_stack(self: Any, name_or_stack_id: str) -> None:
+        stacks = [s for s in self.stacks.values() if name_or_stack_id in (s.name, s.stack_id)]
+        for stack in stacks:
+            used = importers(self, stack)
+            if used:
+                name, users = sorted(used.items())[0]
+                reason = f"Export {name} cannot be deleted as it is in use by {', '.join(sorted(users))}"
+                stack._add_stack_event(stack.status, resource_status_reason=reason)
+                continue
+            original(self, stack.stack_id)
 
     return delete_stack
