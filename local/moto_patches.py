@@ -10,8 +10,9 @@ docs/local-stack.md); the changes themselves live with their service:
   failed create and keep a stack whose delete failed as DELETE_FAILED; refusals as in CloudFormation:
   `CloudFormationResponse.create_stack` / `update_stack` / `create_change_set` / `validate_template` refuse
   a template over the size, resource or output limits, `Stack.update` rolls back an update a resource
-  refuses, `CloudFormationBackend._validate_export_uniqueness` names the stack that holds an export, and
-  `delete_stack` keeps a stack whose export another stack imports.
+  refuses, `CloudFormationBackend._validate_export_uniqueness` names the stack that holds an export,
+  `update_stack` keeps the region's exports in step with the stack's (refusing a taken name, or a change
+  to an imported one) and `delete_stack` keeps a stack whose export another stack imports.
 - Cognito (`local.cognito_idp.user_pools`): `CognitoIdpBackend.update_user_pool` keeps what Cognito fixes
   at a pool's creation.
 - Resource types moto lacks (`local.cloudformation.models`, `local.cognito_idp.cloudformation_models`),
@@ -94,6 +95,7 @@ def _install_refusals() -> None:
         stack_operations.unique_exports(cfn_backend._validate_export_uniqueness),
     )
     _patch(cfn_backend, "delete_stack", stack_operations.kept_when_exports_in_use(cfn_backend.delete_stack))
+    _patch(cfn_backend, "update_stack", stack_operations.exports_follow_updates(cfn_backend.update_stack))
     responses = cfn_responses.CloudFormationResponse
     for action in ("create_stack", "update_stack", "create_change_set", "validate_template"):
         _patch(responses, action, stack_operations.within_template_limits(getattr(responses, action)))

@@ -291,9 +291,9 @@ def _imported_names(stack: Any) -> Iterator[str]:
 HOLDS_NO_IMPORTS = ("DELETE_COMPLETE", "ROLLBACK_COMPLETE", "REVIEW_IN_PROGRESS")
 
 
-def importers(backend: Any, stack: Any) -> dict[str, list[str]]:
-    """The stack's export names that other live stacks import, with the names of those stacks."""
-    names = {export.name for export in stack.exports}
+def importers(backend: Any, stack: Any, names: set[str] | None = None) -> dict[str, list[str]]:
+    """The stack's export names (or `names`) that other live stacks import, with those stacks' names."""
+    names = {export.name for export in stack.exports} if names is None else names
     used: dict[str, list[str]] = {}
     for other in list(backend.stacks.values()):
         if other.stack_id == stack.stack_id or other.status in HOLDS_NO_IMPORTS:
@@ -320,3 +320,56 @@ def kept_when_exports_in_use(original: Callable[..., Any]) -> Callable[..., Any]
             original(self, stack.stack_id)
 
     return delete_stack
+
+
+def export_changes_refused(backend: Any, stack: Any, before: dict[str, str]) -> str | None:
+    """Why CloudFormation fails this update because of its exports, or None: a new export name another
+    stack holds, or an export another stack imports that the update removes or changes (`before`: the
+    stack's export values before the update)."""
+    after = {export.name: export.value for export in stack.exports}
+    for name in after:
+        owner = backend.exports.get(name)
+        if owner is not None and owner.exporting_stack_id != stack.stack_id:
+            exporter = backend.stacks.get(owner.exporting_stack_id)
+            held_by = exporter.name if exporter is not None else owner.exporting_stack_id
+            return f"Export with name {name} is already exported by stack {held_by}"
+    changed = {name for name, value in before.items() if after.get(name) != value}
+    if not changed:
+        return None
+    used = {
+        name: users for name, users in importers(backend, stack, names=set(before)).items() if name in changed
+    }
+    if not used:
+        return None
+    name, users = sorted(used.items())[0]
+    verb = "updated" if name in after else "deleted"
+    return f"Export {name} cannot be {verb} as it is in use by {', '.join(sorted(users))}"
+
+
+def exports_follow_updates(original: Callable[..., Any]) -> Callable[..., Any]:
+    """`CloudFormationBackend.update_stack`: the region's exports follow the stack's new outputs (moto kept
+    the ones of its creation); an update whose exports CloudFormation refuses fails and rolls back to the
+    previous template and outputs."""
+
+    @functools.wraps(original)
+    def update_stack(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        stack = self.get_stack(name)
+        with stack_lock(stack.name):
+            template, before = stack.template, {e.name: e.value for e in stack.exports}
+            stack = original(self, name, *args, **kwargs)
+            if stack.status != "UPDATE_COMPLETE":
+                return stack
+            reason = export_changes_refused(self, stack, before)
+            if reason is not None:
+                stack.template = template
+                stack._parse_template()
+                stack.output_map = stack._create_output_map()
+                stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+                stack.status = "UPDATE_ROLLBACK_COMPLETE"
+                stack._add_stack_event(stack.status)
+            for export_name in before:
+                self.exports.pop(export_name, None)
+            self.exports.update({export.name: export for export in stack.exports})
+            return stack
+
+    return update_stack

@@ -95,10 +95,12 @@ def test_more_than_200_outputs_are_refused(local_stack: LocalCloud):
 
 
 def exporting(export: str) -> dict[str, Any]:
-    return {"Resources": parameters(1), "Outputs": {"Shared": {"Value": "v", "Export": {"Name": export}}}}
+    """A template that exports `export`, whose value is the name itself."""
+    return {"Resources": parameters(1), "Outputs": {"Shared": {"Value": export, "Export": {"Name": export}}}}
 
 
 def importing(export: str) -> dict[str, Any]:
+    """A template whose queue is named by the imported value."""
     queue = {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Fn::ImportValue": export}}}
     return {"Resources": {"Queue": queue}}
 
@@ -114,6 +116,54 @@ def test_an_export_name_another_stack_exports_fails_the_stack(local_stack: Local
         local_stack.deploy(exporting(export), {}, second)
     local_stack.delete(second)
     local_stack.delete(first)
+
+
+def test_an_update_that_exports_a_name_another_stack_holds_rolls_back(local_stack: LocalCloud):
+    # Given two stacks, each with its own export
+    taken, own = unique_name("taken-export"), unique_name("own-export")
+    holder, other = unique_name("holder"), unique_name("other")
+    local_stack.deploy(exporting(taken), {}, holder)
+    local_stack.deploy(exporting(own), {}, other)
+    # When the second is updated to export the first one's name
+    # Then the update rolls back, naming the holder, and the second keeps its own export
+    with pytest.raises(DeployError, match=f"UPDATE_ROLLBACK_COMPLETE.*already exported by stack {holder}"):
+        local_stack.deploy(exporting(taken), {}, other)
+    exports = {
+        e["Name"]: e["ExportingStackId"]
+        for e in local_stack.client(aws.CLOUDFORMATION).list_exports()["Exports"]
+    }
+    assert holder in exports[taken]
+    assert other in exports[own]
+    local_stack.delete(other)
+    local_stack.delete(holder)
+
+
+def test_an_export_added_by_an_update_can_be_imported(local_stack: LocalCloud):
+    # Given a stack updated to export a name it did not export before
+    export = unique_name("later-export")
+    exporter, importer = unique_name("exporter"), unique_name("importer")
+    local_stack.deploy({"Resources": parameters(1)}, {}, exporter)
+    local_stack.deploy(exporting(export), {}, exporter)
+    # When another stack imports it  # Then it deploys with the exported value
+    local_stack.deploy(importing(export), {}, importer)
+    queues = local_stack.client(aws.SQS).list_queues(QueueNamePrefix=export).get("QueueUrls", [])
+    assert [url.rsplit("/", 1)[-1] for url in queues] == [export]
+    local_stack.delete(importer)
+    local_stack.delete(exporter)
+
+
+def test_an_update_that_removes_an_imported_export_rolls_back(local_stack: LocalCloud):
+    # Given a stack whose export another stack imports
+    export = unique_name("used-export")
+    exporter, importer = unique_name("exporter"), unique_name("importer")
+    local_stack.deploy(exporting(export), {}, exporter)
+    local_stack.deploy(importing(export), {}, importer)
+    # When an update removes the export  # Then it rolls back, naming the importer, and the export stays
+    with pytest.raises(DeployError, match=f"Export {export} cannot be deleted as it is in use by {importer}"):
+        local_stack.deploy({"Resources": parameters(1)}, {}, exporter)
+    assert export in [e["Name"] for e in local_stack.client(aws.CLOUDFORMATION).list_exports()["Exports"]]
+    local_stack.delete(importer)
+    local_stack.delete(exporter)
 
 
 def test_a_stack_whose_export_is_imported_is_not_deleted(local_stack: LocalCloud):
