@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 
 import boto3
 from botocore.client import BaseClient
@@ -37,6 +37,7 @@ from local.cloudformation.sam_transform import (
     translate,
     zip_directory,
 )
+from local.cloudformation.stack_operations import MAX_TEMPLATE_BODY_BYTES
 from local.cognito_idp.hooks import CognitoHooks, Invitation, RateLimiter
 from local.cognito_idp.hosted_ui import HostedUi
 from local.server import LocalApp, tracked_handler
@@ -60,6 +61,13 @@ FAILED = {
     "UPDATE_ROLLBACK_COMPLETE",
     "UPDATE_ROLLBACK_FAILED",
 }
+
+
+class TemplateSource(TypedDict, total=False):
+    """Where CreateStack/UpdateStack read the template from: exactly one of the two."""
+
+    TemplateBody: str
+    TemplateURL: str
 
 
 class DeployError(Exception):
@@ -263,15 +271,14 @@ class LocalCloud:
             # A stack whose creation rolled back cannot be updated, only deleted and created again.
             self.delete(stack_name, timeout_s)
             statuses = []
+        source = self._template_source(stack_name, translation.template)
         if any(status != "DELETE_COMPLETE" for status in statuses):
-            cfn.update_stack(
-                StackName=stack_name, TemplateBody=json.dumps(translation.template), Parameters=cfn_params
-            )
+            cfn.update_stack(StackName=stack_name, Parameters=cfn_params, **source)
         else:
             cfn.create_stack(
                 StackName=stack_name,
-                TemplateBody=json.dumps(translation.template),
                 Parameters=cfn_params,
+                **source,
                 Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
             )
         self._wait(cfn, stack_name, timeout_s)
@@ -344,6 +351,16 @@ class LocalCloud:
             and ("FAILED" in e["ResourceStatus"] or "ROLLBACK" in e["ResourceStatus"])
         ]
         return "; ".join(dict.fromkeys(reasons)) or "no reason recorded"
+
+    def _template_source(self, stack_name: str, template: dict[str, Any]) -> TemplateSource:
+        """The template as the request's body, or, over CloudFormation's 51,200 bytes, as a TemplateURL in
+        the artifact bucket (as `sam deploy` uploads a large template to S3)."""
+        body = json.dumps(template)
+        if len(body.encode()) <= MAX_TEMPLATE_BODY_BYTES:
+            return {"TemplateBody": body}
+        key = f"templates/{stack_name}.json"
+        self.client(shared_clients.S3).put_object(Bucket=ARTIFACT_BUCKET, Key=key, Body=body.encode())
+        return {"TemplateURL": f"https://{ARTIFACT_BUCKET}.s3.amazonaws.com/{key}"}
 
     def _upload(self, translation: Translation) -> None:
         if self.runtime is None:

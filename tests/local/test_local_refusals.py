@@ -75,6 +75,16 @@ def test_a_template_body_over_51200_bytes_is_refused_and_accepted_from_s3(local_
     local_stack.delete(name)
 
 
+def test_deploy_sends_a_large_template_through_s3_as_sam_deploy_does(local_stack: LocalCloud):
+    # Given a template over 51,200 bytes  # When the local stack deploys it  # Then it is created
+    name = unique_name("large")
+    template = {"Resources": parameters(1), "Metadata": {"Padding": "x" * 60_000}}
+    local_stack.deploy(template, {}, name)
+    stack = local_stack.client(aws.CLOUDFORMATION).describe_stacks(StackName=name)["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    local_stack.delete(name)
+
+
 def test_more_than_500_resources_are_refused(local_stack: LocalCloud):
     # Given a template of 501 resources, in S3 (its body is over 51,200 bytes)
     cfn = local_stack.client(aws.CLOUDFORMATION)
