@@ -295,6 +295,13 @@ class LocalCloud:
             return
         cfn.delete_stack(StackName=stack_name)
         self._wait(cfn, stack_id, timeout_s)
+        remaining = self._describe(cfn, stack_id)
+        status = remaining[0]["StackStatus"] if remaining else "DELETE_COMPLETE"
+        if status != "DELETE_COMPLETE":
+            # CloudFormation kept the stack (an export of it is imported): its newest event says why.
+            events = cfn.describe_stack_events(StackName=stack_id)["StackEvents"]
+            reason = next((e["ResourceStatusReason"] for e in events if e.get("ResourceStatusReason")), "")
+            raise DeployError(f"stack {stack_name}: not deleted, still {status}: {reason}")
         self.stack_outputs.pop(stack_name, None)
 
     def drain(self, queue_url: str, timeout_s: float = 60.0) -> None:

@@ -110,9 +110,10 @@ def exporting(export: str) -> dict[str, Any]:
 
 
 def importing(export: str) -> dict[str, Any]:
-    """A template whose queue is named by the imported value."""
-    queue = {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Fn::ImportValue": export}}}
-    return {"Resources": {"Queue": queue}}
+    """A template whose queue is named by the imported value (the export's name is a parameter)."""
+    imported = {"Fn::ImportValue": {"Fn::Sub": "${Source}"}}
+    queue = {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": imported}}
+    return {"Parameters": {"Source": {"Type": "String", "Default": export}}, "Resources": {"Queue": queue}}
 
 
 def test_an_export_name_another_stack_exports_fails_the_stack(local_stack: LocalCloud):
@@ -185,7 +186,7 @@ def test_a_stack_whose_export_is_imported_is_not_deleted(local_stack: LocalCloud
     cfn = local_stack.client(aws.CLOUDFORMATION)
     # When the exporting stack is deleted
     cfn.delete_stack(StackName=exporter)
-    # Then it stays as it was, its events saying why
+    # Then it stays as it was, its events saying why (and the local stack's delete says so too)
     stack = cfn.describe_stacks(StackName=exporter)["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
     reasons = [
@@ -193,6 +194,8 @@ def test_a_stack_whose_export_is_imported_is_not_deleted(local_stack: LocalCloud
     ]
     assert f"Export {export} cannot be deleted as it is in use by {importer}" in reasons
     assert export in [e["Name"] for e in cfn.list_exports()["Exports"]]
+    with pytest.raises(DeployError, match=f"not deleted, still CREATE_COMPLETE: Export {export} cannot be"):
+        local_stack.delete(exporter)
     # And once the importing stack is gone, it deletes
     local_stack.delete(importer)
     local_stack.delete(exporter)
