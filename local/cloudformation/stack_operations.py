@@ -242,23 +242,25 @@ def refused_update_rolled_back(original: Callable[..., Any]) -> Callable[..., An
     return update
 
 
-def export_taken(exports: dict[str, Any], stacks: dict[str, Any], stack: Any) -> None:
-    """`CloudFormationBackend._validate_export_uniqueness` with CloudFormation's message: an export name
-    another stack already exports fails the stack."""
+def export_taken(backend: Any, stack: Any) -> str | None:
+    """CloudFormation's reason when the stack exports a name another stack already exports, or None."""
     for export in stack.exports:
-        owner = exports.get(export.name)
+        owner = backend.exports.get(export.name)
         if owner is not None and owner.exporting_stack_id != stack.stack_id:
-            exporter = stacks.get(owner.exporting_stack_id)
-            name = exporter.name if exporter is not None else owner.exporting_stack_id
-            raise ValidationError(
-                stack.stack_id, message=f"Export with name {export.name} is already exported by stack {name}"
-            )
+            exporter = backend.stacks.get(owner.exporting_stack_id)
+            held_by = exporter.name if exporter is not None else owner.exporting_stack_id
+            return f"Export with name {export.name} is already exported by stack {held_by}"
+    return None
 
 
 def unique_exports(_original: Callable[..., None]) -> Callable[..., None]:
+    """`CloudFormationBackend._validate_export_uniqueness` with CloudFormation's message (the stack fails)."""
+
     @functools.wraps(_original)
     def validate(self: Any, stack: Any) -> None:
-        export_taken(self.exports, self.stacks, stack)
+        reason = export_taken(self, stack)
+        if reason is not None:
+            raise ValidationError(stack.stack_id, message=reason)
 
     return validate
 
@@ -326,13 +328,10 @@ def export_changes_refused(backend: Any, stack: Any, before: dict[str, str]) -> 
     """Why CloudFormation fails this update because of its exports, or None: a new export name another
     stack holds, or an export another stack imports that the update removes or changes (`before`: the
     stack's export values before the update)."""
+    taken = export_taken(backend, stack)
+    if taken is not None:
+        return taken
     after = {export.name: export.value for export in stack.exports}
-    for name in after:
-        owner = backend.exports.get(name)
-        if owner is not None and owner.exporting_stack_id != stack.stack_id:
-            exporter = backend.stacks.get(owner.exporting_stack_id)
-            held_by = exporter.name if exporter is not None else owner.exporting_stack_id
-            return f"Export with name {name} is already exported by stack {held_by}"
     changed = {name for name, value in before.items() if after.get(name) != value}
     if not changed:
         return None
