@@ -8,11 +8,19 @@ docs/local-stack.md); the changes themselves live with their service:
 - CloudFormation (`local.cloudformation.stack_operations`): `ResourceMap.delete` deletes dependents first;
   `CloudFormationBackend.create_stack` / `delete_stack` run one operation per stack at a time, roll back a
   failed create and keep a stack whose delete failed as DELETE_FAILED; `Stack.update` is replaced (waits,
-  resolves the outputs, rolls back a failure); `Stack.mark_creation_complete` resolves the outputs first.
+  resolves the outputs, rolls back a failure, a refused resource update included);
+  `Stack.mark_creation_complete` resolves the outputs first. Refusals as in CloudFormation:
+  `CloudFormationResponse.create_stack` / `update_stack` / `create_change_set` / `validate_template` refuse
+  a template over the size, resource or output limits, `CloudFormationBackend._validate_export_uniqueness`
+  names the stack that holds an export, `update_stack` keeps the region's exports in step with the
+  stack's (refusing a taken name, or a change to an imported one) and `delete_stack` keeps a stack whose
+  export another stack imports.
 - CloudFormation (`local.cloudformation.stack_resources`): `parsing.parse_and_create_resource`,
   `parse_and_update_resource` and `ResourceMap._delete_resource` record each resource's events;
   `CloudFormationResponse.describe_stack_resource`, `describe_stack_resources` and `list_stack_resources`
   report them; `CloudFormationResponse.list_imports` is added.
+- Cognito (`local.cognito_idp.user_pools`): `CognitoIdpBackend.update_user_pool` keeps what Cognito fixes
+  at a pool's creation.
 - Resource types moto lacks (`local.cloudformation.models`, `local.cognito_idp.cloudformation_models`),
   on moto's own extension point.
 
@@ -29,10 +37,12 @@ from moto.awslambda import models as lambda_models
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
 from moto.cloudformation.responses import CloudFormationResponse
+from moto.cognitoidp import models as cognito_models
 
 from local.awslambda import invoke
 from local.awslambda.runtime import FunctionRuntime
 from local.cloudformation import custom_resources, stack_operations, stack_resources
+from local.cognito_idp import user_pools
 
 
 class _Installed:
@@ -88,4 +98,16 @@ def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
     for action in ("describe_stack_resource", "describe_stack_resources", "list_stack_resources"):
         _patch(CloudFormationResponse, action, getattr(stack_resources, action))
     _patch(CloudFormationResponse, "list_imports", stack_resources.list_imports, new=True)
+    _install_refusals()
     _INSTALLED.done = True
+
+
+def _install_refusals() -> None:
+    """What CloudFormation and Cognito refuse, or keep, that moto lets through."""
+    cfn_backend = cfn_models.CloudFormationBackend
+    _wrap(cfn_backend, "_validate_export_uniqueness", stack_operations.unique_exports)
+    _wrap(cfn_backend, "delete_stack", stack_operations.kept_when_exports_in_use)
+    _wrap(cfn_backend, "update_stack", stack_operations.exports_follow_updates)
+    for action in ("create_stack", "update_stack", "create_change_set", "validate_template"):
+        _wrap(CloudFormationResponse, action, stack_operations.within_template_limits)
+    _wrap(cognito_models.CognitoIdpBackend, "update_user_pool", user_pools.keeps_creation_settings)

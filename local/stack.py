@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 
 import boto3
 from botocore.client import BaseClient
@@ -38,6 +38,7 @@ from local.cloudformation.sam_transform import (
     translate,
     zip_directory,
 )
+from local.cloudformation.stack_operations import MAX_TEMPLATE_BODY_BYTES
 from local.cognito_idp.hooks import CognitoHooks, Invitation, RateLimiter
 from local.cognito_idp.hosted_ui import HostedUi
 from local.server import LocalApp, tracked_handler
@@ -61,6 +62,13 @@ FAILED = {
     "UPDATE_ROLLBACK_COMPLETE",
     "UPDATE_ROLLBACK_FAILED",
 }
+
+
+class TemplateSource(TypedDict, total=False):
+    """Where CreateStack/UpdateStack read the template from: exactly one of the two."""
+
+    TemplateBody: str
+    TemplateURL: str
 
 
 class DeployError(Exception):
@@ -265,15 +273,14 @@ class LocalCloud:
             # A stack whose creation rolled back cannot be updated, only deleted and created again.
             self.delete(stack_name, timeout_s)
             statuses = []
+        source = self._template_source(stack_name, translation.template)
         if any(status != "DELETE_COMPLETE" for status in statuses):
-            cfn.update_stack(
-                StackName=stack_name, TemplateBody=json.dumps(translation.template), Parameters=cfn_params
-            )
+            cfn.update_stack(StackName=stack_name, Parameters=cfn_params, **source)
         else:
             cfn.create_stack(
                 StackName=stack_name,
-                TemplateBody=json.dumps(translation.template),
                 Parameters=cfn_params,
+                **source,
                 Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
             )
         self._wait(cfn, stack_name, timeout_s)
@@ -290,6 +297,13 @@ class LocalCloud:
             return
         cfn.delete_stack(StackName=stack_name)
         self._wait(cfn, stack_id, timeout_s)
+        remaining = self._describe(cfn, stack_id)
+        status = remaining[0]["StackStatus"] if remaining else "DELETE_COMPLETE"
+        if status != "DELETE_COMPLETE":
+            # CloudFormation kept the stack (an export of it is imported): its newest event says why.
+            events = cfn.describe_stack_events(StackName=stack_id)["StackEvents"]
+            reason = next((e["ResourceStatusReason"] for e in events if e.get("ResourceStatusReason")), "")
+            raise DeployError(f"stack {stack_name}: not deleted, still {status}: {reason}")
         self.stack_outputs.pop(stack_name, None)
 
     def drain(self, queue_url: str, timeout_s: float = 60.0) -> None:
@@ -346,6 +360,16 @@ class LocalCloud:
             and ("FAILED" in e["ResourceStatus"] or "ROLLBACK" in e["ResourceStatus"])
         ]
         return "; ".join(dict.fromkeys(reasons)) or "no reason recorded"
+
+    def _template_source(self, stack_name: str, template: dict[str, Any]) -> TemplateSource:
+        """The template as the request's body, or, over CloudFormation's 51,200 bytes, as a TemplateURL in
+        the artifact bucket (as `sam deploy` uploads a large template to S3)."""
+        body = json.dumps(template)
+        if len(body.encode()) <= MAX_TEMPLATE_BODY_BYTES:
+            return {"TemplateBody": body}
+        key = f"templates/{stack_name}.json"
+        self.client(shared_clients.S3).put_object(Bucket=ARTIFACT_BUCKET, Key=key, Body=body.encode())
+        return {"TemplateURL": f"https://{ARTIFACT_BUCKET}.s3.amazonaws.com/{key}"}
 
     def _upload(self, translation: Translation) -> None:
         if self.runtime is None:

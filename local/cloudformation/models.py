@@ -22,6 +22,11 @@ from moto.core.common_models import CloudFormationModel
 from moto.logs.models import logs_backends
 
 
+class UpdateRefusedError(Exception):
+    """A resource's update CloudFormation refuses (a property that cannot be updated): the stack update
+    fails with this reason and rolls back (`local.cloudformation.stack_operations`)."""
+
+
 @dataclass(frozen=True)
 class Placement:
     """Where moto asks for a resource: the name it gives it, the account and region, and, on create,
@@ -73,8 +78,9 @@ class TemplateHooks:
 
 class ResourceModel(TemplateHooks):
     """What every model shares: create, update (in place, or a replacement when a `REPLACING` property
-    changes), delete and attributes. A model says how to create (`_create`), update in place (`_update`)
-    and delete (`_delete`) one resource, its `TYPE`, and the values of its `ATTRIBUTES` (`_attributes`).
+    changes; refused when a `FIXED` one does), delete and attributes. A model says how to create
+    (`_create`), update in place (`_update`) and delete (`_delete`) one resource, its `TYPE`, and the
+    values of its `ATTRIBUTES` (`_attributes`).
 
     Each model also names `CloudFormationModel` as a direct base: moto finds models through
     `CloudFormationModel.__subclasses__()`, which lists direct subclasses only."""
@@ -85,6 +91,9 @@ class ResourceModel(TemplateHooks):
     ATTRIBUTES: ClassVar[tuple[str, ...]] = ()
     # Properties whose change makes CloudFormation replace the resource.
     REPLACING: ClassVar[tuple[str, ...]] = ()
+    # Properties that cannot be updated ("Update requires: No interruption", but the service refuses a
+    # change): changing one fails the update.
+    FIXED: ClassVar[tuple[str, ...]] = ()
     # Errors that mean the resource is already gone (with its parent): what CloudFormation reports as deleted.
     GONE: ClassVar[tuple[type[Exception], ...]] = ()
 
@@ -149,6 +158,9 @@ class ResourceModel(TemplateHooks):
         return cls(where.account_id, where.region, physical_id, properties)
 
     def _updated(self, where: Placement, properties: dict[str, Any]) -> Self:
+        for name in self.FIXED:
+            if self.properties.get(name) != properties.get(name):
+                raise UpdateRefusedError(f"Updates are not allowed for property - {name}")
         if any(self.properties.get(name) != properties.get(name) for name in self.REPLACING):
             new = self._from_template(where, properties)
             self.delete(where.account_id, where.region)

@@ -21,6 +21,9 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.models import Stack
+
 from local.cloudformation import stack_resources
 
 log = logging.getLogger("local.cloudformation")
@@ -248,3 +251,171 @@ def kept_when_delete_fails(original: Callable[..., Any]) -> Callable[..., Any]:
                     self.exports.update(exports)
 
     return delete_stack
+
+
+# --- refusals, as in CloudFormation ---------------------------------------------------------------------
+# CloudFormation's quotas: a template body sent in the request (a TemplateURL's object may be 1 MB), and
+# the resources and outputs of one template.
+MAX_TEMPLATE_BODY_BYTES = 51_200
+MAX_TEMPLATE_URL_BYTES = 1_048_576
+MAX_RESOURCES = 500
+MAX_OUTPUTS = 200
+
+
+def size_refusal(body: str, from_url: bool = False) -> str | None:
+    """Why CloudFormation refuses a template of this size, or None. `from_url`: the body was read from the
+    request's TemplateURL (an S3 object), not sent in the request."""
+    size = len(body.encode())
+    if from_url and size > MAX_TEMPLATE_URL_BYTES:
+        return f"Template may not exceed {MAX_TEMPLATE_URL_BYTES} bytes in size."
+    if not from_url and size > MAX_TEMPLATE_BODY_BYTES:
+        return (
+            "1 validation error detected: Value at 'templateBody' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {MAX_TEMPLATE_BODY_BYTES}"
+        )
+    return None
+
+
+def template_refusal(body: str | None, from_url: bool = False) -> str | None:
+    """Why CloudFormation refuses this template (its size, or its number of resources or outputs), or
+    None."""
+    if not body:
+        return None
+    reason = size_refusal(body, from_url)
+    if reason is not None:
+        return reason
+    try:
+        template: Any = Stack.parse_template(body)
+    except ValueError:
+        return None  # moto reports a malformed template itself
+    if not isinstance(template, dict):
+        return None
+    for section, limit in (("Resources", MAX_RESOURCES), ("Outputs", MAX_OUTPUTS)):
+        count = len(template.get(section) or {})
+        if count > limit:
+            return (
+                f"Template format error: Number of {section.lower()}, {count}, "
+                f"is greater than maximum allowed, {limit}"
+            )
+    return None
+
+
+def within_template_limits(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """For CloudFormationResponse's CreateStack, UpdateStack, CreateChangeSet and ValidateTemplate: a
+    template over CloudFormation's limits is refused with its ValidationError, before moto reads it."""
+
+    @functools.wraps(original)
+    def action(self: Any) -> Any:
+        reason = template_refusal(self._get_param("TemplateBody"))
+        url = self._get_param("TemplateURL")
+        if reason is None and url:
+            reason = template_refusal(self._get_stack_from_s3_url(url), from_url=True)
+        if reason is not None:
+            raise ValidationError(message=reason)
+        return original(self)
+
+    return action
+
+
+def export_taken(backend: Any, stack: Any) -> str | None:
+    """CloudFormation's reason when the stack exports a name another stack already exports, or None."""
+    for export in stack.exports:
+        owner = backend.exports.get(export.name)
+        if owner is not None and owner.exporting_stack_id != stack.stack_id:
+            exporter = backend.stacks.get(owner.exporting_stack_id)
+            held_by = exporter.name if exporter is not None else owner.exporting_stack_id
+            return f"Export with name {export.name} is already exported by stack {held_by}"
+    return None
+
+
+def unique_exports(_original: Callable[..., None]) -> Callable[..., None]:
+    """`CloudFormationBackend._validate_export_uniqueness` with CloudFormation's message (the stack fails)."""
+
+    @functools.wraps(_original)
+    def validate(self: Any, stack: Any) -> None:
+        reason = export_taken(self, stack)
+        if reason is not None:
+            raise ValidationError(stack.stack_id, message=reason)
+
+    return validate
+
+
+def importers(backend: Any, stack: Any, names: set[str] | None = None) -> dict[str, list[str]]:
+    """The stack's export names (or `names`) that other live stacks import, with those stacks' names."""
+    names = {export.name for export in stack.exports} if names is None else names
+    used: dict[str, list[str]] = {}
+    for other in list(backend.stacks.values()):
+        if other.stack_id == stack.stack_id or other.status in stack_resources.HOLDS_NO_IMPORTS:
+            continue
+        for name in set(stack_resources.imported_names(other)) & names:
+            used.setdefault(name, []).append(other.name)
+    return used
+
+
+def kept_when_exports_in_use(original: Callable[..., Any]) -> Callable[..., Any]:
+    """`CloudFormationBackend.delete_stack`: a stack whose export another stack imports is not deleted;
+    it keeps its status, and its events say why ("Export X cannot be deleted as it is in use by Y")."""
+
+    @functools.wraps(original)
+    def delete_stack(self: Any, name_or_stack_id: str) -> None:
+        stacks = [s for s in self.stacks.values() if name_or_stack_id in (s.name, s.stack_id)]
+        for stack in stacks:
+            used = importers(self, stack)
+            if used:
+                name, users = sorted(used.items())[0]
+                reason = f"Export {name} cannot be deleted as it is in use by {', '.join(sorted(users))}"
+                stack._add_stack_event(stack.status, resource_status_reason=reason)
+                continue
+            original(self, stack.stack_id)
+
+    return delete_stack
+
+
+def export_changes_refused(backend: Any, stack: Any, before: dict[str, str]) -> str | None:
+    """Why CloudFormation fails this update because of its exports, or None: a new export name another
+    stack holds, or an export another stack imports that the update removes or changes (`before`: the
+    stack's export values before the update)."""
+    taken = export_taken(backend, stack)
+    if taken is not None:
+        return taken
+    after = {export.name: export.value for export in stack.exports}
+    changed = {name for name, value in before.items() if after.get(name) != value}
+    if not changed:
+        return None
+    used = {
+        name: users for name, users in importers(backend, stack, names=set(before)).items() if name in changed
+    }
+    if not used:
+        return None
+    name, users = sorted(used.items())[0]
+    verb = "updated" if name in after else "deleted"
+    return f"Export {name} cannot be {verb} as it is in use by {', '.join(sorted(users))}"
+
+
+def exports_follow_updates(original: Callable[..., Any]) -> Callable[..., Any]:
+    """`CloudFormationBackend.update_stack`: the region's exports follow the stack's new outputs (moto kept
+    the ones of its creation); an update whose exports CloudFormation refuses fails and rolls back to the
+    previous template and outputs."""
+
+    @functools.wraps(original)
+    def update_stack(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        stack = self.get_stack(name)
+        with stack_lock(stack.name):
+            template, before = stack.template, {e.name: e.value for e in stack.exports}
+            stack = original(self, name, *args, **kwargs)
+            if stack.status != "UPDATE_COMPLETE":
+                return stack
+            reason = export_changes_refused(self, stack, before)
+            if reason is not None:
+                stack.template = template
+                stack._parse_template()
+                stack.output_map = stack._create_output_map()
+                stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+                stack.status = "UPDATE_ROLLBACK_COMPLETE"
+                stack._add_stack_event(stack.status)
+            for export_name in before:
+                self.exports.pop(export_name, None)
+            self.exports.update({export.name: export for export in stack.exports})
+            return stack
+
+    return update_stack

@@ -18,6 +18,7 @@ Installed by `local.moto_patches`.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -25,6 +26,8 @@ from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.core.responses import ActionResult
+
+log = logging.getLogger("local.cloudformation")
 
 STACK_TYPE = "AWS::CloudFormation::Stack"
 
@@ -222,29 +225,41 @@ def list_stack_resources(self: Any) -> ActionResult:
     return ActionResult({"StackResourceSummaries": summaries})
 
 
-def _import_values(value: Any) -> Iterator[Any]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "Fn::ImportValue":
-                yield item
-            else:
-                yield from _import_values(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _import_values(item)
+def imported_names(stack: Any) -> Iterator[str]:
+    """The export names a stack imports (`Fn::ImportValue` in its resources and outputs, resolved)."""
+
+    def walk(value: Any) -> Iterator[Any]:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == "Fn::ImportValue":
+                    yield item
+                else:
+                    yield from walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from walk(item)
+
+    template = stack.template_dict or {}
+    for argument in walk([template.get("Resources"), template.get("Outputs")]):
+        try:
+            name = parsing.clean_json(argument, stack.resource_map)
+        except Exception:  # noqa: BLE001 - an argument that no longer resolves imports nothing
+            log.debug("an import of %s no longer resolves", stack.name)
+        else:
+            yield str(name)
+
+
+# Stacks without resources, whose imports hold nothing.
+HOLDS_NO_IMPORTS = ("DELETE_COMPLETE", "ROLLBACK_COMPLETE", "REVIEW_IN_PROGRESS")
 
 
 def importing_stacks(backend: Any, export_name: str) -> list[str]:
     """The names of the live stacks whose template imports `export_name`."""
-    names = []
-    for stack in list(backend.stacks.values()):
-        if stack.status == "DELETE_COMPLETE":
-            continue
-        for value in _import_values(stack.template_dict):
-            if parsing.clean_json(value, stack.resource_map) == export_name:
-                names.append(stack.name)
-                break
-    return names
+    return [
+        stack.name
+        for stack in list(backend.stacks.values())
+        if stack.status not in HOLDS_NO_IMPORTS and export_name in set(imported_names(stack))
+    ]
 
 
 def list_imports(self: Any) -> ActionResult:

@@ -10,12 +10,15 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from moto.cognitoidp.exceptions import ResourceNotFoundError
-from moto.cognitoidp.models import CognitoIdpBackend, cognitoidp_backends
+from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPoolAttribute, cognitoidp_backends
 from moto.core.common_models import CloudFormationModel
 
-from local.cloudformation.models import ResourceModel
+from local.cloudformation.models import ResourceModel, UpdateRefusedError
 from local.cognito_idp.hooks import reset_client
 from local.cognito_idp.validation import validate_client_urls
+
+# Cognito's answer when an update changes or removes a schema attribute (only new custom ones may be added).
+SCHEMA_REFUSED = "Existing schema attributes cannot be modified or deleted."
 
 
 def _cognito(account_id: str, region: str) -> CognitoIdpBackend:
@@ -33,7 +36,9 @@ class _CognitoModel(ResourceModel):
 
 class UserPool(_CognitoModel, CloudFormationModel):
     ATTRIBUTES = ("Arn", "ProviderName", "ProviderURL", "UserPoolId")
-    REPLACING = ("AliasAttributes", "UsernameAttributes", "UsernameConfiguration")
+    # CloudFormation's reference: "This user pool property cannot be updated" (Update requires: No
+    # interruption, and the update fails); UserPoolName is updated in place.
+    FIXED = ("AliasAttributes", "UsernameAttributes", "UsernameConfiguration")
     # Properties of the template that are not part of CreateUserPool's request.
     NOT_IN_REQUEST = ("UserPoolName", "EnabledMfas")
 
@@ -50,10 +55,12 @@ class UserPool(_CognitoModel, CloudFormationModel):
         return str(_cognito(account_id, region).create_user_pool(name, cls._config(properties)).id)
 
     def _update(self, name: str, properties: dict[str, Any]) -> None:
-        pool = self.cognito.describe_user_pool(self.physical_id)
-        # UpdateUserPool, like CloudFormation, sets the whole configuration (unlisted settings reset).
-        pool.update_extended_config(self._config(properties))
-        pool.name = name
+        added = added_schema_attributes(self.properties.get("Schema") or [], properties.get("Schema") or [])
+        # UpdateUserPool, like CloudFormation, sets the whole configuration (unlisted settings reset); what
+        # Cognito fixes at creation stays (local.cognito_idp.user_pools).
+        self.cognito.update_user_pool(self.physical_id, {**self._config(properties), "PoolName": name})
+        if added:
+            self.cognito.add_custom_attributes(self.physical_id, added)
 
     def _delete(self) -> None:
         self.cognito.delete_user_pool(self.physical_id)
@@ -66,6 +73,19 @@ class UserPool(_CognitoModel, CloudFormationModel):
             "ProviderURL": f"https://{provider}",
             "UserPoolId": self.physical_id,
         }
+
+
+def added_schema_attributes(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The custom attributes an update of a pool's Schema adds; raises UpdateRefusedError, as CloudFormation
+    fails the update, when it changes or removes an existing attribute, or adds a standard one."""
+    by_name = {attribute.get("Name"): attribute for attribute in new}
+    if any(by_name.get(attribute.get("Name")) != attribute for attribute in old):
+        raise UpdateRefusedError(SCHEMA_REFUSED)
+    existing = {attribute.get("Name") for attribute in old}
+    added = [attribute for attribute in new if attribute.get("Name") not in existing]
+    if any(attribute.get("Name") in CognitoIdpUserPoolAttribute.STANDARD_SCHEMA for attribute in added):
+        raise UpdateRefusedError(SCHEMA_REFUSED)
+    return added
 
 
 class UserPoolClient(_CognitoModel, CloudFormationModel):

@@ -265,6 +265,29 @@ def test_update_user_pool_client_resets_what_the_request_leaves_out(local_stack,
         assert reset not in client
 
 
+def test_update_user_pool_keeps_what_cognito_fixes_at_creation(local_stack):
+    # Given a pool that signs in by email, case-insensitively, with a custom attribute and a trigger setting
+    cognito = local_stack.client(aws.COGNITO_IDP)
+    pool_id = cognito.create_user_pool(
+        PoolName=unique_name("fixed"),
+        UsernameAttributes=["email"],
+        UsernameConfiguration={"CaseSensitive": False},
+        Schema=[{"Name": "tenant", "AttributeDataType": "String", "Mutable": True}],
+        EmailVerificationSubject="Your code",
+    )["UserPool"]["Id"]
+    # When it is updated with one setting and a new name
+    cognito.update_user_pool(UserPoolId=pool_id, AutoVerifiedAttributes=["email"], PoolName="renamed")
+    # Then it has them, keeps what UpdateUserPool cannot change, and the rest is back to its default
+    pool = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+    assert pool["Name"] == "renamed"
+    assert pool["AutoVerifiedAttributes"] == ["email"]
+    assert pool["UsernameAttributes"] == ["email"]
+    assert pool["UsernameConfiguration"] == {"CaseSensitive": False}
+    assert "custom:tenant" in {a["Name"] for a in pool["SchemaAttributes"]}
+    assert pool.get("EmailVerificationSubject") != "Your code"
+    cognito.delete_user_pool(UserPoolId=pool_id)
+
+
 @pytest.mark.parametrize(
     "url",
     [
