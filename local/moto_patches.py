@@ -8,6 +8,8 @@ docs/local-stack.md); the changes themselves live with their service:
 - CloudFormation (`local.cloudformation.stack_operations`): `ResourceMap.delete` deletes dependents first;
   `CloudFormationBackend.create_stack` / `delete_stack` run one operation per stack at a time, roll back a
   failed create and keep a stack whose delete failed as DELETE_FAILED.
+- KMS (`local.kms.cloudformation_models`): `Key.create_from_cloudformation_json` gives the key its
+  `KeyPolicy` as a JSON document, as CloudFormation does.
 - Resource types moto lacks (`local.cloudformation.models`, `local.cognito_idp.cloudformation_models`),
   on moto's own extension point.
 
@@ -22,10 +24,12 @@ from typing import Any
 from moto.awslambda import models as lambda_models
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
+from moto.kms import models as kms_models
 
 from local.awslambda import invoke
 from local.awslambda.runtime import FunctionRuntime
 from local.cloudformation import custom_resources, stack_operations
+from local.kms import cloudformation_models as kms_cloudformation
 
 
 class _Installed:
@@ -71,4 +75,9 @@ def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
     cfn_backend = cfn_models.CloudFormationBackend
     _patch(cfn_backend, "create_stack", stack_operations.locked_create(cfn_backend.create_stack))
     _patch(cfn_backend, "delete_stack", stack_operations.kept_when_delete_fails(cfn_backend.delete_stack))
+    _patch(
+        kms_models.Key,
+        "create_from_cloudformation_json",
+        kms_cloudformation.policy_as_document(kms_models.Key.create_from_cloudformation_json),
+    )
     _INSTALLED.done = True
