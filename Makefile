@@ -109,9 +109,9 @@ PRODUCER := PYTHONPATH=layers/common $(BIN)/python -m tools.producer
 # The queue is named by QUEUE_URL, or found in the outputs of the cognito-automation stack STACK.
 QUEUES = $(if $(STACK),--stack "$(STACK)",$(if $(DLQ_URL),--dlq-url "$(DLQ_URL)") --queue-url "$(QUEUE_URL)")
 
-provision: $(STAMP) ## send users to the queue: make provision FILE=users.csv STACK=<stack>|QUEUE_URL=... [JSON=1]
-	@test -n "$(FILE)" -a -n "$(QUEUE_URL)$(STACK)" || { echo "usage: make provision FILE=users.csv|users.jsonl STACK=<cognito-automation stack>|QUEUE_URL=<ProvisioningQueueUrl> [JSON=1]" >&2; exit 2; }
-	$(PRODUCER) send "$(FILE)" $(QUEUES) $(if $(JSON),--json)
+provision: $(STAMP) ## send users to the queue: make provision FILE=users.csv STACK=<stack>|QUEUE_URL=... [KEY_ID=...] [JSON=1]
+	@test -n "$(FILE)" -a -n "$(QUEUE_URL)$(STACK)" || { echo "usage: make provision FILE=users.csv|users.jsonl STACK=<cognito-automation stack>|QUEUE_URL=<ProvisioningQueueUrl> [KEY_ID=<ProvisioningKeyArn>, for temporary passwords] [JSON=1]" >&2; exit 2; }
+	$(PRODUCER) send "$(FILE)" $(QUEUES) $(if $(KEY_ID),--key-id "$(KEY_ID)") $(if $(JSON),--json)
 
 redrive: $(STAMP) ## move dead-lettered messages back: make redrive STACK=<stack> | DLQ_URL=... QUEUE_URL=...
 	@test -n "$(STACK)" -o \( -n "$(DLQ_URL)" -a -n "$(QUEUE_URL)" \) || { echo "usage: make redrive STACK=<cognito-automation stack> | DLQ_URL=<ProvisioningDeadLetterQueueUrl> QUEUE_URL=<ProvisioningQueueUrl> [JSON=1]" >&2; exit 2; }

@@ -21,6 +21,8 @@ docs/local-stack.md); the changes themselves live with their service:
   report them; `CloudFormationResponse.list_imports` is added.
 - Cognito (`local.cognito_idp.user_pools`): `CognitoIdpBackend.update_user_pool` keeps what Cognito fixes
   at a pool's creation.
+- KMS (`local.kms.cloudformation_models`): `Key.create_from_cloudformation_json` gives the key its
+  `KeyPolicy` as a JSON document, as CloudFormation does.
 - Resource types moto lacks (`local.cloudformation.models`, `local.cognito_idp.cloudformation_models`),
   on moto's own extension point.
 
@@ -38,11 +40,13 @@ from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.cognitoidp import models as cognito_models
+from moto.kms import models as kms_models
 
 from local.awslambda import invoke
 from local.awslambda.runtime import FunctionRuntime
 from local.cloudformation import custom_resources, stack_operations, stack_resources
 from local.cognito_idp import user_pools
+from local.kms import cloudformation_models as kms_cloudformation
 
 
 class _Installed:
@@ -98,6 +102,7 @@ def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
     for action in ("describe_stack_resource", "describe_stack_resources", "list_stack_resources"):
         _patch(CloudFormationResponse, action, getattr(stack_resources, action))
     _patch(CloudFormationResponse, "list_imports", stack_resources.list_imports, new=True)
+    _wrap(kms_models.Key, "create_from_cloudformation_json", kms_cloudformation.policy_as_document)
     _install_refusals()
     _INSTALLED.done = True
 

@@ -1,12 +1,15 @@
 """The producer command: validate a file of users, then send one provisioning message per row.
 
-    python -m tools.producer send users.csv --queue-url URL [--json]
+    python -m tools.producer send users.csv --queue-url URL [--key-id KEY] [--json]
     python -m tools.producer redrive --dlq-url URL --queue-url URL [--json]
 
 `send` reads CSV (a header row; columns action, username, groups, remove_groups, invitation,
 temporary_password, and any other column is a user attribute; list cells separated by `;`) or JSON Lines
-(one message per line, as in the schema). Every row is validated first; one bad row and nothing is sent.
-Then rows go out in batches of 10 with a progress bar on stderr, and each row's result is printed.
+(one message per line, as in the schema, except that `temporary_password` may be given in clear). Every
+row is validated first; one bad row and nothing is sent. A temporary password is then encrypted with the
+installation's KMS key (`--key-id`, or the stack's `ProvisioningKeyArn` output) for its user: the queue
+only ever holds `temporary_password_ciphertext`. Then rows go out in batches of 10 with a progress bar on
+stderr, and each row's result is printed.
 `redrive` moves dead-lettered messages back to the queue, without their failure attributes.
 Both reach AWS, or the local stack when AWS_ENDPOINT_URL is set (boto3 honours it). A developer's and
 operator's tool: it lives outside the Lambda layer (run it from the repository root with
@@ -28,7 +31,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from cognito_automation.provisioning.consumer import FAILURE_ATTRIBUTES
 from cognito_automation.provisioning.errors import InvalidMessageError
-from cognito_automation.provisioning.messages import ProvisioningMessage, validate_data
+from cognito_automation.provisioning.messages import PLAINTEXT_FIELD, ProvisioningMessage, validate_input
+from cognito_automation.provisioning.passwords import PasswordKey
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
@@ -38,6 +42,8 @@ if TYPE_CHECKING:
         MessageAttributeValueTypeDef,
         SendMessageBatchRequestEntryTypeDef,
     )
+
+    from cognito_automation.aws import KmsClient
 
 BATCH = 10
 LIST_SEPARATOR = ";"
@@ -141,7 +147,7 @@ def validate_rows(text: str, fmt: str) -> tuple[list[Row], list[RowError]]:
             errors.append(RowError(line, str(data)))
             continue
         try:
-            message = validate_data(data)
+            message = validate_input(data)
         except InvalidMessageError as exc:
             errors.append(RowError(line, exc.reason))
             continue
@@ -341,7 +347,14 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("file", help="users file (.csv, .jsonl); '-' reads stdin (give --format)")
     target = send.add_mutually_exclusive_group(required=True)
     target.add_argument("--queue-url")
-    target.add_argument("--stack", help="a cognito-automation stack: send to its ProvisioningQueueUrl output")
+    target.add_argument(
+        "--stack",
+        help="a cognito-automation stack: its ProvisioningQueueUrl and ProvisioningKeyArn outputs",
+    )
+    send.add_argument(
+        "--key-id",
+        help="KMS key (ARN or alias) that encrypts temporary passwords: the stack's ProvisioningKeyArn",
+    )
     send.add_argument("--format", choices=("csv", "jsonl"))
     send.add_argument("--dry-run", action="store_true", help="validate only")
     send.add_argument("--json", action="store_true", help="print results as JSON")
@@ -394,6 +407,7 @@ def _sqs_client(err: TextIO) -> SQSClient | None:
 
 QUEUE_OUTPUT = "ProvisioningQueueUrl"
 DEAD_LETTER_QUEUE_OUTPUT = "ProvisioningDeadLetterQueueUrl"
+KEY_OUTPUT = "ProvisioningKeyArn"
 
 
 def stack_outputs(cloudformation: CloudFormationClient, stack_name: str) -> dict[str, str]:
@@ -430,7 +444,39 @@ def _resolve_queues(args: argparse.Namespace, err: TextIO, names: Sequence[str])
     args.queue_url = outputs[QUEUE_OUTPUT]
     if DEAD_LETTER_QUEUE_OUTPUT in names:
         args.dlq_url = outputs[DEAD_LETTER_QUEUE_OUTPUT]
+    if KEY_OUTPUT in names:
+        args.key_id = outputs[KEY_OUTPUT]
     return True
+
+
+def seal_rows(
+    rows: Sequence[Row], key_id: str | None, kms: KmsClient | None, err: TextIO
+) -> list[Row] | None:
+    """Every row with its temporary password encrypted for its user; None, with the reason on stderr, when
+    a row has one but no key is given or KMS refuses (then nothing is sent)."""
+    clear = [row.line for row in rows if row.message.temporary_password is not None]
+    if not clear:
+        return list(rows)
+    if not key_id:
+        err.write(
+            f"error: line(s) {', '.join(map(str, clear))} carry a {PLAINTEXT_FIELD}: give --key-id (the "
+            f"stack's {KEY_OUTPUT} output) or --stack, so that it is encrypted; nothing was sent\n"
+        )
+        return None
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415 - boto3 only once the input is fine
+
+    from cognito_automation import aws  # noqa: PLC0415
+
+    key = PasswordKey(kms or aws.client(aws.KMS, read_timeout=30.0, max_attempts=4), key_id)
+    sealed: list[Row] = []
+    for row in rows:
+        try:
+            sealed.append(Row(row.line, row.message.sealed(key)))
+        except (BotoCoreError, ClientError) as exc:
+            err.write(f"error: line {row.line}: cannot encrypt the {PLAINTEXT_FIELD} with {key_id}: {exc}; ")
+            err.write("nothing was sent\n")
+            return None
+    return sealed
 
 
 def _redrive_command(args: argparse.Namespace, sqs: SQSClient | None, out: TextIO, err: TextIO) -> int:
@@ -455,9 +501,25 @@ def _redrive_command(args: argparse.Namespace, sqs: SQSClient | None, out: TextI
     return EXIT_OK if moved.failed == 0 else EXIT_NOT_ALL_SENT
 
 
-def _send_command(
-    args: argparse.Namespace, sqs: SQSClient | None, stdin: TextIO, out: TextIO, err: TextIO
-) -> int:
+def _ready_rows(
+    args: argparse.Namespace, rows: list[Row], kms: KmsClient | None, err: TextIO
+) -> list[Row] | None:
+    """The rows to send, passwords encrypted, with args.queue_url filled in; None, the reason on stderr."""
+    needs_key = any(row.message.temporary_password is not None for row in rows) and not args.key_id
+    if not _resolve_queues(args, err, (QUEUE_OUTPUT, KEY_OUTPUT) if needs_key else (QUEUE_OUTPUT,)):
+        return None
+    return seal_rows(rows, args.key_id, kms, err)
+
+
+@dataclass(frozen=True)
+class Clients:
+    """The clients a caller gives (tests); those left None are made from the environment when needed."""
+
+    sqs: SQSClient | None = None
+    kms: KmsClient | None = None
+
+
+def _send_command(args: argparse.Namespace, clients: Clients, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     try:
         fmt = detect_format(args.file, args.format)
         text = stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
@@ -471,13 +533,14 @@ def _send_command(
     if args.dry_run:
         out.write(json.dumps({"valid": len(rows)}) + "\n" if args.json else f"{len(rows)} valid row(s)\n")
         return EXIT_OK
-    if not _resolve_queues(args, err, (QUEUE_OUTPUT,)):
+    ready = _ready_rows(args, rows, clients.kms, err)
+    if ready is None:
         return EXIT_INVALID
-    sqs = sqs or _sqs_client(err)
+    sqs = clients.sqs or _sqs_client(err)
     if sqs is None:
         return EXIT_INVALID
     progress = Progress("sending", len(rows), err)
-    results = send_rows(sqs, args.queue_url, rows, progress)
+    results = send_rows(sqs, args.queue_url, ready, progress)
     progress.close()
     _print_results(results, out, args.json)
     return EXIT_OK if all(r.status == "sent" for r in results) else EXIT_NOT_ALL_SENT
@@ -487,6 +550,7 @@ def main(
     argv: Sequence[str] | None = None,
     *,
     sqs: SQSClient | None = None,
+    kms: KmsClient | None = None,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
@@ -497,7 +561,7 @@ def main(
     err = stderr or sys.stderr
     if args.command == "redrive":
         return _redrive_command(args, sqs, out, err)
-    return _send_command(args, sqs, stdin or sys.stdin, out, err)
+    return _send_command(args, Clients(sqs, kms), stdin or sys.stdin, out, err)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from cognito_automation import aws, config
 from cognito_automation.provisioning.consumer import Consumer, ThreadedBatchProcessor
 from cognito_automation.provisioning.messages import Allowlist
 from cognito_automation.provisioning.pacing import Pacer
+from cognito_automation.provisioning.passwords import PasswordKey
 from cognito_automation.provisioning.provisioner import Outcome, Provisioner, Target
 
 # Threads per batch: a batch holds at most 10 messages, and pacing, not threads, bounds the call rate.
@@ -33,9 +34,10 @@ WORKERS = 10
 # Worst durations of the calls a message can make after its last deadline check: every Cognito attempt
 # and every table write checks the deadline first, so at most one Cognito attempt (connect + read
 # timeout, no botocore retry), then a table write (giving an invitation claim back), then the send to
-# the dead-letter queue can still run past it.
+# the dead-letter queue can still run past it. (A KMS Decrypt checks the deadline first too, and
+# AdminCreateUser checks it again after: at most a decrypt and a dead-letter send run past it, less.)
 COGNITO_ATTEMPT_S = 2.0 + 5.0
-DATA_CALL_S = 1.0 + 2.0  # DynamoDB and SQS: connect + read timeout, one attempt
+DATA_CALL_S = 1.0 + 2.0  # DynamoDB, SQS and KMS: connect + read timeout, one attempt
 # Time kept back from the invocation's timeout: messages not done by then are left to SQS (reported as
 # batch item failures), and the ones under way still finish before the timeout.
 SAFETY_MARGIN_S = COGNITO_ATTEMPT_S + 2 * DATA_CALL_S + 2.0
@@ -51,6 +53,8 @@ class Settings:
     create_missing_groups: bool
     max_concurrency: int
     max_receive_count: int | None
+    # the KMS key that decrypts temporary passwords (the stack's ProvisioningKey)
+    temporary_password_key_arn: str
 
 
 def load_settings(env: Mapping[str, str]) -> Settings:
@@ -64,6 +68,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         create_missing_groups=config.boolean(env, "CREATE_MISSING_GROUPS", default=False),
         max_concurrency=config.integer(env, "MAX_CONCURRENCY", 2, 1, 1000),
         max_receive_count=max_receive or None,
+        temporary_password_key_arn=config.required(env, "TEMPORARY_PASSWORD_KEY_ARN"),
     )
 
 
@@ -96,12 +101,14 @@ def consumer() -> Consumer:
         allowlist=Allowlist(SETTINGS.allowed_groups, SETTINGS.allowed_attributes),
         create_missing_groups=SETTINGS.create_missing_groups,
     )
-    # DynamoDB and SQS: short timeouts and a single attempt, so that a call started before the deadline
-    # ends within DATA_CALL_S; a failure is transient and SQS retries the message
+    # DynamoDB, SQS and KMS: short timeouts and a single attempt, so that a call started before the
+    # deadline ends within DATA_CALL_S; a failure is transient and SQS retries the message
     dynamodb = aws.client(aws.DYNAMODB, connect_timeout=1.0, read_timeout=2.0, max_attempts=0)
     sqs = aws.client(aws.SQS, connect_timeout=1.0, read_timeout=2.0, max_attempts=0)
+    kms = aws.client(aws.KMS, connect_timeout=1.0, read_timeout=2.0, max_attempts=0)
     pacer = Pacer(instances=SETTINGS.max_concurrency, sleep=time.sleep if tracer.disabled else traced_sleep)
-    provisioner = Provisioner(cognito, pacer, dynamodb, target)
+    passwords = PasswordKey(kms, SETTINGS.temporary_password_key_arn)
+    provisioner = Provisioner(cognito, pacer, dynamodb, target, passwords=passwords)
     return Consumer(provisioner, sqs, SETTINGS.dead_letter_queue_url, SETTINGS.max_receive_count)
 
 

@@ -95,11 +95,12 @@ def attributes_of(stack: LocalCloud, pool_id: str, username: str) -> dict[str, s
     return {a["Name"]: a["Value"] for a in user["UserAttributes"]}
 
 
-def provision(stack: LocalCloud, csv_file: Path, queue_url: str) -> list[dict[str, Any]]:
-    """Run the producer command as an administrator would, against the local stack."""
+def provision(stack: LocalCloud, csv_file: Path, queue_url: str, key_arn: str) -> list[dict[str, Any]]:
+    """Run the producer command as an administrator would, against the local stack: the temporary
+    passwords in the file go encrypted with the stack's key."""
     env = stack.process_environment()
     command = [sys.executable, "-m", "tools.producer", "send", str(csv_file)]
-    command += ["--queue-url", queue_url, "--json"]
+    command += ["--queue-url", queue_url, "--key-id", key_arn, "--json"]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
     expect(
         done.returncode == 0, f"the producer command failed ({done.returncode}): {done.stderr.strip()[-600:]}"
@@ -190,8 +191,9 @@ def scenario(stack: LocalCloud, screen: Screen) -> None:  # noqa: PLR0915 - one 
 
     with screen.step("Administrators provision users from a CSV through the queue"):
         csv_file = FILES / "users.csv"
-        results = provision(stack, csv_file, outputs["ProvisioningQueueUrl"])
+        results = provision(stack, csv_file, outputs["ProvisioningQueueUrl"], outputs["ProvisioningKeyArn"])
         screen.fact("producer", f"{len(results)} rows of {csv_file.relative_to(ROOT)} sent, in batches of 10")
+        screen.fact("temporary passwords", "encrypted for their user; only the consumer's role decrypts")
         stack.drain(outputs["ProvisioningQueueUrl"], timeout_s=90)
         for username in ("alice", "bob", "carol"):
             tenant = attributes_of(stack, pool_id, username).get("custom:tenant", "-")

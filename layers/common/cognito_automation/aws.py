@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, cast
 
 if TYPE_CHECKING:
     from botocore.config import Config
@@ -40,6 +40,15 @@ def client_config(
     )
 
 
+class KmsClient(Protocol):
+    """The two KMS calls the project makes (no type stubs for KMS are pinned): boto3's keyword arguments
+    (`KeyId`, `Plaintext` or `CiphertextBlob`, `EncryptionContext`) and answer."""
+
+    def encrypt(self, **params: Any) -> dict[str, Any]: ...
+
+    def decrypt(self, **params: Any) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class Service(Generic[ClientT]):
     """An AWS service by its boto3 name, typed with the mypy-boto3 client it makes."""
@@ -51,6 +60,7 @@ COGNITO_IDP: Service[CognitoIdentityProviderClient] = Service("cognito-idp")
 DYNAMODB: Service[DynamoDBClient] = Service("dynamodb")
 SQS: Service[SQSClient] = Service("sqs")
 CLOUDFORMATION: Service[CloudFormationClient] = Service("cloudformation")
+KMS: Service[KmsClient] = Service("kms")
 # The functions never call these two; the local stack and its tests do.
 LAMBDA: Service[LambdaClient] = Service("lambda")
 S3: Service[S3Client] = Service("s3")

@@ -1,10 +1,13 @@
 """The provisioning consumer in the template: least privilege (CreateGroup only when the stack lets it
-create groups), and X-Ray tracing exactly where a Tracer is used."""
+create groups; only the consumer may decrypt temporary passwords), and X-Ray tracing exactly where a
+Tracer is used."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from cognito_automation.provisioning.passwords import PURPOSE
 from tests.conftest import ROOT
 from tests.unit.template.support import FUNCTIONS, RESOURCES, TEMPLATE
 
@@ -47,3 +50,85 @@ def test_tracing_is_active_exactly_on_the_functions_that_use_a_tracer() -> None:
     assert tracing == {"ProvisionUsersFunction"}
     assert "Tracing" not in TEMPLATE["Globals"]["Function"]
     assert {name for name, f in FUNCTIONS.items() if f["Properties"].get("Tracing") == "Active"} == tracing
+
+
+_USING_THE_KEY = ("kms:Decrypt", "kms:ReEncrypt", "kms:GenerateDataKey", "kms:CreateGrant", "kms:*")
+_PURPOSE_ONLY = {"StringEquals": {"kms:EncryptionContext:purpose": PURPOSE}}
+
+
+def _key_statements() -> list[dict[str, Any]]:
+    key = RESOURCES["ProvisioningKey"]
+    assert key["Type"] == "AWS::KMS::Key"
+    statements: list[dict[str, Any]] = key["Properties"]["KeyPolicy"]["Statement"]
+    return statements
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return action if isinstance(action, list) else [action]
+
+
+def test_only_the_consumers_role_may_decrypt_with_the_temporary_password_key() -> None:
+    # Given the key's policy  # Then one statement lets a principal use the key to decrypt: the
+    # consumer's role, with the provisioning encryption context only
+    users = [s for s in _key_statements() if any(a.startswith(_USING_THE_KEY) for a in _actions(s))]
+    assert users == [
+        {
+            "Sid": "OnlyTheConsumerDecrypts",
+            "Effect": "Allow",
+            "Principal": {"AWS": {"Fn::GetAtt": ["ProvisionUsersFunctionRole", "Arn"]}},
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": _PURPOSE_ONLY,
+        }
+    ]
+    assert all(
+        s["Effect"] == "Allow" and "NotAction" not in s and "NotPrincipal" not in s for s in _key_statements()
+    )
+
+
+def test_the_account_administers_the_key_and_encrypts_only_temporary_passwords() -> None:
+    root = {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}
+    statements = {s["Sid"]: s for s in _key_statements()}
+    assert set(statements) == {
+        "AccountAdministersTheKey",
+        "AccountPrincipalsEncryptTemporaryPasswords",
+        "OnlyTheConsumerDecrypts",
+    }
+    encrypt = statements["AccountPrincipalsEncryptTemporaryPasswords"]
+    assert (encrypt["Principal"], encrypt["Action"], encrypt["Condition"]) == (
+        root,
+        "kms:Encrypt",
+        _PURPOSE_ONLY,
+    )
+    administer = statements["AccountAdministersTheKey"]
+    assert administer["Principal"] == root
+    assert "kms:PutKeyPolicy" in administer["Action"]
+    assert not [a for a in administer["Action"] if a in ("kms:Encrypt", "kms:Decrypt") or "*" in a]
+
+
+def test_the_consumers_iam_grant_to_decrypt_names_the_key_and_the_context() -> None:
+    granting = {
+        name: r
+        for name, r in RESOURCES.items()
+        if r["Type"] in ("AWS::IAM::Policy", "AWS::Serverless::Function") and "kms:" in json.dumps(r)
+    }
+    assert list(granting) == ["ProvisionUsersDecryptPolicy"]
+    policy = granting["ProvisionUsersDecryptPolicy"]["Properties"]
+    assert policy["Roles"] == [{"Ref": "ProvisionUsersFunctionRole"}]
+    assert policy["PolicyDocument"]["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": {"Fn::GetAtt": ["ProvisioningKey", "Arn"]},
+            "Condition": _PURPOSE_ONLY,
+        }
+    ]
+
+
+def test_the_consumer_and_the_producer_are_told_the_key() -> None:
+    variables = FUNCTIONS["ProvisionUsersFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["TEMPORARY_PASSWORD_KEY_ARN"] == {"Fn::GetAtt": ["ProvisioningKey", "Arn"]}
+    output = TEMPLATE["Outputs"]["ProvisioningKeyArn"]
+    assert output["Value"] == {"Fn::GetAtt": ["ProvisioningKey", "Arn"]}
+    assert output["Export"]["Name"] == {"Fn::Sub": "${AWS::StackName}-ProvisioningKeyArn"}

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from cognito_automation.provisioning.errors import PermanentError
 from cognito_automation.provisioning.messages import parse_message
 from tests.unit.cognito_automation.provisioning.support import RecordingClient, Stack, build_stack, drain
 from tools.producer import EXIT_INVALID, EXIT_OK, main
@@ -31,9 +32,9 @@ def _row(i: int, groups: str = "users", password: str = "") -> str:
     return f"user{i},user{i}@example.com,User {i},user{i},{groups},,SUPPRESS,{password}"
 
 
-def _run(argv: list[str], sqs: Any, stdin: str = "") -> tuple[int, str, str]:
+def _run(argv: list[str], sqs: Any, stdin: str = "", kms: Any = None) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = main(argv, sqs=sqs, stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    code = main(argv, sqs=sqs, kms=kms, stdin=io.StringIO(stdin), stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -95,13 +96,50 @@ def test_stdin_is_read_in_the_given_format(stack: Stack) -> None:
     assert out.splitlines()[-1] == "1 sent, 0 failed"
 
 
-def test_temporary_passwords_are_sent_but_never_printed(stack: Stack, tmp_path: Path) -> None:
+def test_temporary_passwords_are_sent_encrypted_for_their_user_and_never_printed(
+    stack: Stack, tmp_path: Path
+) -> None:
+    # Given a row with a temporary password
     path = _csv(tmp_path, [_row(1, password="Very-Secret-Passw0rd")])
-    code, out, err = _run(["send", str(path), "--queue-url", stack.queue_url], stack.sqs)
+    # When it is sent with the stack's key
+    argv = ["send", str(path), "--queue-url", stack.queue_url, "--key-id", stack.key_arn]
+    code, out, err = _run(argv, stack.sqs, kms=stack.kms)
+    # Then the queue holds only its ciphertext, which the key opens for that user alone
     assert code == EXIT_OK
     assert "Very-Secret-Passw0rd" not in out + err
     (message,) = drain(stack.sqs, stack.queue_url)
-    assert json.loads(message["Body"])["temporary_password"] == "Very-Secret-Passw0rd"
+    assert "Very-Secret-Passw0rd" not in json.dumps(message)
+    body = json.loads(message["Body"])
+    assert "temporary_password" not in body
+    ciphertext = parse_message(message["Body"]).temporary_password_ciphertext
+    assert ciphertext is not None
+    assert stack.passwords().decrypt("user1", ciphertext) == "Very-Secret-Passw0rd"
+    with pytest.raises(PermanentError, match="cannot be decrypted"):
+        stack.passwords().decrypt("user2", ciphertext)
+
+
+def test_temporary_passwords_without_a_key_are_refused_and_nothing_is_sent(
+    stack: Stack, tmp_path: Path
+) -> None:
+    path = _csv(
+        tmp_path, [_row(1), _row(2, password="Very-Secret-Passw0rd"), _row(3, password="An0ther-One!")]
+    )
+    code, out, err = _run(["send", str(path), "--queue-url", stack.queue_url], stack.sqs, kms=stack.kms)
+    assert code == EXIT_INVALID
+    assert "line(s) 3, 4 carry a temporary_password: give --key-id" in err
+    assert "Very-Secret-Passw0rd" not in out + err
+    assert drain(stack.sqs, stack.queue_url) == []
+
+
+def test_a_key_kms_refuses_is_named_and_nothing_is_sent(stack: Stack, tmp_path: Path) -> None:
+    path = _csv(tmp_path, [_row(1), _row(2, password="Very-Secret-Passw0rd")])
+    argv = ["send", str(path), "--queue-url", stack.queue_url, "--key-id", "alias/no-such-key"]
+    code, out, err = _run(argv, stack.sqs, kms=stack.kms)
+    assert code == EXIT_INVALID
+    assert "line 3: cannot encrypt the temporary_password with alias/no-such-key" in err
+    assert "nothing was sent" in err
+    assert "Very-Secret-Passw0rd" not in out + err
+    assert drain(stack.sqs, stack.queue_url) == []
 
 
 class _FlakyBatches:
@@ -220,6 +258,24 @@ def test_send_to_the_queue_of_a_stack_named_by_stack(
     assert (code, err.count("error")) == (EXIT_OK, 0)
     assert "2 sent, 0 failed" in out
     assert len(drain(stack.sqs, stack.queue_url)) == 2
+
+
+def test_a_stack_gives_the_key_that_encrypts_temporary_passwords(
+    stack: Stack, tmp_path: Path, fresh_clients: None
+) -> None:
+    # Given a stack whose outputs name the queue and the key
+    _queue_stack(
+        stack, "keyed-cognito", {"ProvisioningQueueUrl": stack.queue_url, "ProvisioningKeyArn": stack.key_arn}
+    )
+    path = _csv(tmp_path, [_row(1, password="Stack-Key-Passw0rd")])
+    # When
+    code, _, err = _run(["send", str(path), "--stack", "keyed-cognito"], stack.sqs)
+    # Then the password went encrypted with the stack's key
+    assert (code, err.count("error")) == (EXIT_OK, 0)
+    (message,) = drain(stack.sqs, stack.queue_url)
+    ciphertext = parse_message(message["Body"]).temporary_password_ciphertext
+    assert ciphertext is not None
+    assert stack.passwords().decrypt("user1", ciphertext) == "Stack-Key-Passw0rd"
 
 
 def test_a_stack_without_the_queue_output_is_named_and_nothing_is_sent(

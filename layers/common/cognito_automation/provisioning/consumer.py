@@ -1,6 +1,7 @@
 """The SQS side of provisioning: a batch is worked by a few threads, each message converged once, and
 every message ends either done, dead-lettered with its reason (permanent failures), or reported as a
-batch item failure so that SQS retries it (transient failures, until the redrive limit).
+batch item failure so that SQS retries it (transient failures, until the redrive limit). A dead-lettered
+body keeps its encrypted temporary password (a redrive still creates the user), never a clear one.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from cognito_automation.provisioning.errors import DeadlineReachedError, PermanentError, TransientError
-from cognito_automation.provisioning.messages import parse_message, redact
+from cognito_automation.provisioning.messages import parse_message, redact_body
 from cognito_automation.provisioning.provisioner import Outcome, Provisioner
 
 if TYPE_CHECKING:
@@ -116,7 +117,6 @@ class Consumer:
     def handle(self, record: SQSRecord, deadline: float | None = None) -> Outcome | None:
         """None when the message went to the dead-letter queue; raises to have it retried: TransientError,
         or any other exception (an unexpected failure is treated as transient, never lost)."""
-        message = None
         try:
             message = parse_message(record.body)
             with self._user_lock(message.username):
@@ -128,9 +128,8 @@ class Consumer:
             self.dead_letter(record, exc.reason, "permanent")
             return None
         except Exception as exc:
+            # (the provisioner keeps the decrypted password out of every error it raises)
             reason = str(exc) if isinstance(exc, TransientError) else f"{type(exc).__name__}: {exc}"
-            secrets = {"temporary_password": message.temporary_password} if message is not None else {}
-            reason = redact(reason, secrets)
             receives = int(record.attributes.approximate_receive_count or "1")
             if self.max_receive_count is not None and receives >= self.max_receive_count:
                 # the last receive SQS allows: dead-letter it ourselves, so that the reason travels along
@@ -158,15 +157,19 @@ class Consumer:
         return outcome
 
     def dead_letter(self, record: SQSRecord, reason: str, kind: str) -> None:
-        """Send the original body to the dead-letter queue with the reason beside it, as attributes."""
+        """Send the original body to the dead-letter queue with the reason beside it, as attributes; a
+        clear temporary password in it (refused) is redacted first, from the attributes too."""
         reason = reason[:_MAX_REASON]
-        # the sender's own text attributes travel along (binary ones are dropped)
+        body, secrets = redact_body(record.body) if record.body else ("(empty body)", ())
+        # the sender's own text attributes travel along (binary ones, and any that holds a redacted
+        # password, are dropped)
         attributes: dict[str, MessageAttributeValueTypeDef] = {
             name: {"DataType": value["dataType"], "StringValue": value["stringValue"]}
             for name, value in (record.raw_event.get("messageAttributes") or {}).items()
             if name not in FAILURE_ATTRIBUTES
             and value.get("dataType")
             and value.get("stringValue") is not None
+            and not any(secret in value["stringValue"] for secret in secrets)
         }
         attributes.update(
             {
@@ -181,7 +184,6 @@ class Consumer:
         )
         # SQS allows 10 attributes per message; ours (added last) are the ones kept
         kept = dict(list(attributes.items())[-10:])
-        body = record.body if record.body else "(empty body)"
         self.sqs.send_message(QueueUrl=self.dead_letter_queue_url, MessageBody=body, MessageAttributes=kept)
         self.tally.add("dead_lettered")
         logger.warning(

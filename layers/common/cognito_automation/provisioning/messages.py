@@ -1,7 +1,10 @@
 """The provisioning message contract: `message.schema.json`, validated by the producer and the consumer.
 
 `parse_message` turns a queue body into a `ProvisioningMessage` or raises `InvalidMessageError` with a reason
-that is safe to log and to put on a dead-letter message (it never contains the temporary password).
+that is safe to log and to put on a dead-letter message (it never contains a temporary password). On the
+queue a temporary password travels only encrypted (`temporary_password_ciphertext`, see `passwords`): a
+body with a clear `temporary_password` is refused, and `redact_body` is what the dead-letter queue keeps
+of it. The producer's input may carry the clear password (`validate_input`); `sealed` encrypts it.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import functools
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any, Literal
 
@@ -18,13 +21,23 @@ import fastjsonschema
 
 from cognito_automation._generated import message_validator
 from cognito_automation.provisioning.errors import InvalidMessageError
+from cognito_automation.provisioning.passwords import CIPHERTEXT_FIELD, PasswordKey
 
 Action = Literal["upsert", "disable", "enable", "delete"]
 Invitation = Literal["SUPPRESS", "EMAIL", "SMS", "RESEND"]
 
 SCHEMA_FILE = "message.schema.json"
-_SECRET_FIELDS = ("temporary_password",)
+PLAINTEXT_FIELD = "temporary_password"
+_SECRET_FIELDS = (PLAINTEXT_FIELD,)
 _REDACTED = "***"
+# Cognito's TemporaryPassword: 6 (the least a password policy allows) to 256 characters, no whitespace
+_PASSWORD_LENGTH = (6, 256)
+PLAINTEXT_REFUSED = (
+    f"{PLAINTEXT_FIELD} in clear is refused: a temporary password travels only as "
+    f"{CIPHERTEXT_FIELD}, encrypted with the installation's key (the producer command does it), so that "
+    "no one who may read the queues can read it; the dead-lettered copy has the password redacted, so "
+    "send the user again with the producer command instead of redriving this message"
+)
 
 
 @functools.cache
@@ -48,10 +61,22 @@ class ProvisioningMessage:
     groups: tuple[str, ...] = ()
     remove_groups: tuple[str, ...] = ()
     invitation: Invitation = "SUPPRESS"
+    # on the queue: the password encrypted for this user (passwords.PasswordKey)
+    temporary_password_ciphertext: str | None = field(default=None, repr=False)
+    # in the producer's memory only, until `sealed` encrypts it; never in a body
     temporary_password: str | None = field(default=None, repr=False)
 
+    def sealed(self, key: PasswordKey) -> ProvisioningMessage:
+        """This message with its clear temporary password (if any) replaced by its ciphertext."""
+        if self.temporary_password is None:
+            return self
+        ciphertext = key.encrypt(self.username, self.temporary_password)
+        return replace(self, temporary_password=None, temporary_password_ciphertext=ciphertext)
+
     def to_body(self) -> dict[str, Any]:
-        """The message as JSON-ready data (what the producer sends)."""
+        """The message as JSON-ready data (what the producer sends); never a clear password."""
+        if self.temporary_password is not None:
+            raise ValueError(f"user {self.username!r}: encrypt the temporary password (sealed) first")
         body: dict[str, Any] = {"action": self.action, "username": self.username}
         if self.action == "upsert":
             if self.attributes:
@@ -61,8 +86,8 @@ class ProvisioningMessage:
             if self.remove_groups:
                 body["remove_groups"] = list(self.remove_groups)
             body["invitation"] = self.invitation
-            if self.temporary_password is not None:
-                body["temporary_password"] = self.temporary_password
+            if self.temporary_password_ciphertext is not None:
+                body[CIPHERTEXT_FIELD] = self.temporary_password_ciphertext
         return body
 
 
@@ -90,7 +115,9 @@ def _explain(exc: fastjsonschema.JsonSchemaValueException, data: Any) -> str:
 
 
 def validate_data(data: Any) -> ProvisioningMessage:
-    """Check decoded JSON against the schema and build the message."""
+    """Check decoded JSON against the schema and build the message; a clear password is refused."""
+    if isinstance(data, Mapping) and PLAINTEXT_FIELD in data:
+        raise InvalidMessageError(PLAINTEXT_REFUSED)
     try:
         _validator()(data)
     except fastjsonschema.JsonSchemaValueException as exc:
@@ -107,8 +134,63 @@ def validate_data(data: Any) -> ProvisioningMessage:
         groups=groups,
         remove_groups=remove,
         invitation=data.get("invitation", "SUPPRESS"),
-        temporary_password=data.get("temporary_password"),
+        temporary_password_ciphertext=data.get(CIPHERTEXT_FIELD),
     )
+
+
+def validate_input(data: Any) -> ProvisioningMessage:
+    """A row of the producer's input: a message whose temporary password may be in clear (kept in memory
+    until `sealed`), checked as Cognito checks it."""
+    if not isinstance(data, Mapping) or PLAINTEXT_FIELD not in data:
+        return validate_data(data)
+    rest = {name: value for name, value in data.items() if name != PLAINTEXT_FIELD}
+    password = data[PLAINTEXT_FIELD]
+    message = validate_data(rest)
+    shortest, longest = _PASSWORD_LENGTH
+    if message.action != "upsert":
+        raise InvalidMessageError(f"{PLAINTEXT_FIELD} is only allowed with action upsert")
+    if CIPHERTEXT_FIELD in rest:
+        raise InvalidMessageError(f"give {PLAINTEXT_FIELD} or {CIPHERTEXT_FIELD}, not both")
+    if not isinstance(password, str) or not shortest <= len(password) <= longest:
+        raise InvalidMessageError(f"{PLAINTEXT_FIELD} must be {shortest} to {longest} characters")
+    if re.search(r"\s", password):
+        raise InvalidMessageError(f"{PLAINTEXT_FIELD} must not contain whitespace")
+    return replace(message, temporary_password=password)
+
+
+def redact_body(body: str) -> tuple[str, tuple[str, ...]]:
+    """What the dead-letter queue may keep of a body, and the clear passwords it had.
+
+    A body without a clear `temporary_password` is kept as it is (a ciphertext stays, so a redrive works).
+    In JSON, every `temporary_password` value, at any depth, becomes "***"; a body that is not JSON and
+    mentions a password or holds escapes (which could spell the field's name) is withheld whole.
+    """
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, RecursionError):
+        if re.search(r"password|\\u", body, re.IGNORECASE):
+            return f"(body withheld: it is not JSON and may hold a clear {PLAINTEXT_FIELD})", ()
+        return body, ()
+    found: list[str] = []
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, dict):
+            cleaned = {}
+            for name, item in value.items():
+                if name == PLAINTEXT_FIELD:
+                    found.append(item if isinstance(item, str) else json.dumps(item))
+                    cleaned[name] = _REDACTED
+                else:
+                    cleaned[name] = scrub(item)
+            return cleaned
+        if isinstance(value, list):
+            return [scrub(item) for item in value]
+        return value
+
+    cleaned = scrub(data)
+    if not found:
+        return body, ()
+    return json.dumps(cleaned, separators=(",", ":")), tuple(secret for secret in found if secret)
 
 
 def parse_message(body: str) -> ProvisioningMessage:

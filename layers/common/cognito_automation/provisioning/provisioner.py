@@ -3,7 +3,8 @@
 Every step reads before it writes, so a replayed message makes no Cognito write and never sends a second
 invitation: the user is created only when absent, only changed attributes are updated, only missing
 memberships are added. A create that timed out but happened is detected on the retry (the user exists)
-and converged like any existing user.
+and converged like any existing user. A temporary password arrives encrypted and is decrypted (`passwords`)
+just before the user is created, only then, and never leaves `_create` in an error message.
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from cognito_automation.provisioning.errors import DeadlineReachedError, PermanentError, TransientError
-from cognito_automation.provisioning.messages import Allowlist, ProvisioningMessage, redact
+from cognito_automation.provisioning.messages import PLAINTEXT_FIELD, Allowlist, ProvisioningMessage, redact
 from cognito_automation.provisioning.pacing import P, Pacer, R, error_code, operation_name
+from cognito_automation.provisioning.passwords import CIPHERTEXT_FIELD, PasswordKey
 from cognito_automation.users import (
     UserRecord,
     delete_user_record,
@@ -83,6 +86,21 @@ def _attributes(items: Iterable[AttributeTypeTypeDef] | None) -> dict[str, str]:
     return {item["Name"]: item.get("Value", "") for item in items or ()}
 
 
+@contextmanager
+def _keeping_secret(password: str | None) -> Iterator[None]:
+    """An error raised inside that quotes `password` is raised again, of the same kind, with the password
+    redacted (what ends in a log or a dead-letter reason never holds it)."""
+    try:
+        yield
+    except Exception as exc:
+        if not password or password not in str(exc):
+            raise
+        text = redact(str(exc), {PLAINTEXT_FIELD: password})
+        if isinstance(exc, PermanentError):
+            raise PermanentError(text) from None
+        raise TransientError(text, maybe_done=getattr(exc, "maybe_done", True)) from None
+
+
 @dataclass(eq=False)
 class Provisioner:
     """Applies messages to one user pool; thread-safe as long as one user is handled by one thread.
@@ -94,6 +112,8 @@ class Provisioner:
     dynamodb: DynamoDBClient
     target: Target
     clock: Callable[[], float] = time.monotonic
+    # decrypts `temporary_password_ciphertext`; without it, a message that carries one is refused
+    passwords: PasswordKey | None = None
     # groups seen to exist; the allowlist is short, so each is looked up once per process
     _known_groups: set[str] = field(default_factory=set, init=False, repr=False)
     _group_locks: dict[str, threading.Lock] = field(default_factory=dict, init=False, repr=False)
@@ -126,8 +146,7 @@ class Provisioner:
                     raise
                 detail = str(exc.response.get("Error", {}).get("Message", ""))
                 reason = f"{operation_name(method)} rejected the message: {error_code(exc)}: {detail}"
-                secrets = {"temporary_password": message.temporary_password}
-                raise PermanentError(redact(reason.rstrip(": "), secrets)) from None
+                raise PermanentError(reason.rstrip(": ")) from None
 
         return call
 
@@ -187,20 +206,33 @@ class Provisioner:
             return self._delete(message, deadline)
         return self._set_enabled(message, deadline, enabled=message.action == "enable")
 
+    def _temporary_password(self, message: ProvisioningMessage, deadline: float | None) -> str | None:
+        """The message's temporary password, decrypted (None when it has none)."""
+        ciphertext = message.temporary_password_ciphertext
+        if ciphertext is None:
+            return None
+        if self.passwords is None:
+            raise PermanentError(f"{CIPHERTEXT_FIELD} given, but this consumer has no key to decrypt it")
+        if deadline is not None and self.clock() >= deadline:
+            raise DeadlineReachedError("the invocation's deadline came before the password was decrypted")
+        return self.passwords.decrypt(message.username, ciphertext)
+
     def _create(self, message: ProvisioningMessage, deadline: float | None) -> _User | None:
         params: AdminCreateUserRequestTypeDef = {
             "UserPoolId": self.target.user_pool_id,
             "Username": message.username,
             "UserAttributes": _attribute_list(message.attributes),
         }
-        if message.temporary_password is not None:
-            params["TemporaryPassword"] = message.temporary_password
+        password = self._temporary_password(message, deadline)
+        if password is not None:
+            params["TemporaryPassword"] = password
         if message.invitation == "SUPPRESS":
             params["MessageAction"] = "SUPPRESS"
         else:
             params["DesiredDeliveryMediums"] = [self._medium(message, message.attributes)]
         try:
-            response = self._call(self.cognito.admin_create_user, message, deadline)(**params)
+            with _keeping_secret(password):
+                response = self._call(self.cognito.admin_create_user, message, deadline)(**params)
         except ClientError as exc:
             if error_code(exc) == "UsernameExistsException":
                 return None  # created meanwhile (or by an attempt that timed out): converge it instead

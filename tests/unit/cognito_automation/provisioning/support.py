@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError, ReadTimeoutError
 
+from cognito_automation.provisioning.passwords import PasswordKey
 from local.awslambda.sqs_poller import sqs_record
 from tests.conftest import create_table_from_template
 from tests.unit.template.support import RESOURCES
@@ -41,10 +42,21 @@ class Stack:
     table: str
     queue_url: str
     dlq_url: str
+    key_arn: str
+    kms: Any
+
+    def passwords(self) -> PasswordKey:
+        """The stack's temporary-password key, as the producer and the consumer use it."""
+        return PasswordKey(self.kms, self.key_arn)
+
+    def sealed(self, username: str, password: str) -> str:
+        """A temporary password as the producer puts it in a message (`temporary_password_ciphertext`)."""
+        return self.passwords().encrypt(username, password)
 
 
 def build_stack(max_receive_count: int = 5, visibility_timeout: int = 30) -> Stack:
-    """Pool, groups, users table and queues as template.yaml declares them (inside an active moto mock)."""
+    """Pool, groups, users table, queues and the temporary-password key as template.yaml declares them
+    (inside an active moto mock)."""
     cognito = boto3.client("cognito-idp")
     pool_props = RESOURCES["UserPool"]["Properties"]
     pool_id = cognito.create_user_pool(
@@ -73,7 +85,28 @@ def build_stack(max_receive_count: int = 5, visibility_timeout: int = 30) -> Sta
             ),
         },
     )["QueueUrl"]
-    return Stack(cognito, dynamodb, sqs, pool_id, "users", queue_url, dlq_url)
+    kms = boto3.client("kms")
+    key_arn = kms.create_key(Description="temporary passwords")["KeyMetadata"]["Arn"]
+    return Stack(cognito, dynamodb, sqs, pool_id, "users", queue_url, dlq_url, key_arn, kms)
+
+
+def signs_in_with(stack: Stack, username: str, password: str) -> bool:
+    """Whether `password` is the user's (temporary) password: Cognito then answers a challenge or tokens."""
+    client_id = stack.cognito.create_user_pool_client(UserPoolId=stack.pool_id, ClientName="sign-in")[
+        "UserPoolClient"
+    ]["ClientId"]
+    try:
+        answer = stack.cognito.admin_initiate_auth(
+            UserPoolId=stack.pool_id,
+            ClientId=client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "NotAuthorizedException":
+            return False
+        raise
+    return answer.get("ChallengeName") == "NEW_PASSWORD_REQUIRED" or "AuthenticationResult" in answer
 
 
 def handler_env(stack: Stack, **overrides: str) -> dict[str, str]:
@@ -86,6 +119,7 @@ def handler_env(stack: Stack, **overrides: str) -> dict[str, str]:
         "ALLOWED_ATTRIBUTES": ",".join(ALLOWED_ATTRIBUTES),
         "CREATE_MISSING_GROUPS": "false",
         "MAX_CONCURRENCY": "2",
+        "TEMPORARY_PASSWORD_KEY_ARN": stack.key_arn,
     }
     env.update(overrides)
     return env

@@ -8,7 +8,14 @@ import pytest
 from jsonschema import Draft7Validator  # type: ignore[import-untyped]  # no jsonschema stubs are pinned
 
 from cognito_automation.provisioning.errors import InvalidMessageError
-from cognito_automation.provisioning.messages import Allowlist, parse_message, schema, validate_data
+from cognito_automation.provisioning.messages import (
+    Allowlist,
+    ProvisioningMessage,
+    parse_message,
+    redact_body,
+    schema,
+    validate_input,
+)
 from tests.conftest import load_event
 
 ALLOW = Allowlist(frozenset({"users", "analysts"}), frozenset({"email", "name", "email_verified"}))
@@ -28,7 +35,7 @@ def test_schema_file_is_a_valid_draft_7_schema() -> None:
             "groups": ["analysts"],
             "remove_groups": [],
             "invitation": "SUPPRESS",
-            "temporary_password": "Temp-Passw0rd!",
+            "temporary_password_ciphertext": "AQIDBAUGBwgJCgsMDQ4PEA==",
         },
         {"action": "disable", "username": "alice"},
         {"action": "enable", "username": "alice"},
@@ -53,7 +60,7 @@ def test_invalid_sample_event_holds_only_messages_that_fail() -> None:
         with pytest.raises(InvalidMessageError):
             ALLOW.check(parse_message(record["body"]))
         failures += 1
-    assert failures == 4
+    assert failures == 5
 
 
 @pytest.mark.parametrize(
@@ -66,6 +73,11 @@ def test_invalid_sample_event_holds_only_messages_that_fail() -> None:
         ('{"action": "upsert", "username": "a", "attributes": {"bad name": "x"}}', "invalid attribute names"),
         ('{"action": "upsert", "username": "a", "groups": ["users"], "remove_groups": ["users"]}', "both"),
         ('{"action": "upsert", "username": "a", "colour": "red"}', "must not contain"),
+        (
+            '{"action": "upsert", "username": "a", "temporary_password_ciphertext": "not base64!"}',
+            "must match",
+        ),
+        ('{"action": "delete", "username": "a", "temporary_password_ciphertext": "AQID"}', "only allowed"),
     ],
 )
 def test_invalid_bodies_are_rejected_with_a_reason(body: str, reason: str) -> None:
@@ -74,13 +86,86 @@ def test_invalid_bodies_are_rejected_with_a_reason(body: str, reason: str) -> No
     assert reason in caught.value.reason
 
 
-def test_reason_never_contains_the_temporary_password() -> None:
-    # Given a password that breaks the schema (too long), whose value a message could quote
-    secret = "S3cret-" + "x" * 300
+def test_a_clear_temporary_password_on_the_queue_is_refused_and_the_reason_says_why() -> None:
+    # Given a body as an old producer (or a hand-made message) sends it
+    body = '{"action": "upsert", "username": "a", "temporary_password": "Clear-Passw0rd!"}'
+    # When the consumer parses it  # Then it is refused, naming the field to use and the redaction
     with pytest.raises(InvalidMessageError) as caught:
-        validate_data({"action": "upsert", "username": "a", "temporary_password": secret})
-    assert secret not in caught.value.reason
-    assert "temporary_password" in caught.value.reason
+        parse_message(body)
+    reason = caught.value.reason
+    assert reason.startswith("temporary_password in clear is refused")
+    assert "temporary_password_ciphertext" in reason
+    assert "redacted" in reason
+    assert "Clear-Passw0rd!" not in reason
+
+
+@pytest.mark.parametrize(
+    ("password", "rule"),
+    [("S3cret-" + "x" * 300, "6 to 256 characters"), ("S3c", "6 to 256"), ("Has Space1!", "whitespace")],
+)
+def test_producer_input_passwords_follow_cognitos_rules_and_reasons_never_quote_them(
+    password: str, rule: str
+) -> None:
+    with pytest.raises(InvalidMessageError) as caught:
+        validate_input({"action": "upsert", "username": "a", "temporary_password": password})
+    assert rule in caught.value.reason
+    assert password not in caught.value.reason
+
+
+def test_producer_input_takes_a_password_only_for_upsert_and_never_both_forms() -> None:
+    with pytest.raises(InvalidMessageError, match="only allowed with action upsert"):
+        validate_input({"action": "delete", "username": "a", "temporary_password": "Passw0rd!"})
+    both = {"action": "upsert", "username": "a", "temporary_password": "Passw0rd!"}
+    with pytest.raises(InvalidMessageError, match="not both"):
+        validate_input(both | {"temporary_password_ciphertext": "AQID"})
+
+
+def test_a_message_with_a_clear_password_cannot_become_a_body() -> None:
+    message = validate_input({"action": "upsert", "username": "a", "temporary_password": "Passw0rd!"})
+    with pytest.raises(ValueError, match="encrypt the temporary password"):
+        message.to_body()
+
+
+def test_a_body_without_a_clear_password_is_dead_lettered_as_it_is() -> None:
+    body = '{"action": "upsert", "username": "a", "temporary_password_ciphertext": "AQID"}'
+    assert redact_body(body) == (body, ())
+    assert redact_body("{not json") == ("{not json", ())
+
+
+def test_a_clear_password_is_redacted_wherever_it_is_in_the_body() -> None:
+    # Given a body with the field at the top and, as an attribute name, inside
+    body = json.dumps(
+        {
+            "action": "upsert",
+            "username": "a",
+            "temporary_password": "Top-Passw0rd!",
+            "attributes": {"temporary_password": "Inner-Passw0rd!"},
+        }
+    )
+    # When it is redacted
+    kept, secrets = redact_body(body)
+    # Then neither value is kept, every other field is
+    assert "Passw0rd" not in kept
+    assert json.loads(kept) == {
+        "action": "upsert",
+        "username": "a",
+        "temporary_password": "***",
+        "attributes": {"temporary_password": "***"},
+    }
+    assert sorted(secrets) == ["Inner-Passw0rd!", "Top-Passw0rd!"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"action": "upsert", "username": "a", "temporary_password": "Cut-Passw0rd!',
+        '{"temporary\\u005fpass": "x", "y": "Cut-Passw0rd!"',
+    ],
+)
+def test_a_body_that_is_not_json_and_may_hold_a_password_is_withheld(body: str) -> None:
+    kept, _ = redact_body(body)
+    assert "Cut-Passw0rd!" not in kept
+    assert kept.startswith("(body withheld")
 
 
 def test_groups_and_attributes_off_the_allowlist_are_refused() -> None:
@@ -95,6 +180,8 @@ def test_groups_and_attributes_off_the_allowlist_are_refused() -> None:
         ALLOW.check(role)
 
 
-def test_message_repr_hides_the_temporary_password() -> None:
-    message = parse_message('{"action": "upsert", "username": "a", "temporary_password": "Hidden-Passw0rd"}')
+def test_message_repr_hides_the_temporary_password_and_its_ciphertext() -> None:
+    message = validate_input({"action": "upsert", "username": "a", "temporary_password": "Hidden-Passw0rd"})
+    sealed = ProvisioningMessage("upsert", "a", temporary_password_ciphertext="Q2lwaGVydGV4dA==")
     assert "Hidden-Passw0rd" not in repr(message)
+    assert "Q2lwaGVydGV4dA==" not in repr(sealed)

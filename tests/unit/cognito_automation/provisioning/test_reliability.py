@@ -22,7 +22,7 @@ from moto import mock_aws
 
 from cognito_automation import aws
 from cognito_automation.provisioning.consumer import Consumer
-from cognito_automation.provisioning.messages import Allowlist
+from cognito_automation.provisioning.messages import Allowlist, redact_body
 from cognito_automation.provisioning.pacing import Pacer
 from cognito_automation.provisioning.provisioner import Provisioner, Target
 from cognito_automation.quotas import QUOTAS
@@ -83,8 +83,11 @@ class Messages:
     passwords: list[str]
 
 
-def _invalid_messages(rng: random.Random, expected: dict[str, UserState], passwords: list[str]) -> list[str]:
-    """Malformed rows, forbidden groups and forbidden attributes; none of these users may come to exist."""
+def _invalid_messages(
+    stack: Stack, rng: random.Random, expected: dict[str, UserState], passwords: list[str]
+) -> list[str]:
+    """Malformed rows (some with a clear password, as an old producer sends it), forbidden groups and
+    forbidden attributes; none of these users may come to exist."""
     invalid: list[str] = []
     for i in range(80):
         secret = _password(rng)
@@ -111,7 +114,7 @@ def _invalid_messages(rng: random.Random, expected: dict[str, UserState], passwo
             "username": f"intruder{i:03d}",
             "attributes": user_attributes(f"intruder{i:03d}"),
             "groups": ["users", "admins"],
-            "temporary_password": secret,
+            "temporary_password_ciphertext": stack.sealed(f"intruder{i:03d}", secret),
         }
         invalid.append(json.dumps(message))
         expected[f"intruder{i:03d}"] = UserState(False)
@@ -156,7 +159,7 @@ def _messages(stack: Stack, rng: random.Random) -> Messages:
         }
         if i % 2 == 0:
             passwords.append(_password(rng))
-            message["temporary_password"] = passwords[-1]
+            message["temporary_password_ciphertext"] = stack.sealed(username, passwords[-1])
         bodies.append(json.dumps(message))
         expected[username] = UserState(True, True, attributes, set(groups))
     for i in range(EXISTING_TO_UPDATE):
@@ -195,7 +198,7 @@ def _messages(stack: Stack, rng: random.Random) -> Messages:
     # duplicates of a tenth of the valid messages (SQS delivers at least once; producers repeat too)
     bodies += rng.sample(bodies, len(bodies) // 10)
 
-    invalid = _invalid_messages(rng, expected, passwords)
+    invalid = _invalid_messages(stack, rng, expected, passwords)
     bodies += invalid
     rng.shuffle(bodies)
     return Messages(bodies, invalid, expected, passwords)
@@ -225,9 +228,8 @@ def _scenario(app: Any, stack: Stack, rng: random.Random) -> Outcome:
     target = Target(
         stack.pool_id, stack.table, Allowlist(frozenset(ALLOWED_GROUPS), frozenset(ALLOWED_ATTRIBUTES))
     )
-    worker = Consumer(
-        Provisioner(recorder, pacer, boto3.client("dynamodb"), target), boto3.client("sqs"), stack.dlq_url
-    )
+    provisioner = Provisioner(recorder, pacer, boto3.client("dynamodb"), target, passwords=stack.passwords())
+    worker = Consumer(provisioner, boto3.client("sqs"), stack.dlq_url)
     app.consumer = lambda: worker
 
     metrics_output = io.StringIO()
@@ -332,8 +334,9 @@ def test_every_user_record_matches_the_user(outcome: Outcome) -> None:
 
 
 def test_every_invalid_message_is_dead_lettered_once_with_its_reason(outcome: Outcome) -> None:
+    # (as they came, but for clear passwords: redacted, or the body withheld when it is not JSON)
     dead_bodies = Counter(m["Body"] for m in outcome.dead)
-    assert dead_bodies == Counter(outcome.invalid_bodies)
+    assert dead_bodies == Counter(redact_body(body)[0] for body in outcome.invalid_bodies)
     for message in outcome.dead:
         attributes = message["MessageAttributes"]
         assert attributes["failure_kind"]["StringValue"] == "permanent"
@@ -369,11 +372,23 @@ def test_forbidden_groups_are_never_granted(outcome: Outcome) -> None:
     assert admins == []
 
 
-def test_temporary_passwords_never_reach_logs_metrics_or_dead_letter_reasons(outcome: Outcome) -> None:
-    reasons = "\n".join(json.dumps(m.get("MessageAttributes", {})) for m in outcome.dead)
+def test_temporary_passwords_never_reach_logs_metrics_or_the_dead_letter_queue(outcome: Outcome) -> None:
+    # (reasons, attributes and bodies: a dead-lettered body keeps a ciphertext, never a clear password)
+    reasons = "\n".join(json.dumps(m) for m in outcome.dead)
     logs = "\n".join(outcome.logs)
     assert len(outcome.logs) > 1000, "the logs were captured"
     assert "UsersUpsert" in outcome.metrics_output, "the metrics were captured"
     leaked = [p for p in outcome.passwords if p in logs or p in outcome.metrics_output or p in reasons]
     leaked += [p[:8] for p in outcome.passwords if p[4:20] in logs + reasons]
     assert leaked == []
+
+
+def test_every_encrypted_temporary_password_reached_cognito_in_clear(outcome: Outcome) -> None:
+    # Given half the new users were sent with an encrypted password  # Then Cognito got each, decrypted
+    created_with = {
+        call.params["TemporaryPassword"]
+        for call in outcome.cognito_calls.succeeded("AdminCreateUser")
+        if "TemporaryPassword" in call.params
+    }
+    assert len(created_with) == NEW_USERS // 2
+    assert created_with <= set(outcome.passwords)

@@ -14,6 +14,7 @@ from botocore.exceptions import ReadTimeoutError
 
 from cognito_automation import aws
 from cognito_automation.config import ConfigError
+from cognito_automation.provisioning.passwords import PasswordKey
 from cognito_automation.users import get_user_record
 from tests.conftest import load_event, load_peer_event, peer_events
 from tests.handlers import load_function
@@ -26,6 +27,7 @@ from tests.unit.cognito_automation.provisioning.support import (
     handler_env,
     run_sqs_loop,
     send_bodies,
+    signs_in_with,
     user_attributes,
     user_state,
 )
@@ -160,7 +162,7 @@ def test_disable_enable_and_delete_events_converge_user_and_record(
 def test_invalid_event_dead_letters_every_message_with_its_reason(
     app: ModuleType, stack: Stack, lambda_context: Any
 ) -> None:
-    # Given invalid JSON, a forbidden group, an unknown action and fields on a disable
+    # Given invalid JSON, a forbidden group, an unknown action, fields on a disable and a clear password
     event = load_event("provision_users/invalid.json")
     # When
     result = app.lambda_handler(event, lambda_context)
@@ -179,8 +181,14 @@ def test_invalid_event_dead_letters_every_message_with_its_reason(
     assert "forbidden group(s) ['admins']" in reasons[ids[1]]
     assert "data.action must be one of" in reasons[ids[2]]
     assert "only allowed with action upsert" in reasons[ids[3]]
+    assert reasons[ids[4]].startswith("temporary_password in clear is refused")
     assert all(m["MessageAttributes"]["failure_kind"]["StringValue"] == "permanent" for m in dead)
-    assert {m["Body"] for m in dead} == {r["body"] for r in event["Records"]}
+    # the bodies are kept as they came, but for the clear password, redacted
+    bodies = {m["MessageAttributes"]["source_message_id"]["StringValue"]: m["Body"] for m in dead}
+    assert [bodies[i] for i in ids[:4]] == [r["body"] for r in event["Records"][:4]]
+    assert json.loads(bodies[ids[4]]) == json.loads(event["Records"][4]["body"]) | {
+        "temporary_password": "***"
+    }
 
 
 def test_forbidden_group_is_never_joined_nor_created(
@@ -343,12 +351,13 @@ def test_failure_on_the_last_allowed_receive_is_dead_lettered_with_reason(  # no
     # Given the redrive limit is known to the function and the fault keeps happening
     app = _import_app(monkeypatch, handler_env(stack, MAX_RECEIVE_COUNT="3"))
     fault(app, stack)
-    message = _upsert("olga") | {"temporary_password": "Secret-Temp-1!"}
+    message = _upsert("olga") | {"temporary_password_ciphertext": stack.sealed("olga", "Secret-Temp-1!")}
     # When the message arrives for the third time
     result = _invoke(app, lambda_context, _record(message, "m3", receive_count=3))
     # Then it is dead-lettered by the function, with the reason (and never the password)
     assert result == {"batchItemFailures": []}
     (dead,) = drain(stack.sqs, stack.dlq_url)
+    assert json.loads(dead["Body"]) == message  # the ciphertext unchanged: a redrive still works
     attributes = dead["MessageAttributes"]
     assert attributes["failure_kind"]["StringValue"] == "transient"
     reason = attributes["failure_reason"]["StringValue"]
@@ -649,28 +658,30 @@ def test_transient_failures_reach_the_dead_letter_queue_only_after_the_redrive_l
 def test_rows_sent_by_the_producer_are_provisioned_and_redrive_finishes_them_once_fixed(
     stack: Stack, monkeypatch: pytest.MonkeyPatch, lambda_context: Any, tmp_path: Any
 ) -> None:
-    # Given "auditors" is allowlisted but does not exist yet, and a file asks for it on one row
+    # Given "auditors" is allowlisted but does not exist yet, and a file asks for it on one row, which
+    # also gives the user's temporary password
     app = _import_app(monkeypatch, handler_env(stack, ALLOWED_GROUPS="users,analysts,auditors"))
     users = tmp_path / "users.jsonl"
-    users.write_text(
-        "\n".join(
-            json.dumps(_upsert(name, groups=groups))
-            for name, groups in (("lee", ["users"]), ("max", ["analysts"]), ("ned", ["auditors"]))
-        )
-    )
-    # When the producer sends it and the consumer works the queue
+    rows = [_upsert("lee", groups=["users"]), _upsert("max", groups=["analysts"])]
+    rows.append(_upsert("ned", groups=["auditors"], temporary_password="Ned-Temp-Passw0rd!"))
+    users.write_text("\n".join(json.dumps(row) for row in rows))
+    # When the producer sends it (encrypting with the stack's key) and the consumer works the queue
     code = producer_main(
-        ["send", str(users), "--queue-url", stack.queue_url],
+        ["send", str(users), "--queue-url", stack.queue_url, "--key-id", stack.key_arn],
         sqs=stack.sqs,
+        kms=stack.kms,
         stdout=io.StringIO(),
         stderr=io.StringIO(),
     )
     run_sqs_loop(stack.sqs, stack.queue_url, app.lambda_handler, lambda_context)
-    # Then two users are provisioned and the third waits in the dead-letter queue
+    # Then two users are provisioned and the third waits in the dead-letter queue, password encrypted
     assert code == 0
     assert user_state(stack.cognito, stack.pool_id, "lee").groups == {"users"}
     assert user_state(stack.cognito, stack.pool_id, "max").groups == {"analysts"}
     assert user_state(stack.cognito, stack.pool_id, "ned").exists is False
+    waiting = stack.sqs.receive_message(QueueUrl=stack.dlq_url, VisibilityTimeout=0)["Messages"]
+    assert "Ned-Temp-Passw0rd!" not in json.dumps(waiting)
+    assert "temporary_password_ciphertext" in json.loads(waiting[0]["Body"])
     # When the group is created and the dead-letter queue redriven
     stack.cognito.create_group(UserPoolId=stack.pool_id, GroupName="auditors")
     producer_main(
@@ -680,6 +691,101 @@ def test_rows_sent_by_the_producer_are_provisioned_and_redrive_finishes_them_onc
         stderr=io.StringIO(),
     )
     run_sqs_loop(stack.sqs, stack.queue_url, app.lambda_handler, lambda_context)
-    # Then
+    # Then ned is created, with the temporary password the file gave
     assert user_state(stack.cognito, stack.pool_id, "ned").groups == {"auditors"}
     assert drain(stack.sqs, stack.dlq_url) == []
+    assert signs_in_with(stack, "ned", "Ned-Temp-Passw0rd!")
+    assert not signs_in_with(stack, "ned", "Another-Passw0rd!")
+
+
+def test_a_temporary_password_is_decrypted_only_for_the_user_it_was_encrypted_for(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given a ciphertext made for oz, copied into a message for pat (a replay for another user)
+    recorder = _recording(app)
+    message = _upsert("pat") | {"temporary_password_ciphertext": stack.sealed("oz", "Oz-Temp-Passw0rd!")}
+    # When it arrives
+    result = _invoke(app, lambda_context, _record(message, "replayed"))
+    # Then it is dead-lettered for good, body unchanged, with a reason that names the user; pat is not created
+    assert result == {"batchItemFailures": []}
+    (dead,) = drain(stack.sqs, stack.dlq_url)
+    assert json.loads(dead["Body"]) == message
+    reason = dead["MessageAttributes"]["failure_reason"]["StringValue"]
+    assert reason.startswith("temporary_password_ciphertext of user 'pat' cannot be decrypted")
+    assert recorder.succeeded("AdminCreateUser") == []
+    assert user_state(stack.cognito, stack.pool_id, "pat").exists is False
+
+
+def test_the_password_is_decrypted_only_when_the_user_is_created(
+    app: ModuleType, stack: Stack, lambda_context: Any
+) -> None:
+    # Given quinn exists already
+    _invoke(app, lambda_context, _record(_upsert("quinn")))
+    kms_calls = RecordingClient(stack.kms)
+    app.consumer().provisioner.passwords = PasswordKey(kms_calls, stack.key_arn)
+    # When a message with a temporary password arrives for quinn
+    message = _upsert("quinn") | {"temporary_password_ciphertext": stack.sealed("quinn", "Quinn-Passw0rd!")}
+    result = _invoke(app, lambda_context, _record(message))
+    # Then KMS was not asked: the password would not be used
+    assert result == {"batchItemFailures": []}
+    assert kms_calls.calls == []
+
+
+def test_a_clear_temporary_password_is_refused_and_never_kept(
+    app: ModuleType, stack: Stack, lambda_context: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a hand-made message with a clear password, also copied into a message attribute
+    record = _record(_upsert("rex") | {"temporary_password": "Rex-Clear-Passw0rd!"}, "clear")
+    record["messageAttributes"] = {
+        "note": {"dataType": "String", "stringValue": "pw Rex-Clear-Passw0rd!"},
+        "team": {"dataType": "String", "stringValue": "blue"},
+    }
+    # When it arrives
+    result = _invoke(app, lambda_context, record)
+    # Then it is dead-lettered with the reason, and the password is nowhere: body, attributes, logs
+    assert result == {"batchItemFailures": []}
+    (dead,) = drain(stack.sqs, stack.dlq_url)
+    assert "Rex-Clear-Passw0rd!" not in json.dumps(dead)
+    assert json.loads(dead["Body"])["temporary_password"] == "***"
+    assert dead["MessageAttributes"]["team"]["StringValue"] == "blue"
+    assert "note" not in dead["MessageAttributes"]
+    assert "redacted" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
+    assert "Rex-Clear-Passw0rd!" not in capsys.readouterr().out
+    assert user_state(stack.cognito, stack.pool_id, "rex").exists is False
+
+
+class _EchoingCognito:
+    """Cognito whose refusal of a creation quotes the temporary password back (no known answer does,
+    which is why nothing may rely on it)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def admin_create_user(self, **params: Any) -> Any:
+        raise client_error(
+            "AdminCreateUser",
+            "InvalidPasswordException",
+            f"Password {params['TemporaryPassword']} does not conform to policy",
+            400,
+        )
+
+
+def test_a_refusal_that_quotes_the_decrypted_password_is_dead_lettered_without_it(
+    app: ModuleType, stack: Stack, lambda_context: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given Cognito quoting the password in its refusal
+    worker = app.consumer()
+    worker.provisioner.cognito = _EchoingCognito(worker.provisioner.cognito)
+    message = _upsert("sam") | {"temporary_password_ciphertext": stack.sealed("sam", "Sam-Echo-Passw0rd!")}
+    # When the message arrives
+    result = _invoke(app, lambda_context, _record(message))
+    # Then the reason keeps Cognito's words but not the password, nor do the logs
+    assert result == {"batchItemFailures": []}
+    (dead,) = drain(stack.sqs, stack.dlq_url)
+    reason = dead["MessageAttributes"]["failure_reason"]["StringValue"]
+    expected = "AdminCreateUser rejected the message: InvalidPasswordException: Password *** does not conform"
+    assert reason == expected + " to policy"
+    assert "Sam-Echo-Passw0rd!" not in json.dumps(dead) + capsys.readouterr().out

@@ -1,0 +1,1 @@
+"""KMS on the local stack: what CloudFormation does with a key that moto does not."""
