@@ -4,10 +4,15 @@ docs/local-stack.md); the changes themselves live with their service:
 - Lambda (`local.awslambda.invoke`): `LambdaFunction.invoke` runs the function in this process;
   `LambdaBackend.create_event_source_mapping` leaves SQS queues to the poller.
 - CloudFormation (`local.cloudformation.custom_resources`): `parsing.CustomModel` answers Create, Update
-  and Delete through the ResponseURL; `Stack.update` rolls back when a custom resource fails.
+  and Delete through the ResponseURL, waited for.
 - CloudFormation (`local.cloudformation.stack_operations`): `ResourceMap.delete` deletes dependents first;
   `CloudFormationBackend.create_stack` / `delete_stack` run one operation per stack at a time, roll back a
-  failed create and keep a stack whose delete failed as DELETE_FAILED.
+  failed create and keep a stack whose delete failed as DELETE_FAILED; `Stack.update` is replaced (waits,
+  resolves the outputs, rolls back a failure); `Stack.mark_creation_complete` resolves the outputs first.
+- CloudFormation (`local.cloudformation.stack_resources`): `parsing.parse_and_create_resource`,
+  `parse_and_update_resource` and `ResourceMap._delete_resource` record each resource's events;
+  `CloudFormationResponse.describe_stack_resource`, `describe_stack_resources` and `list_stack_resources`
+  report them; `CloudFormationResponse.list_imports` is added.
 - Resource types moto lacks (`local.cloudformation.models`, `local.cognito_idp.cloudformation_models`),
   on moto's own extension point.
 
@@ -17,15 +22,17 @@ Each patch names an attribute moto must have: a moto release that renamed one fa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from moto.awslambda import models as lambda_models
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
+from moto.cloudformation.responses import CloudFormationResponse
 
 from local.awslambda import invoke
 from local.awslambda.runtime import FunctionRuntime
-from local.cloudformation import custom_resources, stack_operations
+from local.cloudformation import custom_resources, stack_operations, stack_resources
 
 
 class _Installed:
@@ -35,12 +42,20 @@ class _Installed:
 _INSTALLED = _Installed()
 
 
-def _patch(owner: Any, name: str, value: Any) -> None:
-    if not hasattr(owner, name):
+def _patch(owner: Any, name: str, value: Any, *, new: bool = False) -> None:
+    """Replace `owner.name` (or add it, `new`), refusing a moto that lacks it (or already has it)."""
+    if hasattr(owner, name) == new:
+        missing = "now has" if new else "has no"
         raise RuntimeError(
-            f"moto changed: {owner!r} has no {name}; review local/moto_patches.py for this moto version"
+            f"moto changed: {owner!r} {missing} {name}; review local/moto_patches.py for this moto version"
         )
     setattr(owner, name, value)
+
+
+def _wrap(owner: Any, name: str, wrapper: Callable[[Any], Any]) -> None:
+    """Replace `owner.name` by `wrapper` applied to moto's own."""
+    original = getattr(owner, name, None)
+    _patch(owner, name, original and wrapper(original))
 
 
 def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
@@ -59,16 +74,18 @@ def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
     parsing.get_model_map.cache_clear()
     parsing.get_name_type_map.cache_clear()
     _patch(lambda_models.LambdaFunction, "invoke", invoke.local_invoke)
-    backend_cls = lambda_models.LambdaBackend
-    _patch(
-        backend_cls,
-        "create_event_source_mapping",
-        invoke.detached_event_source_mapping(backend_cls.create_event_source_mapping),
-    )
+    _wrap(lambda_models.LambdaBackend, "create_event_source_mapping", invoke.detached_event_source_mapping)
     _patch(parsing, "CustomModel", custom_resources.LocalCustomResource)
-    _patch(cfn_models.Stack, "update", custom_resources.failed_update_rolled_back(cfn_models.Stack.update))
-    _patch(parsing.ResourceMap, "delete", stack_operations.ordered_delete(parsing.ResourceMap.delete))
+    _patch(cfn_models.Stack, "update", stack_operations.update)
+    _wrap(cfn_models.Stack, "mark_creation_complete", stack_operations.outputs_resolved)
+    _wrap(parsing.ResourceMap, "delete", stack_operations.ordered_delete)
     cfn_backend = cfn_models.CloudFormationBackend
-    _patch(cfn_backend, "create_stack", stack_operations.locked_create(cfn_backend.create_stack))
-    _patch(cfn_backend, "delete_stack", stack_operations.kept_when_delete_fails(cfn_backend.delete_stack))
+    _wrap(cfn_backend, "create_stack", stack_operations.locked_create)
+    _wrap(cfn_backend, "delete_stack", stack_operations.kept_when_delete_fails)
+    _wrap(parsing, "parse_and_create_resource", stack_resources.created_with_events)
+    _wrap(parsing, "parse_and_update_resource", stack_resources.updated_with_events)
+    _wrap(parsing.ResourceMap, "_delete_resource", stack_resources.deleted_with_events)
+    for action in ("describe_stack_resource", "describe_stack_resources", "list_stack_resources"):
+        _patch(CloudFormationResponse, action, getattr(stack_resources, action))
+    _patch(CloudFormationResponse, "list_imports", stack_resources.list_imports, new=True)
     _INSTALLED.done = True

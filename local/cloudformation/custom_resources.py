@@ -1,34 +1,36 @@
 """Custom resources on the local stack: `Custom::` and `AWS::CloudFormation::CustomResource` resources whose
-function answers Create, Update and Delete through its ResponseURL (moto 5.2.5 sends only Create and
-ignores FAILED answers), and the route that receives those answers (`RESPONSE_PATH`, served by
-`local.server`). An Update that a custom resource fails rolls the stack back. Installed by
+function answers Create, Update and Delete through its ResponseURL (moto 5.2.5 sends only Create, does
+not wait for it and ignores FAILED answers), and the route that receives those answers (`RESPONSE_PATH`,
+served by `local.server`). As in CloudFormation: what depends on a custom resource waits for its answer;
+an answer CloudFormation refuses (a body over 4096 bytes, a missing or over-1-KB `PhysicalResourceId`)
+fails the resource; `Fn::GetAtt` of an attribute the answer's `Data` lacks fails whatever reads it. The
+stack operations (`local.cloudformation.stack_operations`) roll back what fails. Installed by
 `local.moto_patches`.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
 import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Self
 
 from moto.awslambda import models as lambda_models
-from moto.cloudformation import models as cfn_models
 from moto.cloudformation.custom_model import CustomModel
 from moto.core.common_models import CloudFormationModel
 
 from local.cloudformation.models import Placement, TemplateHooks
-from local.cloudformation.stack_operations import roll_back, stack_lock
-from local.threads import BACKGROUND
+from local.cloudformation.stack_resources import stack_by_id
 
 log = logging.getLogger("local.cloudformation")
 
 MAX_RESPONSE_BYTES = 4096
+MAX_PHYSICAL_ID_BYTES = 1024
+TOO_LONG = "Response object is too long."
+INVALID_PHYSICAL_ID = "Invalid PhysicalResourceId"
 # A function PUTs its answer before it returns, so once it has returned an answer is in or never comes.
 ANSWER_GRACE_S = 1.0
 RESPONSE_PATH = "/_local/cfn-response/"
@@ -50,7 +52,8 @@ class _Pending:
     request_type: str
     done: threading.Event = field(default_factory=threading.Event)
     response: dict[str, Any] | None = None
-    on_answer: Callable[[dict[str, Any]], None] | None = None
+    # CloudFormation's reason when it refuses the answer itself (not the function's FAILED)
+    refusal: str = ""
 
 
 class CustomResourceBroker:
@@ -74,17 +77,17 @@ class CustomResourceBroker:
             return 404, "no such request (already answered, or unknown)"
         response = _parse_answer(raw)
         if len(raw) > MAX_RESPONSE_BYTES:
-            response = {"Status": "FAILED", "Reason": "Response object is too long."}
+            pending.refusal = TOO_LONG
         elif response.get("Status") not in ("SUCCESS", "FAILED"):
-            response = {"Status": "FAILED", "Reason": f"Invalid response status {response.get('Status')!r}"}
+            pending.refusal = f"Invalid response status {response.get('Status')!r}"
+        elif not _valid_physical_id(response.get("PhysicalResourceId")):
+            pending.refusal = INVALID_PHYSICAL_ID
         elif response.get("RequestId") not in (None, request_id) or response.get("LogicalResourceId") not in (
             None,
             pending.logical_id,
         ):
-            response = {"Status": "FAILED", "Reason": "Response does not match the request"}
+            pending.refusal = "Response does not match the request"
         pending.response = response
-        if pending.on_answer is not None:
-            pending.on_answer(response)
         pending.done.set()
         return 200, ""
 
@@ -107,6 +110,11 @@ def _parse_answer(raw: bytes) -> dict[str, Any]:
     return response
 
 
+def _valid_physical_id(value: Any) -> bool:
+    """A non-empty string of up to 1 KB, as CloudFormation requires in every answer."""
+    return isinstance(value, str) and 0 < len(value.encode()) <= MAX_PHYSICAL_ID_BYTES
+
+
 def as_strings(value: Any) -> Any:
     """Properties as CloudFormation sends them to a custom resource: numbers and booleans as strings."""
     if isinstance(value, dict):
@@ -121,11 +129,13 @@ def as_strings(value: Any) -> Any:
 
 
 class CustomResourceError(Exception):
-    pass
+    """A request the resource failed, with CloudFormation's reason; `left_behind` is a resource whose
+    Create was answered FAILED with a physical id: CloudFormation's rollback sends it a Delete."""
 
-
-def _stack(account_id: str, region: str, stack_id: str) -> Any:
-    return cfn_models.cloudformation_backends[account_id][region].get_stack(stack_id)
+    def __init__(self, reason: str, physical_id: str | None = None):
+        super().__init__(reason)
+        self.physical_id = physical_id
+        self.left_behind: LocalCustomResource | None = None
 
 
 class LocalCustomResource(TemplateHooks, CustomModel):
@@ -148,7 +158,6 @@ class LocalCustomResource(TemplateHooks, CustomModel):
         self.resource_type = resource_type
         self.properties = properties
         self.physical_id: str | None = None
-        self.failed = False
 
     @property
     def physical_resource_id(self) -> str:
@@ -182,7 +191,8 @@ class LocalCustomResource(TemplateHooks, CustomModel):
     def run(
         self, request_type: str, properties: dict[str, Any], old: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        """Send a request and wait for its answer (Update and Delete, which moto performs synchronously)."""
+        """Send a request and wait for its answer; raises CustomResourceError with CloudFormation's reason
+        when the function answers FAILED, answers what CloudFormation refuses, or does not answer."""
         request_id, pending, event = self._request(request_type, properties, old)
         self._invoke(properties["ServiceToken"], event)
         # The function PUTs its answer before it returns; a short grace covers a slow answering thread.
@@ -190,76 +200,38 @@ class LocalCustomResource(TemplateHooks, CustomModel):
             raise CustomResourceError(
                 f"{self.logical_id}: the function returned without answering {request_type}"
             )
+        if pending.refusal:
+            raise CustomResourceError(pending.refusal)
         response = pending.response or {}
         if response.get("Status") != "SUCCESS":
             reason = response.get("Reason", "")
             raise CustomResourceError(
                 f"Received response status [FAILED] from custom resource. Message returned: {reason} "
-                f"(RequestId: {request_id})"
+                f"(RequestId: {request_id})",
+                response["PhysicalResourceId"],
             )
+        self.request_id = request_id
         return response
 
-    def start_create(self) -> None:
-        """Create, as CloudFormation does: the stack stays CREATE_IN_PROGRESS until the answer arrives."""
-        request_id, pending, event = self._request("Create", self.properties, None)
-        pending.on_answer = self._on_create_answer
+    def _answered(self, response: dict[str, Any]) -> None:
+        self.physical_id = str(response["PhysicalResourceId"])
+        self.set_data(response.get("Data") or {})
 
-        def invoke() -> None:
-            try:
-                self._invoke(self.properties["ServiceToken"], event)
-            finally:
-                if not pending.done.wait(timeout=ANSWER_GRACE_S) and BROKER.abandon(request_id):
-                    self._on_create_answer(
-                        {"Status": "FAILED", "Reason": "the function returned without answering Create"}
-                    )
-
-        BACKGROUND.start(f"custom-{self.logical_id}", invoke)
-
-    def _event(self, stack: Any, status: str, reason: str) -> None:
-        stack.events.append(
-            cfn_models.Event(
-                stack_id=stack.stack_id,
-                stack_name=stack.name,
-                logical_resource_id=self.logical_id,
-                physical_resource_id=self.physical_resource_id,
-                resource_type=self.resource_type,
-                resource_status=status,
-                resource_status_reason=reason,
-                resource_properties=None,
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        """`Fn::GetAtt`: a key of the answer's `Data`; CloudFormation fails whatever reads a missing one."""
+        if attribute_name not in self.data:
+            raise CustomResourceError(
+                f"CustomResource attribute error: Vendor response doesn't contain {attribute_name} attribute "
+                f"in object {self.stack_id}|{self.logical_id}|{self.request_id}"
             )
-        )
-
-    def _on_create_answer(self, response: dict[str, Any]) -> None:
-        stack = _stack(self.account_id, self.region_name, self.stack_id)
-        with stack_lock(stack.name):
-            if response.get("Status") == "SUCCESS":
-                self.physical_id = response.get("PhysicalResourceId") or self.resource_name
-                self._event(stack, "CREATE_COMPLETE", "")
-                self.set_data(response.get("Data") or {})
-                # moto caches outputs when first described; these may name this resource.
-                stack.output_map = stack._create_output_map()
-                if stack.status == "CREATE_IN_PROGRESS":
-                    stack.verify_readiness()
-                return
-            self.failed = True
-            self._finished = True
-            reason = (
-                "Received response status [FAILED] from custom resource. Message returned: "
-                f"{response.get('Reason', '')}"
-            )
-            self._event(stack, "CREATE_FAILED", reason)
-            if stack.status == "CREATE_IN_PROGRESS":
-                stack.status = "ROLLBACK_IN_PROGRESS"
-                stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
-                BACKGROUND.start(f"rollback-{stack.name}", roll_back, stack)
+        return self.data[attribute_name]
 
     def delete(self, account_id: str, region_name: str) -> None:
-        if self.failed:
-            return  # its Create failed: nothing to delete
         self.run("Delete", self.properties)
 
     @classmethod
     def _from_template(cls, where: Placement, properties: dict[str, Any]) -> Self:
+        """Create, as CloudFormation does: what depends on the resource waits for its answer."""
         resource = cls(
             account_id=where.account_id,
             region_name=where.region,
@@ -269,16 +241,26 @@ class LocalCustomResource(TemplateHooks, CustomModel):
             resource_type=where.context["ResourceType"],
             properties=properties,
         )
-        _stack(where.account_id, where.region, resource.stack_id).add_custom_resource(resource)
-        resource.start_create()
+        stack_by_id(where.account_id, where.region, resource.stack_id).add_custom_resource(resource)
+        try:
+            resource._answered(resource.run("Create", properties))
+        except CustomResourceError as exc:
+            if exc.physical_id is not None:
+                resource.physical_id = exc.physical_id
+                exc.left_behind = resource
+            raise
         return resource
 
     def _updated(self, where: Placement, properties: dict[str, Any]) -> Self:
         old_properties, old_physical_id = self.properties, self.physical_resource_id
-        response = self.run("Update", properties, old_properties)
+        try:
+            response = self.run("Update", properties, old_properties)
+        except CustomResourceError:
+            # A rollback sends these as the old properties, as CloudFormation does.
+            self.properties = properties
+            raise
         self.properties = properties
-        self.physical_id = response.get("PhysicalResourceId") or old_physical_id
-        self.data = response.get("Data") or {}
+        self._answered(response)
         if self.physical_id != old_physical_id:
             # A new physical id is a replacement: CloudFormation then deletes the old resource.
             old = copy.copy(self)
@@ -298,17 +280,3 @@ class StandardCustomResource(LocalCustomResource, CloudFormationModel):
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::CloudFormation::CustomResource"
-
-
-def failed_update_rolled_back(original: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(original)
-    def update(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with stack_lock(self.name):
-            try:
-                return original(self, *args, **kwargs)
-            except CustomResourceError as exc:
-                self.status = "UPDATE_ROLLBACK_COMPLETE"
-                self._add_stack_event("UPDATE_ROLLBACK_COMPLETE", resource_status_reason=str(exc))
-                return None
-
-    return update

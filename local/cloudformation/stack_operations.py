@@ -2,8 +2,13 @@
 
 - `ResourceMap.delete`: dependents first (moto's order is arbitrary, so a function could be deleted before
   the custom resource that needs it for its Delete);
-- `CloudFormationBackend.create_stack` / `delete_stack`: one operation per stack at a time; a resource that
-  fails to create rolls the stack back; a stack whose delete failed stays visible as DELETE_FAILED.
+- `CloudFormationBackend.create_stack` / `delete_stack`: one operation per stack at a time; a resource (or
+  an output) that fails rolls the stack back, with CloudFormation's reason; a stack being deleted is
+  DELETE_IN_PROGRESS (and found by its id); a stack whose delete failed stays visible as DELETE_FAILED;
+- `Stack.update`: UPDATE_IN_PROGRESS until every resource has changed (custom resources answered) and the
+  outputs resolve; a failure rolls the update back (UPDATE_ROLLBACK_IN_PROGRESS, the changed resources
+  back as they were, the added ones deleted, UPDATE_ROLLBACK_COMPLETE);
+- `Stack.mark_creation_complete`: the outputs are resolved first; one that cannot be fails the stack.
 
 Installed by `local.moto_patches`.
 """
@@ -15,6 +20,8 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from local.cloudformation import stack_resources
 
 log = logging.getLogger("local.cloudformation")
 
@@ -109,6 +116,29 @@ def ordered_delete(original: Callable[[Any], None]) -> Callable[[Any], None]:
     return delete
 
 
+def _reason(exc: Exception) -> str:
+    return str(getattr(exc, "message", None) or exc or type(exc).__name__)
+
+
+def resolve_outputs(stack: Any) -> None:
+    """Evaluate every output now, as CloudFormation does before it completes an operation (moto evaluates
+    them when first described, and drops one it cannot resolve)."""
+    stack.output_map = stack._create_output_map()
+    for key in stack.output_map:
+        stack.output_map[key]
+
+
+def outputs_resolved(original: Callable[[Any], None]) -> Callable[[Any], None]:
+    """`Stack.mark_creation_complete`: a stack whose outputs cannot be resolved does not complete."""
+
+    @functools.wraps(original)
+    def mark_creation_complete(self: Any) -> None:
+        resolve_outputs(self)
+        original(self)
+
+    return mark_creation_complete
+
+
 def locked_create(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def create_stack(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
@@ -120,15 +150,78 @@ def locked_create(original: Callable[..., Any]) -> Callable[..., Any]:
                 created = [self.stacks[i] for i in set(self.stacks) - before]
                 if not created:
                     raise  # refused before a stack existed (a template or parameter error): an API error
-                # A resource failed to create: CloudFormation reports it on the stack and rolls back.
+                # A resource (or an output) failed: CloudFormation reports it on the stack and rolls back.
                 stack = created[0]
-                reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-                stack._add_stack_event("CREATE_FAILED", resource_status_reason=reason)
+                failed = stack_resources.failed_resources(stack, 0)
+                reason = f"{failed}Rollback requested by user." if failed else _reason(exc)
                 stack.status = "ROLLBACK_IN_PROGRESS"
+                stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
                 roll_back(stack)
                 return stack
 
     return create_stack
+
+
+def update(
+    self: Any,
+    template: str,
+    role_arn: str | None = None,
+    parameters: dict[str, Any] | None = None,
+    tags: dict[str, str] | None = None,
+) -> None:
+    """`Stack.update`, as CloudFormation updates a stack: UPDATE_IN_PROGRESS while resources change and
+    custom resources answer; the outputs resolved; on a failure, UPDATE_ROLLBACK_IN_PROGRESS with the
+    failed resources, the changed resources back as they were, then UPDATE_ROLLBACK_COMPLETE."""
+    with stack_lock(self.name):
+        resource_map = self.resource_map
+        before = (self.template, self.template_dict, dict(resource_map.input_parameters))
+        since = len(self.events)
+        self.status = "UPDATE_IN_PROGRESS"
+        self._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
+        self.template = template
+        self._parse_template()
+        try:
+            resource_map.update(self.template_dict, parameters)
+            resolve_outputs(self)
+        except Exception as exc:  # noqa: BLE001 - reported on the stack and rolled back, as in AWS
+            _roll_back_update(self, before, since, exc)
+            return
+        self.status = "UPDATE_COMPLETE"
+        self._add_stack_event("UPDATE_COMPLETE")
+        self.role_arn = role_arn
+        if parameters:
+            self.parameters = parameters
+        if tags is not None:
+            self.tags = tags
+
+
+def _roll_back_update(
+    stack: Any, before: tuple[str, dict[str, Any], dict[str, Any]], since: int, exc: Exception
+) -> None:
+    old_template, old_template_dict, old_parameters = before
+    stack.status = "UPDATE_ROLLBACK_IN_PROGRESS"
+    reason = stack_resources.failed_resources(stack, since) or _reason(exc)
+    stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+    resource_map = stack.resource_map
+    touched = {e.logical_resource_id for e in stack.events[since:]}
+    old_resources = old_template_dict.get("Resources", {})
+    current = dict(resource_map._resource_json_map)
+    for name in list(current):
+        if name not in old_resources and name not in resource_map._parsed_resources:
+            del current[name]  # added by the update, never created: nothing to take back
+        elif name in old_resources and name not in touched:
+            current[name] = old_resources[name]  # the update never reached it: left as it is
+    resource_map._resource_json_map = current
+    try:
+        resource_map.update(old_template_dict, old_parameters)
+        stack.template = old_template
+        stack.template_dict = old_template_dict
+        resolve_outputs(stack)
+        stack.status = "UPDATE_ROLLBACK_COMPLETE"
+    except Exception as rollback_exc:  # noqa: BLE001 - a failed rollback is reported on the stack, as in AWS
+        log.warning("rollback of the update of %s failed: %s", stack.name, rollback_exc)
+        stack.status = "UPDATE_ROLLBACK_FAILED"
+    stack._add_stack_event(stack.status)
 
 
 def kept_when_delete_fails(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -138,12 +231,18 @@ def kept_when_delete_fails(original: Callable[..., Any]) -> Callable[..., Any]:
         for stack in stacks:
             with stack_lock(stack.name):
                 exports = {e.name: e for e in stack.exports}
+                since = len(stack.events)
+                # While its resources are deleted, the stack is DELETE_IN_PROGRESS and found by its id (a
+                # custom resource's function describes it); moto takes it off its list first.
+                stack.status = "DELETE_IN_PROGRESS"
+                self.deleted_stacks[stack.stack_id] = stack
                 try:
                     original(self, stack.stack_id)
                     forget_outputs(stack)
                 except Exception as exc:  # noqa: BLE001 - reported on the stack (DELETE_FAILED), as in AWS
                     stack.status = "DELETE_FAILED"
-                    stack._add_stack_event("DELETE_FAILED", resource_status_reason=str(exc))
+                    reason = stack_resources.failed_resources(stack, since) or _reason(exc)
+                    stack._add_stack_event("DELETE_FAILED", resource_status_reason=reason)
                     self.deleted_stacks.pop(stack.stack_id, None)
                     self.stacks[stack.stack_id] = stack
                     self.exports.update(exports)

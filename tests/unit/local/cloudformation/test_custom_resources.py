@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from local.cloudformation.custom_resources import CustomResourceBroker, _Pending
 
 
@@ -15,9 +17,33 @@ def test_a_custom_resource_answer_over_4096_bytes_fails_the_resource():
     body = {"Status": "SUCCESS", "RequestId": request_id, "LogicalResourceId": "R", "Data": {"x": "y" * 5000}}
     # When the function answers with a body over CloudFormation's limit
     status, _ = broker.answer(request_id, json.dumps(body).encode())
-    # Then the answer is taken, as a failure
+    # Then the answer is taken, and refused with CloudFormation's reason
     assert status == 200
-    assert pending.response == {"Status": "FAILED", "Reason": "Response object is too long."}
+    assert pending.refusal == "Response object is too long."
+
+
+@pytest.mark.parametrize(
+    ("physical_id", "refusal"),
+    [
+        ("x" * 1024, ""),
+        ("é" * 512, ""),
+        ("x" * 1025, "Invalid PhysicalResourceId"),
+        ("é" * 513, "Invalid PhysicalResourceId"),
+        ("", "Invalid PhysicalResourceId"),
+        (None, "Invalid PhysicalResourceId"),
+    ],
+)
+def test_an_answer_needs_a_physical_id_of_at_most_1_kb(physical_id, refusal):
+    # Given an open request
+    broker = CustomResourceBroker()
+    pending = _Pending(stack_id="s", logical_id="R", request_type="Create")
+    request_id = broker.open(pending)
+    body = {"Status": "SUCCESS", "RequestId": request_id, "LogicalResourceId": "R"}
+    if physical_id is not None:
+        body["PhysicalResourceId"] = physical_id
+    # When the function answers  # Then a missing, empty or over-1-KB (in bytes) physical id is refused
+    broker.answer(request_id, json.dumps(body, ensure_ascii=False).encode())
+    assert pending.refusal == refusal
 
 
 def test_a_second_answer_to_the_same_request_is_refused():
