@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from cognito_automation import aws
 from cognito_automation.custom_resource import physical_ids, runner
-from cognito_automation.custom_resource.provenance import ResponseUrls
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
@@ -29,6 +28,10 @@ def _dynamodb() -> "DynamoDBClient":
     return aws.client(aws.DYNAMODB, connect_timeout=2.0, read_timeout=5.0, max_attempts=2)
 
 
+def _cloudformation() -> "CloudFormationClient":
+    return aws.client(aws.CLOUDFORMATION, connect_timeout=2.0, read_timeout=5.0, max_attempts=2)
+
+
 def _claim_rules() -> runner.Resource:
     from cognito_automation.claims.resource import ClaimRules  # noqa: PLC0415 - guarded, see above
     from cognito_automation.claims.resource_settings import Settings  # noqa: PLC0415 - guarded, see above
@@ -44,23 +47,8 @@ def _claim_rules() -> runner.Resource:
     )
 
 
-def _cloudformation() -> "CloudFormationClient":
-    return aws.client(aws.CLOUDFORMATION, connect_timeout=2.0, read_timeout=5.0, max_attempts=2)
-
-
-def _trust() -> runner.Check:
-    """Is the request CloudFormation's, and may its stack change the app client? (DESIGN.md section 11)"""
-    from cognito_automation.custom_resource.trust import Trust  # noqa: PLC0415 - guarded, see above
-
-    return Trust.from_env(os.environ, "register claim rules for", _cloudformation)
-
-
-_answer = runner.handler(
-    physical_ids.CLAIM_RULES,
-    _claim_rules,
-    check=_trust,
-    response_urls=ResponseUrls.from_env(os.environ),
-)
+# requests are believed only from CloudFormation, for entitled clients (DESIGN.md section 11)
+_answer = runner.trusted_handler(physical_ids.CLAIM_RULES, _claim_rules, os.environ, _cloudformation)
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ timer shortly before the Lambda timeout. Metrics: OperationSucceeded / Operation
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from cognito_automation.custom_resource.errors import InvalidRequestError
@@ -24,6 +24,8 @@ from cognito_automation.custom_resource.responder import Responder
 from cognito_automation.errors import InputError
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+
     from cognito_automation.custom_resource.app_client import AppClient
     from cognito_automation.custom_resource.physical_ids import PhysicalIds
     from cognito_automation.custom_resource.provenance import ResponseUrls
@@ -106,6 +108,24 @@ def handler(
         return process(event, context)
 
     return lambda_handler
+
+
+def trusted_handler(
+    ids: PhysicalIds,
+    build: Callable[[], Resource],
+    env: Mapping[str, str],
+    cloudformation: Callable[[], CloudFormationClient],
+) -> Handler:
+    """`handler` with the trust model (DESIGN.md section 11) as its check and its response URLs, both from
+    the function's settings in `env`."""
+    from cognito_automation.custom_resource.provenance import ResponseUrls  # noqa: PLC0415 - stdlib only
+
+    def check() -> Check:
+        from cognito_automation.custom_resource.trust import Trust  # noqa: PLC0415 - guarded by handler()
+
+        return Trust.from_env(env, ids.change, cloudformation)
+
+    return handler(ids, build, check=check, response_urls=ResponseUrls.from_env(env))
 
 
 def _remaining_ms(context: Any) -> int:
