@@ -27,10 +27,12 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import make_server
 
 from cognito_automation import aws as shared_clients
+from cognito_automation.custom_resource.provenance import RESPONSE_URL_SETTING
 from local import moto_patches
 from local.awslambda import calls
 from local.awslambda.runtime import FunctionCode, FunctionRuntime
 from local.awslambda.sqs_poller import EventSourcePoller
+from local.cloudformation.custom_resources import RESPONSE_PATH
 from local.cloudformation.sam_transform import (
     ARTIFACT_BUCKET,
     Translation,
@@ -144,6 +146,9 @@ class LocalCloud:
             account_id=self.account_id,
             process_env={
                 "AWS_ENDPOINT_URL": self.endpoint_url,
+                # custom resources answer only CloudFormation's response URLs: here, the local stack's
+                # (on AWS the variable is absent, and the functions accept CloudFormation's bucket only)
+                RESPONSE_URL_SETTING: f"{self.endpoint_url}{RESPONSE_PATH}",
                 "AWS_ACCESS_KEY_ID": "testing",
                 "AWS_SECRET_ACCESS_KEY": "testing",
                 "AWS_REGION": self.region,

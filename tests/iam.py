@@ -47,8 +47,13 @@ MANAGED_POLICIES = {
 
 
 # Resource wildcards a statement may keep, each with why no narrower resource can replace it (the literal
-# text as the template writes it, e.g. a Fn::Sub pattern). Empty: every statement names its resources.
-ALLOWED_WILDCARDS: dict[str, str] = {}
+# text as the template writes it, e.g. a Fn::Sub pattern).
+ALLOWED_WILDCARDS: dict[str, str] = {
+    "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/*/*": (
+        "the custom resources confirm each request with CloudFormation (DescribeStackResource(s), read-only):"
+        " any stack of the account and region may be the requester (docs/trust-model.md)"
+    ),
+}
 
 
 @functools.cache

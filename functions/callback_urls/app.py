@@ -12,6 +12,7 @@ from cognito_automation import aws, config
 from cognito_automation.custom_resource import physical_ids, runner
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -36,13 +37,18 @@ def _dynamodb() -> "DynamoDBClient":
     return aws.client(aws.DYNAMODB, connect_timeout=2.0, read_timeout=5.0, max_attempts=4)
 
 
+def _cloudformation() -> "CloudFormationClient":
+    return aws.client(aws.CLOUDFORMATION, connect_timeout=2.0, read_timeout=5.0, max_attempts=2)
+
+
 def _callback_urls() -> runner.Resource:
     from cognito_automation.callback_urls.resource import CallbackUrls  # noqa: PLC0415 - guarded, see above
 
     return CallbackUrls(_cognito, _dynamodb, table=config.required(os.environ, "LEDGER_TABLE"))
 
 
-_answer = runner.handler(physical_ids.CALLBACK_URLS, _callback_urls)
+# requests are believed only from CloudFormation, for entitled clients (DESIGN.md section 11)
+_answer = runner.trusted_handler(physical_ids.CALLBACK_URLS, _callback_urls, os.environ, _cloudformation)
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any] | None:

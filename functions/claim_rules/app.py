@@ -13,6 +13,7 @@ from cognito_automation import aws
 from cognito_automation.custom_resource import physical_ids, runner
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -25,6 +26,10 @@ def _cognito() -> "CognitoIdentityProviderClient":
 
 def _dynamodb() -> "DynamoDBClient":
     return aws.client(aws.DYNAMODB, connect_timeout=2.0, read_timeout=5.0, max_attempts=2)
+
+
+def _cloudformation() -> "CloudFormationClient":
+    return aws.client(aws.CLOUDFORMATION, connect_timeout=2.0, read_timeout=5.0, max_attempts=2)
 
 
 def _claim_rules() -> runner.Resource:
@@ -42,7 +47,8 @@ def _claim_rules() -> runner.Resource:
     )
 
 
-_answer = runner.handler(physical_ids.CLAIM_RULES, _claim_rules)
+# requests are believed only from CloudFormation, for entitled clients (DESIGN.md section 11)
+_answer = runner.trusted_handler(physical_ids.CLAIM_RULES, _claim_rules, os.environ, _cloudformation)
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any] | None:

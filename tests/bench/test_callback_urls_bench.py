@@ -16,14 +16,17 @@ from cognito_automation import aws as aws_clients
 from cognito_automation.callback_urls import operation
 from cognito_automation.callback_urls.ledger import Claim
 from tests.conftest import FakeLambdaContext, load_event
-from tests.handlers import load_function
 from tests.unit.cognito_automation.callback_urls.support import (
     create_client,
     create_ledger_table,
     retarget,
     urls_of,
 )
-from tests.unit.cognito_automation.custom_resource.support import ResponseServer
+from tests.unit.cognito_automation.custom_resource.support import (
+    CloudFormationStandIn,
+    ResponseServer,
+    load_custom_resource,
+)
 
 pytestmark = pytest.mark.bench
 ROUNDS = 20
@@ -31,10 +34,9 @@ ROUNDS = 20
 
 def test_bench_handler_create_and_delete_latency(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     aws_clients.reset()
-    app = load_function(
-        monkeypatch, "callback_urls", {"LEDGER_TABLE": create_ledger_table(boto3.client("dynamodb"))}
-    )
     pool, client = create_client(boto3.client("cognito-idp"), CallbackURLs=["http://localhost:3000/"])
+    env = {"LEDGER_TABLE": create_ledger_table(boto3.client("dynamodb"))}
+    app = load_custom_resource(monkeypatch, "callback_urls", env, [pool], CloudFormationStandIn())
     timings: dict[str, list[float]] = {"create": [], "delete": []}
     with ResponseServer() as server:
         for _ in range(ROUNDS):

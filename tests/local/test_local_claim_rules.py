@@ -116,9 +116,13 @@ def test_registered_rules_reach_the_tokens_of_their_client_only_and_leave_with_t
     with pytest.raises(DeployError) as refused:
         local_stack.deploy(rival, {}, rival_name)
     local_stack.delete(rival_name)
-    # Then its stack rolls back naming the owner, and the registration is still the owner's
-    assert "already has claim rules registered by resource ApiClaimRules of stack" in str(refused.value)
-    assert app_name in str(refused.value)
+    # Then its stack rolls back (the client is neither its own nor shared: issue 12's trust model),
+    # naming the stack, the client and the rule, and the registration is still the owner's
+    assert (
+        f"stack {rival_name} may not register claim rules for app client {app['ApiClientId']} of user pool "
+        f"{pool}: the stack does not define it" in str(refused.value)
+    )
+    assert "rule: a stack may change only the app clients it defines itself" in str(refused.value)
     assert [r["owner_logical_id"] for r in registrations(local_stack, outputs)] == ["ApiClaimRules"]
 
     # When the API team's stack is deleted
@@ -130,20 +134,22 @@ def test_registered_rules_reach_the_tokens_of_their_client_only_and_leave_with_t
 def test_rules_written_as_a_yaml_mapping_are_refused_saying_how_to_write_them(local_stack, main):
     _, outputs = main
     name = unique_name("mapping")
-    client = local_stack.client(aws.COGNITO_IDP).create_user_pool_client(
-        UserPoolId=outputs["UserPoolId"], ClientName="mapping"
-    )["UserPoolClient"]["ClientId"]
+    # (a client of the stack's own: one it may register rules for)
     template = {
         "Resources": {
+            "Client": {
+                "Type": "AWS::Cognito::UserPoolClient",
+                "Properties": {"UserPoolId": outputs["UserPoolId"], "ClientName": "mapping"},
+            },
             "Rules": {
                 "Type": "Custom::CognitoClaimRules",
                 "Properties": {
                     "ServiceToken": outputs["ClaimRulesServiceToken"],
                     "UserPoolId": outputs["UserPoolId"],
-                    "ClientId": client,
+                    "ClientId": {"Ref": "Client"},
                     "Rules": {"rules": [{"name": "g", "id_token": {"claims": {"on": {"value": True}}}}]},
                 },
-            }
+            },
         }
     }
     with pytest.raises(DeployError, match="property Rules must be a JSON string, got a mapping"):
@@ -172,7 +178,11 @@ def test_the_main_applications_client_takes_no_registration(local_stack, main):
     _, outputs = main
     name = unique_name("protected")
     template = _registration(outputs, outputs["UserPoolId"], outputs["AppClientId"])
-    with pytest.raises(DeployError, match=f"app client {outputs['AppClientId']} is protected"):
+    # (refused by the trust model's entitlement check, before the resource's own check of the same rule)
+    with pytest.raises(
+        DeployError,
+        match=f"app client {outputs['AppClientId']} of user pool .*: it is the installation's own app client",
+    ):
         local_stack.deploy(template, {}, name)
     local_stack.delete(name)
     assert registrations(local_stack, outputs) == []
@@ -189,10 +199,10 @@ def test_a_pool_the_stacks_trigger_does_not_serve_takes_no_registration(local_st
     with pytest.raises(DeployError) as refused:
         local_stack.deploy(_registration(outputs, pool, client), {}, name)
     local_stack.delete(name)
-    expected = local_stack.client(aws.LAMBDA).get_function(FunctionName=f"{main[0]}-pre-token")
+    # (the trust model refuses a pool the installation does not serve before the trigger is looked at)
     assert (
-        f"user pool {pool} does not run this stack's pre token trigger, so rules registered here would never "
-        f"apply: its pre token generation function is none, expected "
-        f"{expected['Configuration']['FunctionArn']}"
+        f"may not register claim rules for app client {client} of user pool {pool}: the pool is not one this "
+        f"installation serves ({outputs['UserPoolId']}); rule: a stack may change only app clients of the "
+        "installation's user pools"
     ) in str(refused.value)
     assert [i for i in items(local_stack, outputs["ClaimRulesTableName"]) if i["user_pool_id"] == pool] == []

@@ -16,7 +16,11 @@ from tests.unit.cognito_automation.callback_urls.support import (
     create_ledger_table,
     retarget,
 )
-from tests.unit.cognito_automation.custom_resource.support import ResponseServer
+from tests.unit.cognito_automation.custom_resource.support import (
+    CloudFormationStandIn,
+    ResponseServer,
+    load_custom_resource,
+)
 from tests.unit.template.support import RESOURCES, allow_statements, granted_actions
 
 FUNCTION = RESOURCES["CallbackUrlsFunction"]["Properties"]
@@ -25,10 +29,10 @@ FUNCTION = RESOURCES["CallbackUrlsFunction"]["Properties"]
 def test_the_function_may_call_exactly_what_it_calls(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given the handler, with every AWS call it makes recorded
     aws_clients.reset()
-    app = load_function(
-        monkeypatch, "callback_urls", {"LEDGER_TABLE": create_ledger_table(boto3.client("dynamodb"))}
-    )
     pool, client = create_client(boto3.client("cognito-idp"), CallbackURLs=["http://localhost:3000/"])
+    cloudformation = CloudFormationStandIn()
+    env = {"LEDGER_TABLE": create_ledger_table(boto3.client("dynamodb"))}
+    app = load_custom_resource(monkeypatch, "callback_urls", env, [pool], cloudformation)
     called: set[str] = set()
     for service_client in (app._cognito(), app._dynamodb()):
         prefix = service_client.meta.service_model.signing_name
@@ -40,7 +44,8 @@ def test_the_function_may_call_exactly_what_it_calls(aws: None, monkeypatch: pyt
         for name in ("create", "update", "delete"):
             event = retarget(load_event(f"callback_urls/{name}.json"), server.url, pool, client)
             assert app.lambda_handler(event, FakeLambdaContext())["Status"] == "SUCCESS"
-    # Then the template grants exactly those actions
+    # Then the template grants exactly those actions (CloudFormation's: those the stand-in answered)
+    called |= {f"cloudformation:{name}" for name, _ in cloudformation.calls}
     assert called == granted_actions(FUNCTION)
 
 
@@ -49,6 +54,9 @@ def test_cognito_actions_are_scoped_to_the_installations_user_pool() -> None:
         actions = statement["Action"]
         if any(a.startswith("cognito-idp:") for a in actions):
             assert statement["Resource"] == {"Fn::GetAtt": ["UserPool", "Arn"]}
+        elif any(a.startswith("cloudformation:") for a in actions):
+            stacks = "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/*/*"
+            assert statement["Resource"] == {"Fn::Sub": stacks}
         else:
             assert statement["Resource"] == {"Fn::GetAtt": ["CallbackUrlLedgerTable", "Arn"]}
 

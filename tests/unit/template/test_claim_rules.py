@@ -19,12 +19,19 @@ from tests.unit.cognito_automation.claims.support import (
     rules_text,
     served_client,
 )
-from tests.unit.cognito_automation.custom_resource.support import ResponseServer
+from tests.unit.cognito_automation.custom_resource.support import (
+    CloudFormationStandIn,
+    ResponseServer,
+    load_custom_resource,
+)
 from tests.unit.template.support import RESOURCES, TEMPLATE, allow_statements, granted_actions
 
 FUNCTION = RESOURCES["ClaimRulesFunction"]["Properties"]
 PRE_TOKEN = RESOURCES["PreTokenFunction"]["Properties"]
 POOL_ARN = {"Fn::GetAtt": ["UserPool", "Arn"]}
+ACCOUNT_STACKS = {
+    "Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/*/*"
+}
 TABLE_ARN = {"Fn::GetAtt": ["ClaimRulesTable", "Arn"]}
 
 
@@ -44,8 +51,9 @@ def test_the_function_may_call_exactly_what_it_calls(aws: None, monkeypatch: pyt
         "PRE_TOKEN_EVENT_VERSION": "V2_0",
         "PRE_TOKEN_FUNCTION_ARN": PRE_TOKEN_ARN,
     }
-    app = load_function(monkeypatch, "claim_rules", env)
     pool, client = served_client(boto3.client("cognito-idp"))
+    cloudformation = CloudFormationStandIn()
+    app = load_custom_resource(monkeypatch, "claim_rules", env, [pool], cloudformation)
     called: set[str] = set()
     _record_calls([app._cognito(), app._dynamodb()], called)
     # When it runs create, update and delete
@@ -53,7 +61,8 @@ def test_the_function_may_call_exactly_what_it_calls(aws: None, monkeypatch: pyt
         for name in ("create", "update", "delete"):
             event = claim_rules_event(name, server.url, pool, client)
             assert app.lambda_handler(event, FakeLambdaContext())["Status"] == "SUCCESS"
-    # Then the template grants exactly those actions
+    # Then the template grants exactly those actions (CloudFormation's: those the stand-in answered)
+    called |= {f"cloudformation:{name}" for name, _ in cloudformation.calls}
     assert called == granted_actions(FUNCTION)
 
 
@@ -98,12 +107,14 @@ def attached_actions(role: str) -> set[str]:
     return actions
 
 
-def test_statements_name_the_table_and_the_installations_pool_only() -> None:
+def test_statements_name_the_table_the_installations_pool_and_the_accounts_stacks_only() -> None:
     for statement in allow_statements(FUNCTION):
         actions = statement["Action"]
         actions = actions if isinstance(actions, list) else [actions]
         if any(a.startswith("cognito-idp:") for a in actions):
             assert statement["Resource"] == POOL_ARN
+        elif any(a.startswith("cloudformation:") for a in actions):
+            assert statement["Resource"] == ACCOUNT_STACKS
         else:
             assert statement["Resource"] == TABLE_ARN
 

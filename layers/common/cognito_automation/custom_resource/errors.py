@@ -15,3 +15,11 @@ class InvalidPropertiesError(InputError):
 
 class ClientNotFoundError(InputError):
     """The user pool or the app client the properties name does not exist."""
+
+
+class UnconfirmedRequestError(InputError):
+    """CloudFormation does not confirm the request (no such stack or resource, not in progress for it)."""
+
+
+class NotEntitledError(InputError):
+    """The requesting stack may not change the app client (DESIGN.md section 11)."""

@@ -28,6 +28,8 @@ class PhysicalIds:
     prefix: str
     owns: str
     """What an instance owns, for the note of a Delete of an id never issued ("a client's URLs")."""
+    change: str = "change"
+    """What an instance does to an app client, for the trust model's refusals ("add URLs to")."""
 
     @property
     def init_failed(self) -> str:
@@ -72,7 +74,7 @@ class PhysicalIds:
         return f"{self.unreadable}:{digest(request.stack_id, request.logical_resource_id)}"
 
 
-CALLBACK_URLS = PhysicalIds("cognito-callback-urls", owns="a client's URLs")
+CALLBACK_URLS = PhysicalIds("cognito-callback-urls", owns="a client's URLs", change="add URLs to")
 """Custom::CognitoCallbackUrls."""
-CLAIM_RULES = PhysicalIds("cognito-claim-rules", owns="a registration")
+CLAIM_RULES = PhysicalIds("cognito-claim-rules", owns="a registration", change="register claim rules for")
 """Custom::CognitoClaimRules. The prefixes live side by side so that no two resources share one."""

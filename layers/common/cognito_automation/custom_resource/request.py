@@ -16,6 +16,7 @@ class Request:
     stack_id: str
     logical_resource_id: str
     properties: Mapping[str, Any]
+    resource_type: str = ""
     physical_resource_id: str | None = None
     old_properties: Mapping[str, Any] | None = None
     deadline: float = math.inf

@@ -15,7 +15,7 @@ timer shortly before the Lambda timeout. Metrics: OperationSucceeded / Operation
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from cognito_automation.custom_resource.errors import InvalidRequestError
@@ -24,8 +24,11 @@ from cognito_automation.custom_resource.responder import Responder
 from cognito_automation.errors import InputError
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+
     from cognito_automation.custom_resource.app_client import AppClient
     from cognito_automation.custom_resource.physical_ids import PhysicalIds
+    from cognito_automation.custom_resource.provenance import ResponseUrls
 
 Handler = Callable[[Any, Any], dict[str, Any] | None]
 """A Lambda handler: (event, context) to the answer sent, None for an event that is not a request."""
@@ -47,12 +50,13 @@ class Resource(Protocol):
         ...
 
 
-def check(request: Request) -> None:
-    """The checks every request passes before its resource acts: where the ownership checks of both
-    resources go (DESIGN.md section 11: is the requesting stack entitled to this app client?). None yet."""
+Check = Callable[[Request], None]
+"""The check every request passes before its resource acts (raising an InputError to refuse it): in the
+functions, `trust.Trust` (DESIGN.md section 11: is the request CloudFormation's, is the stack entitled to
+the app client?)."""
 
 
-def run(resource: Resource, ids: PhysicalIds, request: Request) -> Outcome:
+def run(resource: Resource, ids: PhysicalIds, request: Request, check: Check) -> Outcome:
     """Check the request, then let the resource act on it."""
     app_client = None
     if request.request_type == "Delete":
@@ -71,11 +75,18 @@ def run(resource: Resource, ids: PhysicalIds, request: Request) -> Outcome:
     return resource.update(request)
 
 
-def handler(ids: PhysicalIds, build: Callable[[], Resource]) -> Handler:
-    """The Lambda handler of a custom resource. `build` runs now, at cold start; if it or Powertools fails,
-    the handler answers every request as an init failure."""
+def handler(
+    ids: PhysicalIds,
+    build: Callable[[], Resource],
+    *,
+    check: Callable[[], Check],
+    response_urls: ResponseUrls,
+) -> Handler:
+    """The Lambda handler of a custom resource. `build` and `check` run now, at cold start; if either or
+    Powertools fails, the handler answers every request as an init failure. An event whose ResponseURL is
+    not of the `response_urls` form is never answered (nothing is ever sent to a URL a caller chose)."""
     try:
-        process: Handler = _Runner(ids, build()).process
+        process: Handler = _Runner(ids, build(), check()).process
     except Exception as exc:  # any init failure must still be answered
         _logger.exception("custom resource %s failed to initialise", ids.prefix)
         error = exc
@@ -88,9 +99,33 @@ def handler(ids: PhysicalIds, build: Callable[[], Resource]) -> Handler:
         if not isinstance(event, dict):
             _logger.error("event is not a JSON object; not a CloudFormation request")
             return None
+        if not response_urls.accepts(event.get("ResponseURL"), event.get("StackId")):
+            _logger.warning(
+                "ResponseURL is not CloudFormation's: the request is dropped unanswered",
+                extra={"stack_id": str(event.get("StackId")), "request_type": str(event.get("RequestType"))},
+            )
+            return None
         return process(event, context)
 
     return lambda_handler
+
+
+def trusted_handler(
+    ids: PhysicalIds,
+    build: Callable[[], Resource],
+    env: Mapping[str, str],
+    cloudformation: Callable[[], CloudFormationClient],
+) -> Handler:
+    """`handler` with the trust model (DESIGN.md section 11) as its check and its response URLs, both from
+    the function's settings in `env`."""
+    from cognito_automation.custom_resource.provenance import ResponseUrls  # noqa: PLC0415 - stdlib only
+
+    def check() -> Check:
+        from cognito_automation.custom_resource.trust import Trust  # noqa: PLC0415 - guarded by handler()
+
+        return Trust.from_env(env, ids.change, cloudformation)
+
+    return handler(ids, build, check=check, response_urls=ResponseUrls.from_env(env))
 
 
 def _remaining_ms(context: Any) -> int:
@@ -117,7 +152,7 @@ def _answer_init_failure(
 class _Runner:
     """One initialised custom resource: Powertools' Logger and Metrics around every request."""
 
-    def __init__(self, ids: PhysicalIds, resource: Resource) -> None:
+    def __init__(self, ids: PhysicalIds, resource: Resource, check: Check) -> None:
         from aws_lambda_powertools import Logger, Metrics  # noqa: PLC0415 - guarded by handler()
         from aws_lambda_powertools.logging.utils import (  # noqa: PLC0415 - guarded by handler()
             copy_config_to_registered_loggers,
@@ -129,6 +164,7 @@ class _Runner:
 
         self.ids = ids
         self.resource = resource
+        self.check = check
         self.expected_failures: tuple[type[Exception], ...] = (InputError, *resource.expected_failures)
         self.event_class = CloudFormationCustomResourceEvent
         self.count = MetricUnit.Count
@@ -146,6 +182,7 @@ class _Runner:
             request_type=request_event.request_type,
             stack_id=request_event.stack_id,
             logical_resource_id=request_event.logical_resource_id,
+            resource_type=request_event.resource_type,
             properties=request_event.resource_properties,
             physical_resource_id=request_event.physical_resource_id or None,
             old_properties=request_event.old_resource_properties or None,
@@ -163,7 +200,7 @@ class _Runner:
             self.metrics.add_dimension(name="RequestType", value=str(request.request_type))
             failure_id = self.ids.for_failure(request)
             responder.start_timer(failure_id)
-            outcome = run(self.resource, self.ids, request)
+            outcome = run(self.resource, self.ids, request, self.check)
         except self.expected_failures as exc:
             self.logger.warning("request failed", extra={"reason": str(exc)})
             self.metrics.add_metric(name="OperationFailed", unit=self.count, value=1)

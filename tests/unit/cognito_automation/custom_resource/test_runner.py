@@ -12,7 +12,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any, ClassVar, NamedTuple
 
@@ -24,6 +24,7 @@ from cognito_automation import config
 from cognito_automation.custom_resource import runner
 from cognito_automation.custom_resource.app_client import AppClient
 from cognito_automation.custom_resource.physical_ids import PhysicalIds
+from cognito_automation.custom_resource.provenance import RESPONSE_URL_SETTING, ResponseUrls
 from cognito_automation.custom_resource.request import Outcome, Request
 from cognito_automation.errors import InputError
 from tests.conftest import ROOT, FakeLambdaContext, load_event, load_peer_event, peer_events
@@ -40,6 +41,8 @@ IDS = PhysicalIds("test-resource", owns="a test thing")
 STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/orders-api/1a2b3c4d"
 POOL, CLIENT = "us-east-1_Example1", "1example23456789abcdefghij"
 ISSUED = IDS.issue(STACK, "Thing", POOL, CLIENT)
+LOOPBACK = ResponseUrls.from_env({RESPONSE_URL_SETTING: "http://127.0.0.1/"})
+"""The response URLs of these tests: the loopback ResponseServer's, on any port."""
 
 
 class LeaseBusyError(RuntimeError):
@@ -79,6 +82,28 @@ class Thing:
         return Outcome(request.physical_resource_id or "", log="thing removed")
 
 
+class Checker:
+    """A stand-in for the runner's check: records each request with how many calls the resource had had,
+    and refuses with `refusal` when one is set."""
+
+    def __init__(self, thing: Thing | None = None) -> None:
+        self.thing = thing
+        self.checked: list[tuple[str, int]] = []
+        self.refusal: InputError | None = None
+
+    def __call__(self, request: Request) -> None:
+        self.checked.append((request.request_type, len(self.thing.calls) if self.thing else 0))
+        if self.refusal is not None:
+            raise self.refusal
+
+
+def make_handler(
+    build: Callable[[], runner.Resource], checker: Checker | None = None, urls: ResponseUrls = LOOPBACK
+) -> runner.Handler:
+    check = checker or Checker()
+    return runner.handler(IDS, build, check=lambda: check, response_urls=urls)
+
+
 def event(request_type: str, url: str, **properties: Any) -> dict[str, Any]:
     """A CloudFormation request of `request_type` for the stand-in resource."""
     body: dict[str, Any] = {
@@ -104,9 +129,14 @@ def thing() -> Thing:
 
 
 @pytest.fixture
-def handler(thing: Thing, monkeypatch: pytest.MonkeyPatch) -> runner.Handler:
+def checker(thing: Thing) -> Checker:
+    return Checker(thing)
+
+
+@pytest.fixture
+def handler(thing: Thing, checker: Checker, monkeypatch: pytest.MonkeyPatch) -> runner.Handler:
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "thing")
-    return runner.handler(IDS, lambda: thing)
+    return make_handler(lambda: thing, checker)
 
 
 def fail_with(error: Exception) -> Callable[[Request], Outcome]:
@@ -273,26 +303,23 @@ def test_a_delete_of_an_id_never_issued_succeeds_without_the_resource(
     assert thing.calls == []
 
 
-def test_every_request_is_checked_before_the_resource_acts(
-    handler: runner.Handler, thing: Thing, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    checked: list[tuple[str, int]] = []
-    monkeypatch.setattr(
-        runner, "check", lambda request: checked.append((request.request_type, len(thing.calls)))
-    )
+def test_every_request_is_checked_before_the_resource_acts(handler: runner.Handler, checker: Checker) -> None:
     with ResponseServer() as server:
         for request_type in ("Create", "Update", "Delete"):
             assert invoke(handler, event(request_type, server.url))["Status"] == "SUCCESS"
-    assert checked == [("Create", 0), ("Update", 1), ("Delete", 2)]
+    assert checker.checked == [("Create", 0), ("Update", 1), ("Delete", 2)]
+
+
+def test_the_request_carries_its_resource_type_to_the_check(handler: runner.Handler, thing: Thing) -> None:
+    with ResponseServer() as server:
+        invoke(handler, event("Create", server.url))
+    assert thing.calls[0][1].resource_type == "Custom::Thing"
 
 
 def test_a_failed_check_answers_failed_and_the_resource_never_acts(
-    handler: runner.Handler, thing: Thing, monkeypatch: pytest.MonkeyPatch
+    handler: runner.Handler, thing: Thing, checker: Checker
 ) -> None:
-    def refuse(_: Request) -> None:
-        raise InputError("stack orders-api may not change app client 1example23456789abcdefghij")
-
-    monkeypatch.setattr(runner, "check", refuse)
+    checker.refusal = InputError("stack orders-api may not change app client 1example23456789abcdefghij")
     with ResponseServer() as server:
         answer = invoke(handler, event("Create", server.url))
     assert answer["Status"] == "FAILED"
@@ -339,7 +366,7 @@ def broken_build() -> runner.Resource:
 
 
 def test_a_failed_build_is_still_answered_failed_naming_the_cause() -> None:
-    handler = runner.handler(IDS, broken_build)
+    handler = make_handler(broken_build)
     with ResponseServer() as server:
         answer = invoke(handler, event("Create", server.url))
     assert server.bodies == [answer]
@@ -355,7 +382,7 @@ def test_without_powertools_every_request_is_still_answered(
     thing: Thing, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "aws_lambda_powertools", None)  # makes its import fail
-    handler = runner.handler(IDS, lambda: thing)
+    handler = make_handler(lambda: thing)
     with ResponseServer() as server:
         answer = invoke(handler, event("Update", server.url))
     assert answer["Status"] == "FAILED"
@@ -367,7 +394,7 @@ def test_without_powertools_every_request_is_still_answered(
 
 def test_after_a_failed_init_the_rollback_delete_of_the_failed_create_succeeds() -> None:
     # Given a function that cannot initialise, whose Create was answered FAILED
-    handler = runner.handler(IDS, broken_build)
+    handler = make_handler(broken_build)
     with ResponseServer() as server:
         created = invoke(handler, event("Create", server.url))
         # When CloudFormation rolls back with a Delete of the id that FAILED carried
@@ -383,13 +410,66 @@ def test_after_a_failed_init_the_rollback_delete_of_the_failed_create_succeeds()
 
 
 def test_after_a_failed_init_a_delete_of_an_issued_id_still_fails() -> None:
-    handler = runner.handler(IDS, broken_build)
+    handler = make_handler(broken_build)
     with ResponseServer() as server:
         answer = invoke(handler, event("Delete", server.url))
     # claiming success would leave behind what the instance owns
     assert answer["Status"] == "FAILED"
     assert "failed to initialise" in answer["Reason"]
     assert answer["PhysicalResourceId"] == ISSUED
+
+
+def test_a_failed_check_build_is_still_answered_failed_naming_the_cause(thing: Thing) -> None:
+    def broken_check() -> runner.Check:
+        raise config.ConfigError("environment variable USER_POOL_IDS is required and is missing or empty")
+
+    handler = runner.handler(IDS, lambda: thing, check=broken_check, response_urls=LOOPBACK)
+    with ResponseServer() as server:
+        answer = invoke(handler, event("Create", server.url))
+    assert answer["Status"] == "FAILED"
+    assert "USER_POOL_IDS is required" in answer["Reason"]
+    assert thing.calls == []
+
+
+# --- Response URLs: never answer a URL that is not CloudFormation's ---------------------------------------
+
+
+class RecordingHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def recorded() -> Iterator[RecordingHandler]:
+    """What the runner's own logger logs, whoever configured it (Powertools stops its propagation)."""
+    handler, logger = RecordingHandler(), logging.getLogger(runner.__name__)
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
+
+
+@pytest.mark.parametrize("build", ["working", "broken"])
+@pytest.mark.parametrize("request_type", ["Create", "Update", "Delete"])
+def test_a_request_whose_response_url_is_not_accepted_is_dropped_unanswered(
+    thing: Thing, recorded: RecordingHandler, build: str, request_type: str
+) -> None:
+    # Given a function that accepts CloudFormation's response URLs only (what it does on AWS)
+    checker = Checker(thing)
+    handler = make_handler((lambda: thing) if build == "working" else broken_build, checker, ResponseUrls())
+    # When a request names another URL (here a loopback listener standing for an attacker's)
+    with ResponseServer() as server:
+        answer = handler(event(request_type, server.url), FakeLambdaContext())
+    # Then nothing is sent to it, nothing is checked or done, and the log says why
+    assert answer is None
+    assert server.attempts == 0
+    assert checker.checked == []
+    assert thing.calls == []
+    dropped = "ResponseURL is not CloudFormation's: the request is dropped unanswered"
+    assert [r.levelno for r in recorded.records if r.getMessage() == dropped] == [logging.WARNING]
 
 
 # --- The two handlers: imports guarded, CloudFormation's own events answered ------------------------------
@@ -399,10 +479,12 @@ def callback_urls_event(name: str, url: str) -> dict[str, Any]:
     return retarget(load_event(f"callback_urls/{name}.json"), url)
 
 
+TRUST_ENV = {RESPONSE_URL_SETTING: "http://127.0.0.1/", "USER_POOL_IDS": POOL}
 HANDLERS: dict[str, tuple[dict[str, str], Callable[[str, str], dict[str, Any]]]] = {
-    "callback_urls": ({"LEDGER_TABLE": "ledger"}, callback_urls_event),
+    "callback_urls": ({"LEDGER_TABLE": "ledger", **TRUST_ENV}, callback_urls_event),
     "claim_rules": (
         {
+            **TRUST_ENV,
             "CLAIM_RULES_TABLE": "claim-rules",
             "PRE_TOKEN_EVENT_VERSION": "V2_0",
             "PRE_TOKEN_FUNCTION_ARN": PRE_TOKEN_ARN,
@@ -486,6 +568,6 @@ def test_a_handler_needs_no_entry_in_sys_modules(
     app = load_outside_sys_modules(function)
     with ResponseServer() as server:
         answer = app.lambda_handler(sample("create", server.url), FakeLambdaContext())
-    # initialised: the answer comes from the resource (its client is not in moto), not the init failure
+    # initialised: the answer comes from the check (CloudFormation knows no such stack), not the init failure
     assert answer["Status"] == "FAILED"
     assert "failed to initialise" not in answer["Reason"]

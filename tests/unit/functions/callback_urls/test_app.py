@@ -20,24 +20,30 @@ from cognito_automation import aws as aws_clients
 from cognito_automation.callback_urls import client_settings, operation, resource
 from cognito_automation.custom_resource.request import Request
 from tests.conftest import FakeLambdaContext, load_event
-from tests.handlers import load_function
 from tests.unit.cognito_automation.callback_urls.support import (
     create_client,
     create_ledger_table,
     retarget,
     urls_of,
 )
-from tests.unit.cognito_automation.custom_resource.support import ResponseServer, another_client
+from tests.unit.cognito_automation.custom_resource.support import (
+    CloudFormationStandIn,
+    ResponseServer,
+    another_client,
+    load_custom_resource,
+)
 
 API = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/Prod/"
 BEFORE = "http://localhost:3000/callback"
 
 
 class Stack:
-    """A pool and client in moto, the ledger, and the handler under test."""
+    """A pool and client in moto, the ledger, and the handler under test (serving the pool, its requests
+    confirmed by a CloudFormation stand-in, their stacks defining the clients they name)."""
 
-    def __init__(self, app: ModuleType) -> None:
-        self.app = app
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
+        self.monkeypatch, self.env = monkeypatch, env
+        self.cloudformation = CloudFormationStandIn()
         self.cognito = boto3.client("cognito-idp")
         self.pool, self.client = create_client(
             self.cognito,
@@ -50,6 +56,18 @@ class Stack:
         self.secret = self.cognito.describe_user_pool_client(UserPoolId=self.pool, ClientId=self.client)[
             "UserPoolClient"
         ]["ClientSecret"]
+        self.pools = [self.pool]
+        self.app = self.load()
+
+    def load(self) -> ModuleType:
+        return load_custom_resource(
+            self.monkeypatch, "callback_urls", self.env, self.pools, self.cloudformation
+        )
+
+    def serve(self, pool: str) -> None:
+        """A new cold start that serves `pool` too."""
+        self.pools.append(pool)
+        self.app = self.load()
 
     def invoke(
         self, name: str, server: ResponseServer, context: Any = None, **changes: Any
@@ -71,7 +89,7 @@ def stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> Stack:
         "LEDGER_TABLE": create_ledger_table(boto3.client("dynamodb")),
         "POWERTOOLS_SERVICE_NAME": "callback-urls",
     }
-    return Stack(load_function(monkeypatch, "callback_urls", env))
+    return Stack(monkeypatch, env)
 
 
 def test_create_answers_success_with_every_attribute(stack: Stack) -> None:
@@ -121,6 +139,7 @@ def test_a_new_client_gives_a_new_physical_id(stack: Stack) -> None:
 
 def test_moving_to_another_pool_adds_there_and_the_old_id_delete_cleans_the_old_client(stack: Stack) -> None:
     other_pool, other_client = create_client(stack.cognito, CallbackURLs=[BEFORE])
+    stack.serve(other_pool)
     with ResponseServer() as server:
         first = stack.invoke("create", server)
         # When the properties name another pool and client (CloudFormation sends Update, then a Delete
@@ -141,6 +160,7 @@ def test_a_failed_move_to_another_client_leaves_no_claim_there(
 ) -> None:
     # Given an instance created on client A, and client B whose UpdateUserPoolClient fails
     other_pool, other_client = create_client(stack.cognito, CallbackURLs=[BEFORE])
+    stack.serve(other_pool)
     real_update = client_settings.update_client
 
     def update_client(cognito: Any, described: Any, *urls: Any) -> None:
@@ -183,6 +203,7 @@ def test_a_failed_release_after_a_failed_move_still_reports_the_original_failure
 ) -> None:
     # Given a move to client B whose write fails, and a release of the new id that fails too
     other_pool, other_client = create_client(stack.cognito, CallbackURLs=[BEFORE])
+    stack.serve(other_pool)
     real_converge = operation.converge
     calls: list[str] = []
 
@@ -291,7 +312,9 @@ def test_a_missing_setting_at_import_is_still_answered_failed_naming_it(
     aws: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("LEDGER_TABLE", raising=False)
-    app = load_function(monkeypatch, "callback_urls", {})
+    app = load_custom_resource(
+        monkeypatch, "callback_urls", {}, ["us-east-1_Example1"], CloudFormationStandIn()
+    )
     with ResponseServer() as server:
         event = retarget(load_event("callback_urls/create.json"), server.url)
         answer = app.lambda_handler(event, FakeLambdaContext())

@@ -19,7 +19,6 @@ from cognito_automation import aws as aws_clients
 from cognito_automation.claims import document
 from cognito_automation.custom_resource.physical_ids import CLAIM_RULES
 from tests.conftest import FakeLambdaContext
-from tests.handlers import load_function
 from tests.unit.cognito_automation.claims.support import (
     PRE_TOKEN_ARN,
     claim_rules_event,
@@ -28,7 +27,11 @@ from tests.unit.cognito_automation.claims.support import (
     scoped_client,
     served_client,
 )
-from tests.unit.cognito_automation.custom_resource.support import ResponseServer
+from tests.unit.cognito_automation.custom_resource.support import (
+    CloudFormationStandIn,
+    ResponseServer,
+    load_custom_resource,
+)
 
 TABLE = "claim-rules"
 GROUPS = {
@@ -42,13 +45,29 @@ ENV = {"CLAIM_RULES_TABLE": TABLE, "PRE_TOKEN_EVENT_VERSION": "V2_0", "PRE_TOKEN
 
 
 class Registry:
-    """A pool and client in moto, the registrations table, and the handler under test."""
+    """A pool and client in moto, the registrations table, and the handler under test (serving the pool,
+    its requests confirmed by a CloudFormation stand-in, their stacks defining the clients they name)."""
 
-    def __init__(self, app: ModuleType) -> None:
-        self.app = app
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.monkeypatch = monkeypatch
+        self.cloudformation = CloudFormationStandIn()
         self.cognito = boto3.client("cognito-idp")
         self.dynamodb = boto3.client("dynamodb")
         self.pool, self.client = served_client(self.cognito)
+        self.pools = [self.pool]
+        self.app = self.load()
+
+    def load(self, **env: str) -> ModuleType:
+        """A new cold start, with `env` changing the stack's settings."""
+        settings = {**ENV, "POWERTOOLS_SERVICE_NAME": "claim-rules", **env}
+        return load_custom_resource(
+            self.monkeypatch, "claim_rules", settings, self.pools, self.cloudformation
+        )
+
+    def serve(self, pool: str) -> None:
+        """A new cold start that serves `pool` too."""
+        self.pools.append(pool)
+        self.app = self.load()
 
     def invoke(
         self, name: str, server: ResponseServer, context: Any = None, **properties: Any
@@ -69,9 +88,7 @@ class Registry:
 def reg(aws: None, monkeypatch: pytest.MonkeyPatch) -> Registry:
     aws_clients.reset()
     create_registrations_table(boto3.client("dynamodb"), TABLE)
-    return Registry(
-        load_function(monkeypatch, "claim_rules", {**ENV, "POWERTOOLS_SERVICE_NAME": "claim-rules"})
-    )
+    return Registry(monkeypatch)
 
 
 def other_resource(event: dict[str, Any], logical_id: str = "OtherClaimRules") -> dict[str, Any]:
@@ -353,7 +370,7 @@ def test_a_rule_that_names_its_own_client_is_accepted(reg: Registry) -> None:
 
 
 def test_rules_for_access_tokens_fail_on_a_v1_stack(reg: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
-    app = load_function(monkeypatch, "claim_rules", {"PRE_TOKEN_EVENT_VERSION": "V1_0"})
+    app = reg.load(PRE_TOKEN_EVENT_VERSION="V1_0")
     with ResponseServer() as server:
         event = claim_rules_event(
             "create", server.url, reg.pool, reg.client, Rules=rules_text(SCOPE, event_version=None)
@@ -426,6 +443,8 @@ def test_malformed_pool_or_client_ids_fail_naming_the_property(
 def test_a_client_or_pool_that_does_not_exist_fails_naming_client_and_pool(
     reg: Registry, changes: dict[str, str], missing: str
 ) -> None:
+    if "UserPoolId" in changes:
+        reg.serve(changes["UserPoolId"])  # a pool the installation serves, though Cognito has no such pool
     with ResponseServer() as server:
         answer = reg.invoke("create", server, **changes)
     client, pool = changes.get("ClientId", reg.client), changes.get("UserPoolId", reg.pool)
@@ -501,6 +520,7 @@ def test_a_pool_this_stacks_trigger_does_not_serve_fails_naming_pool_and_both_fu
 ) -> None:
     # Given a pool whose pre token trigger is another function (or none): its registrations would be inert
     pool, client = served_client(reg.cognito, lambda_config)
+    reg.serve(pool)
     with ResponseServer() as server:
         answer = reg.send(claim_rules_event("create", server.url, pool, client))
     # Then the registration is refused, naming the pool, the function found and the one expected
@@ -525,6 +545,7 @@ def test_a_pool_served_by_this_stacks_trigger_in_another_form_is_accepted(
     reg: Registry, lambda_config: dict[str, Any]
 ) -> None:
     pool, client = served_client(reg.cognito, lambda_config)
+    reg.serve(pool)
     with ResponseServer() as server:
         answer = reg.send(claim_rules_event("create", server.url, pool, client))
     assert answer["Status"] == "SUCCESS"
@@ -536,17 +557,19 @@ def test_a_protected_client_is_refused_before_anything_is_read_or_written(
 ) -> None:
     # Given the automation stack's own app client among PROTECTED_CLIENT_IDS
     protected = f"4otherclient567890abcdefgh,{reg.client}"
-    reg.app = load_function(monkeypatch, "claim_rules", {"PROTECTED_CLIENT_IDS": protected})
+    reg.app = reg.load(PROTECTED_CLIENT_IDS=protected)
     # When another stack registers rules for it
     with ResponseServer() as server:
         answer = reg.invoke("create", server)
         updated = reg.invoke("update", server)
     # Then it fails naming the client and why, and nothing is registered
     assert answer["Status"] == updated["Status"] == "FAILED"
+    # (the runner's entitlement check refuses it, naming the stack too: the resource's own check is the
+    # same rule, and stays as a second line)
     assert answer["Reason"] == (
-        f"app client {reg.client} is protected (PROTECTED_CLIENT_IDS of the automation stack): it is that "
-        "stack's own app client, whose tokens only its bundled rules shape; register rules for an app client "
-        "of your own"
+        f"stack orders-api may not register claim rules for app client {reg.client} of user pool {reg.pool}: "
+        "it is the installation's own app client, whose tokens only its bundled rules shape; rule: the main "
+        "app client is never open to registered claim rules, even when shared"
     )
     assert reg.items() == []
 
@@ -557,7 +580,7 @@ def test_a_registration_of_a_client_protected_since_can_still_be_deleted_by_its_
     # Given a registration made before the client was protected
     with ResponseServer() as server:
         assert reg.invoke("create", server)["Status"] == "SUCCESS"
-        reg.app = load_function(monkeypatch, "claim_rules", {"PROTECTED_CLIENT_IDS": reg.client})
+        reg.app = reg.load(PROTECTED_CLIENT_IDS=reg.client)
         # When its owner deletes it
         answer = reg.invoke("delete", server)
     # Then it is gone
@@ -587,7 +610,9 @@ def test_a_registration_of_a_client_protected_since_can_still_be_deleted_by_its_
 def test_a_bad_setting_is_still_answered_failed_naming_it(
     aws: None, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
 ) -> None:
-    app = load_function(monkeypatch, "claim_rules", {**ENV, **env})
+    app = load_custom_resource(
+        monkeypatch, "claim_rules", {**ENV, **env}, ["us-east-1_Example1"], CloudFormationStandIn()
+    )
     with ResponseServer() as server:
         answer = app.lambda_handler(claim_rules_event("create", server.url), FakeLambdaContext())
     assert server.bodies == [answer]
