@@ -143,7 +143,8 @@ def validate_data(data: Any) -> ProvisioningMessage:
         groups=groups,
         remove_groups=remove,
         invitation=data.get("invitation", "SUPPRESS"),
-        issued_at=data.get("issued_at"),
+        # (JSON's 5.0 is an integer to the schema: kept as one)
+        issued_at=int(data["issued_at"]) if "issued_at" in data else None,
         temporary_password_ciphertext=data.get(CIPHERTEXT_FIELD),
     )
 
