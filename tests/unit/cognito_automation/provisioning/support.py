@@ -17,6 +17,7 @@ import boto3
 from botocore.exceptions import ClientError, ReadTimeoutError
 
 from cognito_automation.provisioning.passwords import PasswordKey
+from cognito_automation.users import ORDER_PARTITION_SUFFIX
 from local.awslambda.sqs_poller import sqs_record
 from tests.conftest import create_table_from_template
 from tests.unit.template.support import RESOURCES
@@ -446,9 +447,10 @@ def all_user_states(cognito: Any, pool_id: str) -> dict[str, UserState]:
 
 
 def all_records(dynamodb: Any, table: str) -> dict[str, dict[str, Any]]:
-    """Every item of the users table by username (a scan: tests only)."""
+    """Every user record of the users table by username (a scan: tests only), without the order marks."""
     items: dict[str, dict[str, Any]] = {}
     for page in dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
         for item in page["Items"]:
-            items[item["username"]["S"]] = item
+            if not item["user_pool_id"]["S"].endswith(ORDER_PARTITION_SUFFIX):
+                items[item["username"]["S"]] = item
     return items
