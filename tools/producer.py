@@ -242,10 +242,12 @@ def send_rows(
     results: list[RowResult] = []
     for start in range(0, len(rows), BATCH):
         chunk = rows[start : start + BATCH]
+        # the messages' order (issued_at): the time of sending, in microseconds since the epoch
+        issued_at = time.time_ns() // 1000
         entries: dict[str, SendMessageBatchRequestEntryTypeDef] = {
             str(row.line): {
                 "Id": str(row.line),
-                "MessageBody": json.dumps(row.message.to_body(), separators=(",", ":")),
+                "MessageBody": json.dumps(row.message.stamped(issued_at).to_body(), separators=(",", ":")),
             }
             for row in chunk
         }

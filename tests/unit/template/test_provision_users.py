@@ -132,3 +132,14 @@ def test_the_consumer_and_the_producer_are_told_the_key() -> None:
     output = TEMPLATE["Outputs"]["ProvisioningKeyArn"]
     assert output["Value"] == {"Fn::GetAtt": ["ProvisioningKey", "Arn"]}
     assert output["Export"]["Name"] == {"Fn::Sub": "${AWS::StackName}-ProvisioningKeyArn"}
+
+
+def test_the_users_table_lets_the_consumers_tombstones_expire() -> None:
+    # Given the users table  # Then DynamoDB removes an item once its expires_at (epoch seconds) has passed:
+    # the order a deleted user's last message left (users.claim_order)
+    table = RESOURCES["UsersTable"]["Properties"]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert {k["AttributeName"]: k["KeyType"] for k in table["KeySchema"]} == {
+        "user_pool_id": "HASH",
+        "username": "RANGE",
+    }

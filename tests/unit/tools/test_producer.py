@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,8 @@ def test_csv_rows_are_sent_in_batches_of_ten_with_a_result_per_row(stack: Stack,
     assert sorted(m.username for m in messages) == sorted(f"user{i}" for i in range(25))
     assert all(m.groups == ("users", "analysts") for m in messages)
     assert messages[0].attributes["email"].endswith("@example.com")
+    # every message carries its order: the time of sending, in microseconds since the epoch
+    assert all(m.issued_at is not None and abs(m.issued_at / 1e6 - time.time()) < 600 for m in messages)
 
 
 def test_invalid_rows_are_reported_by_line_number_and_nothing_is_sent(stack: Stack, tmp_path: Path) -> None:

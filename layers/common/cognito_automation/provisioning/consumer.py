@@ -62,11 +62,13 @@ class ThreadedBatchProcessor(BatchProcessor):
 class Tally:
     """What happened in one process, for metrics (thread-safe): `snapshot` names each count by its metric
     (PascalCase, CloudWatch's convention): UsersUpsert, UsersDisable, UsersEnable, UsersDelete,
-    DeadLettered, Retried."""
+    DeadLettered, Retried, StaleSkipped (older than the last message applied for the user: acknowledged,
+    nothing changed), Unordered (no `issued_at`: applied without the order check)."""
 
     done: dict[str, int] = field(default_factory=dict)
     dead_lettered: int = 0
     retried: int = 0
+    other: dict[str, int] = field(default_factory=lambda: {"StaleSkipped": 0, "Unordered": 0})
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def snapshot(self) -> dict[str, int]:
@@ -75,6 +77,7 @@ class Tally:
                 **{f"Users{action.capitalize()}": count for action, count in self.done.items()},
                 "DeadLettered": self.dead_lettered,
                 "Retried": self.retried,
+                **self.other,
             }
 
     def add(self, key: str) -> None:
@@ -83,6 +86,8 @@ class Tally:
                 self.dead_lettered += 1
             elif key == "retried":
                 self.retried += 1
+            elif key in self.other:
+                self.other[key] += 1
             else:
                 self.done[key] = self.done.get(key, 0) + 1
 
@@ -143,6 +148,20 @@ class Consumer:
             if isinstance(exc, TransientError):
                 raise
             raise TransientError(reason) from None
+        if outcome.stale:
+            self.tally.add("StaleSkipped")
+            logger.info(
+                "stale message skipped",
+                extra={
+                    "message_id": record.message_id,
+                    "action": outcome.action,
+                    "username": outcome.username,
+                    "reason": outcome.stale,
+                },
+            )
+            return outcome
+        if outcome.unordered:
+            self.tally.add("Unordered")
         self.tally.add(outcome.action)
         logger.info(
             "user converged",

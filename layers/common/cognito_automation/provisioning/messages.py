@@ -61,6 +61,9 @@ class ProvisioningMessage:
     groups: tuple[str, ...] = ()
     remove_groups: tuple[str, ...] = ()
     invitation: Invitation = "SUPPRESS"
+    # the producer's order: microseconds since the Unix epoch when it issued the message (None: an old
+    # producer's message, applied unordered)
+    issued_at: int | None = None
     # on the queue: the password encrypted for this user (passwords.PasswordKey)
     temporary_password_ciphertext: str | None = field(default=None, repr=False)
     # in the producer's memory only, until `sealed` encrypts it; never in a body
@@ -73,11 +76,17 @@ class ProvisioningMessage:
         ciphertext = key.encrypt(self.username, self.temporary_password)
         return replace(self, temporary_password=None, temporary_password_ciphertext=ciphertext)
 
+    def stamped(self, now_us: int) -> ProvisioningMessage:
+        """This message with its order set to `now_us` (microseconds since the epoch), unless it has one."""
+        return self if self.issued_at is not None else replace(self, issued_at=now_us)
+
     def to_body(self) -> dict[str, Any]:
         """The message as JSON-ready data (what the producer sends); never a clear password."""
         if self.temporary_password is not None:
             raise ValueError(f"user {self.username!r}: encrypt the temporary password (sealed) first")
         body: dict[str, Any] = {"action": self.action, "username": self.username}
+        if self.issued_at is not None:
+            body["issued_at"] = self.issued_at
         if self.action == "upsert":
             if self.attributes:
                 body["attributes"] = dict(self.attributes)
@@ -105,7 +114,7 @@ def _explain(exc: fastjsonschema.JsonSchemaValueException, data: Any) -> str:
     """fastjsonschema's message, made specific where it is vague (names of fields, never values)."""
     if exc.rule == "propertyNames" and isinstance(data, Mapping):
         if exc.name == "data":
-            extra = sorted(set(data) - {"action", "username"})
+            extra = sorted(set(data) - {"action", "username", "issued_at"})
             return f"fields {extra} are only allowed with action upsert"
         if exc.name == "data.attributes" and isinstance(data.get("attributes"), Mapping):
             pattern = re.compile(schema()["properties"]["attributes"]["propertyNames"]["pattern"])
@@ -134,6 +143,8 @@ def validate_data(data: Any) -> ProvisioningMessage:
         groups=groups,
         remove_groups=remove,
         invitation=data.get("invitation", "SUPPRESS"),
+        # (JSON's 5.0 is an integer to the schema: kept as one)
+        issued_at=int(data["issued_at"]) if "issued_at" in data else None,
         temporary_password_ciphertext=data.get(CIPHERTEXT_FIELD),
     )
 

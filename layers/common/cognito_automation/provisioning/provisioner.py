@@ -3,8 +3,14 @@
 Every step reads before it writes, so a replayed message makes no Cognito write and never sends a second
 invitation: the user is created only when absent, only changed attributes are updated, only missing
 memberships are added. A create that timed out but happened is detected on the retry (the user exists)
-and converged like any existing user. A temporary password arrives encrypted and is decrypted (`passwords`)
-just before the user is created, only then, and never leaves `_create` in an error message.
+and converged like any existing user. A temporary password arrives encrypted and is decrypted
+(`passwords`) just before the user is created, only then, and never leaves `_create` in an error message.
+
+Order: a message carries `issued_at`, set by the producer. Before touching Cognito, the provisioner makes
+it the user's high-water mark in the users table (`users.claim_order`, a conditional write keyed by the
+name as the pool compares it); a message older than the last one applied for that user, or older than a
+tombstone can be kept, is skipped: acknowledged, changing nothing (SQS delivers at least once and out of
+order, so a replayed upsert after a delete must not bring the user back).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
@@ -24,7 +30,9 @@ from cognito_automation.provisioning.messages import PLAINTEXT_FIELD, Allowlist,
 from cognito_automation.provisioning.pacing import P, Pacer, R, error_code, operation_name
 from cognito_automation.provisioning.passwords import CIPHERTEXT_FIELD, PasswordKey
 from cognito_automation.users import (
+    ORDER_RETENTION_S,
     UserRecord,
+    claim_order,
     delete_user_record,
     put_user_record,
     remove_groups_from_record,
@@ -43,6 +51,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# How far ahead of the consumer's clock a producer's `issued_at` may be (clocks drift): a message from
+# further ahead would make every later message for its user stale, so it is refused.
+MAX_CLOCK_AHEAD_S = 300
+
 # Answers that are part of converging (the user or group is absent, or already there): the caller decides.
 _EXPECTED_CODES = frozenset(
     {"UserNotFoundException", "UsernameExistsException", "ResourceNotFoundException", "GroupExistsException"}
@@ -57,6 +69,12 @@ class Target:
     users_table: str
     allowlist: Allowlist
     create_missing_groups: bool = False
+    # Cognito's UsernameConfiguration.CaseSensitive (this stack's pool: false, fixed at creation)
+    case_sensitive_usernames: bool = False
+
+    def name_key(self, username: str) -> str:
+        """The username as the pool compares it (`Admin` is `admin` in a case-insensitive pool)."""
+        return username if self.case_sensitive_usernames else username.lower()
 
 
 @dataclass(frozen=True)
@@ -65,6 +83,10 @@ class Outcome:
     username: str
     changes: tuple[str, ...] = ()
     invited: bool = False
+    # why the message changed nothing (it is older than what was applied); empty when it was applied
+    stale: str = ""
+    # the message had no `issued_at` (an old producer): applied without the order check
+    unordered: bool = False
 
 
 @dataclass
@@ -112,6 +134,8 @@ class Provisioner:
     dynamodb: DynamoDBClient
     target: Target
     clock: Callable[[], float] = time.monotonic
+    # seconds since the Unix epoch: what `issued_at` is compared with
+    wall_clock: Callable[[], float] = time.time
     # decrypts `temporary_password_ciphertext`; without it, a message that carries one is refused
     passwords: PasswordKey | None = None
     # groups seen to exist; the allowlist is short, so each is looked up once per process
@@ -200,11 +224,45 @@ class Provisioner:
     ) -> Outcome:
         """Converge the user; raises PermanentError (dead-letter it) or TransientError (retry later)."""
         self.target.allowlist.check(message)
+        if message.issued_at is None:
+            return replace(self._apply(message, deadline, request_id), unordered=True)
+        stale = self._claim_order(message, message.issued_at, deadline)
+        if stale:
+            return Outcome(message.action, message.username, stale=stale)
+        return self._apply(message, deadline, request_id)
+
+    def _apply(self, message: ProvisioningMessage, deadline: float | None, request_id: str) -> Outcome:
         if message.action == "upsert":
             return self._upsert(message, deadline, request_id)
         if message.action == "delete":
             return self._delete(message, deadline)
         return self._set_enabled(message, deadline, enabled=message.action == "enable")
+
+    def _claim_order(self, message: ProvisioningMessage, issued_at: int, deadline: float | None) -> str:
+        """Empty when the message is the newest for its user (now the high-water mark), else why not."""
+        now = self.wall_clock()
+        ahead_s = issued_at / 1e6 - now
+        if ahead_s > MAX_CLOCK_AHEAD_S:
+            raise PermanentError(
+                f"issued_at {issued_at} is {ahead_s:.0f} s in the future (more than {MAX_CLOCK_AHEAD_S} s): "
+                "the producer's clock is wrong; fix it and send the user again"
+            )
+        if issued_at < (now - ORDER_RETENTION_S) * 1e6:
+            days = ORDER_RETENTION_S // 86400
+            return f"issued_at {issued_at} is more than {days} days old: send the user again"
+        self._before_write(deadline)
+        later = claim_order(
+            self.dynamodb,
+            self.target.users_table,
+            self.target.user_pool_id,
+            self.target.name_key(message.username),
+            issued_at=issued_at,
+            action=message.action,
+            now_s=now,
+        )
+        if later is None:
+            return ""
+        return f"issued_at {issued_at} is older than the last message applied for this user ({later})"
 
     def _temporary_password(self, message: ProvisioningMessage, deadline: float | None) -> str | None:
         """The message's temporary password, decrypted (None when it has none)."""

@@ -17,6 +17,7 @@ import boto3
 from botocore.exceptions import ClientError, ReadTimeoutError
 
 from cognito_automation.provisioning.passwords import PasswordKey
+from cognito_automation.users import ORDER_PARTITION_SUFFIX
 from local.awslambda.sqs_poller import sqs_record
 from tests.conftest import create_table_from_template
 from tests.unit.template.support import RESOURCES
@@ -251,6 +252,36 @@ class RecordingClient:
         return [c for c in self.calls if c.operation not in reads]
 
 
+class CaseInsensitivePool:
+    """A Cognito client for a pool with case-insensitive usernames, as Cognito documents it (moto's pools
+    are case-sensitive): a `Username` in any case reaches the user under the spelling it was created
+    with, so creating a case variant of an existing user answers UsernameExistsException."""
+
+    def __init__(self, client: Any, pool_id: str) -> None:
+        self._client = client
+        self._pool_id = pool_id
+        self.exceptions = client.exceptions
+        self.meta = client.meta
+
+    def _spelling(self, username: str) -> str:
+        pages = self._client.get_paginator("list_users").paginate(UserPoolId=self._pool_id)
+        names = (user["Username"] for page in pages for user in page["Users"])
+        return next((name for name in names if name.lower() == username.lower()), username)
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+        if name not in self._client.meta.method_to_api_mapping:
+            return method
+
+        @functools.wraps(method)  # keeps the method's name, which the pacer reads the operation from
+        def call(**params: Any) -> Any:
+            if "Username" in params:
+                params = {**params, "Username": self._spelling(params["Username"])}
+            return method(**params)
+
+        return call
+
+
 def lambda_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
     """SQS ReceiveMessage output shaped as the Lambda event the event source mapping delivers (the
     local stack's records)."""
@@ -416,9 +447,10 @@ def all_user_states(cognito: Any, pool_id: str) -> dict[str, UserState]:
 
 
 def all_records(dynamodb: Any, table: str) -> dict[str, dict[str, Any]]:
-    """Every item of the users table by username (a scan: tests only)."""
+    """Every user record of the users table by username (a scan: tests only), without the order marks."""
     items: dict[str, dict[str, Any]] = {}
     for page in dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
         for item in page["Items"]:
-            items[item["username"]["S"]] = item
+            if not item["user_pool_id"]["S"].endswith(ORDER_PARTITION_SUFFIX):
+                items[item["username"]["S"]] = item
     return items

@@ -185,3 +185,37 @@ def test_message_repr_hides_the_temporary_password_and_its_ciphertext() -> None:
     sealed = ProvisioningMessage("upsert", "a", temporary_password_ciphertext="Q2lwaGVydGV4dA==")
     assert "Hidden-Passw0rd" not in repr(message)
     assert "Q2lwaGVydGV4dA==" not in repr(sealed)
+
+
+@pytest.mark.parametrize("action", ["upsert", "disable", "enable", "delete"])
+def test_every_action_carries_its_order_and_keeps_it_in_the_body(action: str) -> None:
+    body = {"action": action, "username": "uma", "issued_at": 1_796_406_032_122_403}
+    message = parse_message(json.dumps(body))
+    assert message.issued_at == 1_796_406_032_122_403
+    assert message.to_body()["issued_at"] == 1_796_406_032_122_403
+    assert parse_message('{"action": "delete", "username": "uma", "issued_at": 5.0}').issued_at == 5
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ('"1796406032122403"', "schema violation: data.issued_at must be integer"),
+        ("1.5", "schema violation: data.issued_at must be integer"),
+        ("true", "schema violation: data.issued_at must be integer"),
+        ("-1", "schema violation: data.issued_at must be bigger than or equal to 0"),
+        (
+            "9007199254740992",
+            "schema violation: data.issued_at must be smaller than or equal to 9007199254740991",
+        ),
+    ],
+)
+def test_an_order_that_is_not_a_whole_number_of_microseconds_is_refused(value: str, reason: str) -> None:
+    with pytest.raises(InvalidMessageError) as caught:
+        parse_message('{"action": "delete", "username": "uma", "issued_at": ' + value + "}")
+    assert caught.value.reason == reason
+
+
+def test_stamping_sets_the_order_only_on_a_message_without_one() -> None:
+    assert ProvisioningMessage("delete", "uma").stamped(7).issued_at == 7
+    assert ProvisioningMessage("delete", "uma", issued_at=3).stamped(7).issued_at == 3
+    assert "issued_at" not in ProvisioningMessage("delete", "uma").to_body()

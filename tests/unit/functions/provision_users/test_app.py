@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from cognito_automation.users import get_user_record
 from tests.conftest import load_event, load_peer_event, peer_events
 from tests.handlers import load_function
 from tests.unit.cognito_automation.provisioning.support import (
+    CaseInsensitivePool,
     RecordingClient,
     Stack,
     build_stack,
@@ -471,28 +471,6 @@ def test_resend_refused_before_it_happened_is_sent_on_the_retry(
     assert len(_resends(recorder)) == 1
 
 
-class _CaseInsensitivePool:
-    """Answers as a pool with case-insensitive usernames does (moto's pools are case-sensitive): a
-    username in any case reaches the user under the spelling it was created with."""
-
-    def __init__(self, client: Any, *spellings: str) -> None:
-        self._client = client
-        self._spellings = {name.lower(): name for name in spellings}
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self._client, name)
-        if not callable(method):
-            return method
-
-        @functools.wraps(method)  # keeps the method's name, which the pacer reads the operation from
-        def call(**params: Any) -> Any:
-            if "Username" in params:
-                params["Username"] = self._spellings.get(params["Username"].lower(), params["Username"])
-            return method(**params)
-
-        return call
-
-
 def _existing(stack: Stack, username: str, attributes: dict[str, str]) -> None:
     stack.cognito.admin_create_user(
         UserPoolId=stack.pool_id,
@@ -506,7 +484,7 @@ def _existing_pat(app: ModuleType, stack: Stack) -> None:
     """The user Pat exists, in a pool that finds it under any spelling, as Cognito's pools do."""
     _existing(stack, "Pat", user_attributes("pat"))
     provisioner = app.consumer().provisioner
-    provisioner.cognito = _CaseInsensitivePool(provisioner.cognito, "Pat")
+    provisioner.cognito = CaseInsensitivePool(provisioner.cognito, stack.pool_id)
 
 
 def test_record_and_claim_are_keyed_by_the_spelling_cognito_keeps(
