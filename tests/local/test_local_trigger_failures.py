@@ -1,6 +1,7 @@
-"""Post confirmation end to end on the local stack with template.yaml: when DynamoDB and Cognito each fail
-once during the trigger, the confirmation still succeeds and the work reaches the user through the
-provisioning queue (nothing is lost)."""
+"""The Cognito triggers when AWS fails, end to end on the local stack with template.yaml: a post confirmation
+whose DynamoDB and Cognito calls each fail once still succeeds and the work reaches the user through the
+provisioning queue (nothing is lost); a pre token trigger with nothing cached whose registrations read fails
+still issues the main app client's tokens, and retries the read for a client with registered rules."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from cognito_automation import aws
 from cognito_automation.users import get_user_record
 from local.stack import LocalCloud
 from local.testing.signup import sign_up
+from local.testing.tokens import verified_claims
 from tests.conftest import ROOT
-from tests.local.conftest import unique_name
+from tests.local.conftest import FIXTURES, create_analyst, unique_name
 
 pytestmark = pytest.mark.local
 
@@ -98,3 +100,55 @@ def test_a_confirmation_whose_dynamodb_and_cognito_calls_fail_once_is_finished_t
         QueueUrl=outputs["ProvisioningDeadLetterQueueUrl"], VisibilityTimeout=0
     )
     assert dead.get("Messages", []) == []
+
+
+# --- Pre token: a registrations table that fails with nothing cached ----------------------------------
+
+
+def test_the_main_app_client_signs_in_though_the_registrations_read_fails_with_nothing_cached(
+    local_stack: LocalCloud, fail_once: Any
+) -> None:
+    # Given a fresh stack (nothing cached in its pre token function) whose registrations Query fails once
+    outputs = local_stack.deploy(ROOT / "template.yaml", {}, unique_name("pretoken-main"))
+    pool_id, client_id = outputs["UserPoolId"], outputs["AppClientId"]
+    user = create_analyst(local_stack, pool_id, "maya", PASSWORD)
+    failures = fail_once({("Query", outputs["ClaimRulesTableName"]): "InternalServerError"})
+    # When a user signs in through the main app client
+    tokens = local_stack.client(aws.COGNITO_IDP).initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    # Then her tokens carry the bundled rules' claims, and the table was never read for that client
+    id_claims = verified_claims(
+        local_stack.endpoint_url, local_stack.region, pool_id, tokens["IdToken"], audience=client_id
+    )
+    assert id_claims["groups"] == ["analysts"]
+    assert failures.failed == []
+
+
+def test_a_failed_registrations_read_with_nothing_cached_is_retried_for_a_registered_client(
+    local_stack: LocalCloud, fail_once: Any
+) -> None:
+    # Given a fresh stack, another stack's client with registered rules, and a Query that fails once
+    main_name = unique_name("pretoken-retry")
+    outputs = local_stack.deploy(ROOT / "template.yaml", {}, main_name)
+    app = local_stack.deploy(
+        FIXTURES / "claim-rules-app.yaml", {"AutomationStackName": main_name}, unique_name("orders-api")
+    )
+    pool_id = outputs["UserPoolId"]
+    user = create_analyst(local_stack, pool_id, "noor", PASSWORD)
+    failures = fail_once({("Query", outputs["ClaimRulesTableName"]): "InternalServerError"})
+    # When the user signs in through that client
+    tokens = local_stack.client(aws.COGNITO_IDP).admin_initiate_auth(
+        UserPoolId=pool_id,
+        ClientId=app["ApiClientId"],
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    # Then the read was retried within the trigger and the token carries the registered claims
+    assert failures.failed == ["Query"]
+    id_claims = verified_claims(
+        local_stack.endpoint_url, local_stack.region, pool_id, tokens["IdToken"], audience=app["ApiClientId"]
+    )
+    assert id_claims["api_roles"] == ["orders-reader"]
