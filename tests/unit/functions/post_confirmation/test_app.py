@@ -306,6 +306,15 @@ def test_a_failed_record_write_does_not_stop_the_groups(pool: Pool) -> None:
     )
 
 
+def assert_one_alert(caplog: pytest.LogCaptureFixture, alert: str, pool: Pool) -> None:
+    """One error log, with the alert the metric filter counts, carol, her pool and the failed record write."""
+    errors = [extra for level, _, extra in log_records(caplog) if level == "ERROR"]
+    assert len(errors) == 1
+    assert errors[0]["alert"] == alert
+    assert (errors[0]["username"], errors[0]["user_pool_id"]) == ("carol", pool.pool_id)
+    assert errors[0]["failed"][0] == "user record: ResourceNotFoundException"
+
+
 def test_a_failed_confirmation_is_handed_to_the_provisioning_queue_and_the_event_comes_back(
     pool: Pool, lambda_context: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -325,11 +334,7 @@ def test_a_failed_confirmation_is_handed_to_the_provisioning_queue_and_the_event
     }
     assert queued["attributes"]["sender"]["StringValue"] == "post_confirmation"
     # And one error log carries the queued alert the metric filter counts, the user, the pool, what failed
-    errors = [extra for level, _, extra in log_records(caplog) if level == "ERROR"]
-    assert len(errors) == 1
-    assert errors[0]["alert"] == "post_confirmation_queued"
-    assert (errors[0]["username"], errors[0]["user_pool_id"]) == ("carol", pool.pool_id)
-    assert errors[0]["failed"][0] == "user record: ResourceNotFoundException"
+    assert_one_alert(caplog, "post_confirmation_queued", pool)
 
 
 def test_a_confirmation_that_cannot_be_handed_over_either_is_alerted_and_re_raised(
@@ -342,11 +347,7 @@ def test_a_confirmation_that_cannot_be_handed_over_either_is_alerted_and_re_rais
     with pytest.raises(ClientError, match="NonExistentQueue"):
         pool.app.lambda_handler(pool.event(), lambda_context)
     # And one error log carries the incomplete alert, naming the user and what failed
-    errors = [extra for level, _, extra in log_records(caplog) if level == "ERROR"]
-    assert len(errors) == 1
-    assert errors[0]["alert"] == "post_confirmation_incomplete"
-    assert (errors[0]["username"], errors[0]["user_pool_id"]) == ("carol", pool.pool_id)
-    assert errors[0]["failed"][0] == "user record: ResourceNotFoundException"
+    assert_one_alert(caplog, "post_confirmation_incomplete", pool)
 
 
 def test_too_little_time_for_the_direct_path_hands_the_confirmation_over(

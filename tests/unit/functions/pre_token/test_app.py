@@ -444,14 +444,8 @@ def test_the_readers_make_one_attempt_with_a_short_connect_and_the_given_read_ti
     assert config.retries["total_max_attempts"] == 1
 
 
-def test_the_query_reads_for_what_the_invocation_has_left(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    import boto3
-
-    from tests.conftest import FakeLambdaContext
-    from tests.unit.cognito_automation.claims.support import create_registrations_table
-
-    # Given the function, with the DynamoDB clients it asks for recorded
-    app = registry_handler(monkeypatch, create_registrations_table(boto3.client("dynamodb")))
+def recorded_read_timeouts(app: ModuleType, monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The read timeout of every DynamoDB client the function asks for, from now on."""
     asked: list[float] = []
     dynamodb = app._dynamodb
 
@@ -460,6 +454,18 @@ def test_the_query_reads_for_what_the_invocation_has_left(aws: None, monkeypatch
         return dynamodb(read_timeout)
 
     monkeypatch.setattr(app, "_dynamodb", recording)
+    return asked
+
+
+def test_the_query_reads_for_what_the_invocation_has_left(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+
+    from tests.conftest import FakeLambdaContext
+    from tests.unit.cognito_automation.claims.support import create_registrations_table
+
+    # Given the function, with the DynamoDB clients it asks for recorded
+    app = registry_handler(monkeypatch, create_registrations_table(boto3.client("dynamodb")))
+    asked = recorded_read_timeouts(app, monkeypatch)
     # When the pool's first event arrives on a warm function with 2.2 s left in the invocation
     app._cold.clear()
     app.lambda_handler(load_event("pre_token/v2_authentication.json"), FakeLambdaContext(remaining_ms=2_200))
@@ -480,14 +486,7 @@ def test_on_the_cold_start_the_query_reads_for_what_cognito_has_left(
         monkeypatch, create_registrations_table(boto3.client("dynamodb")), cache_seconds="0"
     )
     monkeypatch.setattr(app, "_IMPORTED", app._LOADED - 0.2)
-    asked: list[float] = []
-    dynamodb = app._dynamodb
-
-    def recording(read_timeout: float) -> Any:
-        asked.append(read_timeout)
-        return dynamodb(read_timeout)
-
-    monkeypatch.setattr(app, "_dynamodb", recording)
+    asked = recorded_read_timeouts(app, monkeypatch)
     # When the first event arrives with 3.4 s left by Lambda's clock, and then a warm one with as much
     for _ in range(2):
         app.lambda_handler(
