@@ -127,3 +127,10 @@ def test_post_confirmation_hands_over_to_the_provisioning_queue_and_may_send_to_
             "Resource": {"Fn::GetAtt": ["ProvisioningQueue", "Arn"]},
         }
     ]
+
+
+def test_the_default_groups_are_groups_the_provisioning_consumer_may_add_so_a_hand_over_converges() -> None:
+    parameters = TEMPLATE["Parameters"]
+    default_groups = set(parameters["DefaultGroups"]["Default"].split(","))
+    allowed = set(parameters["ProvisioningAllowedGroups"]["Default"].split(","))
+    assert default_groups <= allowed
