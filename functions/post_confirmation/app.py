@@ -1,24 +1,31 @@
 """Cognito post confirmation trigger: on PostConfirmation_ConfirmSignUp the user joins the default groups
 and gets a user record; PostConfirmation_ConfirmForgotPassword needs nothing. The event always comes back.
 
-Time budget. Cognito gives the trigger 5 seconds in all, cold start included (Lambda's own clock, and
-so the context's remaining time, starts after the init), and retries a failed trigger, so the SDK does not
-retry on its own: every AWS call gets one attempt of at most CONNECT_TIMEOUT + READ_TIMEOUT = 0.75 s.
-A confirmation makes at most len(DEFAULT_GROUPS) + 2 calls (record, groups, groups into the record), so
-COLD_START_ALLOWANCE (1 s, mostly the boto3 import) + that many calls + RETURN_MARGIN (0.25 s) fits 5 s
-for up to MAX_DEFAULT_GROUPS = 3 groups; more fail the cold start. Before each call the handler checks that
-the call and the margin still fit in the remaining time (less the allowance on a cold start); if not, it
-fails fast and Cognito's retry (idempotent) finishes.
+Nothing is lost. Cognito retries a trigger only when it times out, not when it fails, and a failed post
+confirmation leaves the user confirmed all the same. So the handler does not leave a failure to Cognito:
+every step is tried (a record that cannot be written does not stop the groups), and when any fails, or time
+runs short, the whole confirmation is handed to the provisioning queue (PROVISIONING_QUEUE_URL): an upsert of
+the user with the default groups, which the provisioning consumer converges idempotently. That is logged as
+an error naming the user with "alert": "post_confirmation_queued" and the event comes back (the user's
+confirmation succeeds: her work is safely queued). Only when the hand-over fails too is the error raised,
+after an error log with "alert": "post_confirmation_incomplete" (the user may lack her default groups or
+record until someone sends her upsert). The template counts both alerts with metric filters and alarms.
 
-A confirmation that fails is logged as an error naming the user with "alert": "post_confirmation_incomplete"
-(the template counts these with a metric filter and alarms), and re-raised so that Cognito retries.
+Time budget. Cognito gives the trigger 5 seconds in all, cold start included (Lambda's own clock, and
+so the context's remaining time, starts after the init), so the SDK does not retry on its own: every AWS
+call gets one attempt of at most CONNECT_TIMEOUT + READ_TIMEOUT = 0.75 s. A confirmation makes at most
+len(DEFAULT_GROUPS) + 2 calls (record, groups, groups into the record), so COLD_START_ALLOWANCE (1 s,
+mostly the boto3 import) + that many calls + RETURN_MARGIN (0.25 s) fits 5 s for up to MAX_DEFAULT_GROUPS =
+3 groups; more fail the cold start. Before each call the handler checks that the call, the hand-over's
+SendMessage and the margin still fit in the remaining time (less the allowance on a cold start); if not, it
+stops and hands the confirmation over. The hand-over itself starts only while it and the margin fit.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,12 +33,13 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import PostConfirmationTriggerEvent
 
 from cognito_automation import aws, config
-from cognito_automation.confirmation import confirm_sign_up
+from cognito_automation.confirmation import confirm_sign_up, hand_over
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
 
 logger = Logger()
 
@@ -42,10 +50,12 @@ READ_TIMEOUT = 0.5
 RETRIES = 0  # botocore's retries "max_attempts" counts retries after the first attempt
 CALL_MS = int((CONNECT_TIMEOUT + READ_TIMEOUT) * 1000)  # the longest one AWS call may take
 RETURN_MARGIN_MS = 250  # to return the event after the last call
-CALL_BUDGET_MS = CALL_MS + RETURN_MARGIN_MS  # what must remain before a call is started
+CALL_BUDGET_MS = CALL_MS + RETURN_MARGIN_MS  # what must remain before the hand-over is started
+DIRECT_BUDGET_MS = CALL_MS + CALL_BUDGET_MS  # before a call of the direct path: it, then the hand-over
 # calls per confirmation: one per group, plus writing the record before and the groups into it after
 MAX_DEFAULT_GROUPS = (COGNITO_TIMEOUT_MS - COLD_START_ALLOWANCE_MS - RETURN_MARGIN_MS) // CALL_MS - 2
 ALERT = "post_confirmation_incomplete"  # counted by PostConfirmationIncompleteMetricFilter (template.yaml)
+QUEUED_ALERT = "post_confirmation_queued"  # counted by PostConfirmationQueuedMetricFilter (template.yaml)
 
 CONFIRM_SIGN_UP = "PostConfirmation_ConfirmSignUp"
 CONFIRM_FORGOT_PASSWORD = "PostConfirmation_ConfirmForgotPassword"  # noqa: S105 - a trigger source name
@@ -60,6 +70,7 @@ class OutOfTimeError(Exception):
 class Settings:
     users_table: str
     default_groups: tuple[str, ...]
+    provisioning_queue_url: str
 
 
 def read_settings(env: Mapping[str, str]) -> Settings:
@@ -69,7 +80,11 @@ def read_settings(env: Mapping[str, str]) -> Settings:
             f"environment variable DEFAULT_GROUPS names {len(default_groups)} groups; at most "
             f"{MAX_DEFAULT_GROUPS} fit in Cognito's {COGNITO_TIMEOUT_MS // 1000} s with a cold start"
         )
-    return Settings(users_table=config.required(env, "USERS_TABLE"), default_groups=default_groups)
+    return Settings(
+        users_table=config.required(env, "USERS_TABLE"),
+        default_groups=default_groups,
+        provisioning_queue_url=config.required(env, "PROVISIONING_QUEUE_URL"),
+    )
 
 
 SETTINGS = read_settings(os.environ)
@@ -85,6 +100,12 @@ def _cognito() -> CognitoIdentityProviderClient:
 def _dynamodb() -> DynamoDBClient:
     return aws.client(
         aws.DYNAMODB, connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT, max_attempts=RETRIES
+    )
+
+
+def _sqs() -> SQSClient:
+    return aws.client(
+        aws.SQS, connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT, max_attempts=RETRIES
     )
 
 
@@ -122,12 +143,14 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     # Cognito's clock started before the init that Lambda's remaining time does not count
     allowance = COLD_START_ALLOWANCE_MS if cold else 0
 
+    def time_left() -> int:
+        return context.get_remaining_time_in_millis() - allowance
+
     def before_call() -> None:
-        remaining = context.get_remaining_time_in_millis() - allowance
-        if remaining < CALL_BUDGET_MS:
-            raise OutOfTimeError(f"{remaining} ms left, an AWS call may take {CALL_BUDGET_MS} ms")
+        _check_time(time_left(), DIRECT_BUDGET_MS, "an AWS call and the hand-over")
 
     confirmed = PostConfirmationTriggerEvent(event)
+    where = {"username": confirmed.user_name, "user_pool_id": confirmed.user_pool_id}
     try:
         result = confirm_sign_up(
             cognito=_cognito(),
@@ -139,20 +162,46 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             default_groups=SETTINGS.default_groups,
             before_call=before_call,
         )
+    except OutOfTimeError as exc:
+        failed: tuple[str, ...] = (str(exc),)
+        added: tuple[str, ...] = ()
+    else:
+        failed, added = result.failed, result.added_groups
+        if result.missing_groups:
+            logger.error(
+                "default groups do not exist; the user was confirmed without them",
+                extra={"missing_groups": list(result.missing_groups), "user_pool_id": confirmed.user_pool_id},
+            )
+    if failed:
+        _hand_over(confirmed.user_name, failed, time_left, where)
+        return event
+    logger.info("user confirmed", extra={"user_pool_id": confirmed.user_pool_id, "groups": list(added)})
+    return event
+
+
+def _check_time(remaining_ms: int, needed_ms: int, what: str) -> None:
+    if remaining_ms < needed_ms:
+        raise OutOfTimeError(f"{remaining_ms} ms left, {what} may take {needed_ms} ms")
+
+
+def _hand_over(
+    username: str, failed: tuple[str, ...], time_left: Callable[[], int], where: dict[str, str]
+) -> None:
+    """Queue the confirmation for the provisioning consumer; raises when it cannot be queued."""
+    try:
+        _check_time(time_left(), CALL_BUDGET_MS, "the hand-over")
+        message_id = hand_over(
+            _sqs(), SETTINGS.provisioning_queue_url, username=username, default_groups=SETTINGS.default_groups
+        )
     except Exception:
-        # Cognito retries; if every attempt fails the user stays confirmed without groups or record
+        # nothing retries a failed trigger: the user is confirmed, perhaps without default groups or record
         logger.exception(
-            "confirm sign-up failed; Cognito retries, else the user lacks default groups or record",
-            extra={"alert": ALERT, "username": confirmed.user_name, "user_pool_id": confirmed.user_pool_id},
+            "confirm sign-up failed and could not be handed to the provisioning queue; the user may lack "
+            "default groups or record until an upsert of the user is sent",
+            extra={"alert": ALERT, "failed": list(failed), **where},
         )
         raise
-    if result.missing_groups:
-        logger.error(
-            "default groups do not exist; the user was confirmed without them",
-            extra={"missing_groups": list(result.missing_groups), "user_pool_id": confirmed.user_pool_id},
-        )
-    logger.info(
-        "user confirmed",
-        extra={"user_pool_id": confirmed.user_pool_id, "groups": list(result.added_groups)},
+    logger.error(
+        "confirm sign-up failed; handed to the provisioning queue, whose consumer finishes it",
+        extra={"alert": QUEUED_ALERT, "failed": list(failed), "message_id": message_id, **where},
     )
-    return event

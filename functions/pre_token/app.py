@@ -13,10 +13,13 @@ would cost more per invocation than the edits themselves.
 With CLAIM_RULES_TABLE set, rules that other stacks registered for an app client (Custom::CognitoClaimRules)
 apply after the bundled ones to that client's tokens: a pool's registrations are read with one Query on its
 first event and again every CLAIM_RULES_CACHE_SECONDS (boto3 is imported then, not at cold start; the Query
-makes one attempt, bounded by the time the invocation has left), a client's rules are compiled on its first
-event, and a registration that cannot be read or used fails the sign-in rather than issue a token without
-its claims, as does a failure of the rules on an event of a client with registered rules
-(see cognito_automation.claims.registered_rules). Registered rules add only the scopes their client is
+is retried while the time left allows, bounded by the time the invocation has left less, on the first
+invocation, the cold start that Cognito also counts), a client's rules are compiled on its first event, and a
+registration that cannot be read or used fails the sign-in rather than issue a token without its claims, as
+does a failure of the rules on an event of a client with registered rules
+(see cognito_automation.claims.registered_rules). The clients of PROTECTED_CLIENT_IDS (the main app client,
+which can have no registered rules) get the bundled rules without any read: a table that cannot be read
+never refuses their sign-ins. Registered rules add only the scopes their client is
 allowed now: for a client whose registered rules add scopes, its AllowedOAuthScopes are read
 (DescribeUserPoolClient, one attempt, bounded like the Query) on its first event and again every
 CLAIM_RULES_CACHE_SECONDS; a failed read leaves those scopes out and still issues the token.
@@ -25,6 +28,7 @@ CLAIM_RULES_CACHE_SECONDS; a failed read leaves those scopes out and still issue
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +67,12 @@ ClientT = TypeVar("ClientT")
 # (cognito_automation.claims.registered_rules.read_timeout).
 CONNECT_TIMEOUT = 0.5
 MAX_ATTEMPTS = 0  # retries after the first attempt (botocore's meaning): none
+# Cognito's 5 s count the cold start, Lambda's remaining time does not: on the first invocation the reads
+# are bounded by the remaining time less the init, that is COLD_START_ALLOWANCE_MS for the runtime's start
+# and the imports (before this module can measure anything) plus the measured time from the end of the
+# imports (the rules' load and compile) to the first event.
+COLD_START_ALLOWANCE_MS = 1000
+_IMPORTED = time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,7 @@ class Settings:
     event_version: EventVersion
     registrations_table: str | None = None
     cache_seconds: int = 60
+    protected_client_ids: tuple[str, ...] = ()
 
 
 def read_settings(env: Mapping[str, str]) -> Settings:
@@ -87,6 +98,7 @@ def read_settings(env: Mapping[str, str]) -> Settings:
         event_version=version,
         registrations_table=config.optional(env, "CLAIM_RULES_TABLE", "") or None,
         cache_seconds=config.integer(env, "CLAIM_RULES_CACHE_SECONDS", 60, 0, 3600),
+        protected_client_ids=config.string_list(env, "PROTECTED_CLIENT_IDS"),
     )
 
 
@@ -145,6 +157,7 @@ def registered_rules(settings: Settings, rules: RuleSet) -> RegisteredRules | No
         allowed_scopes=lambda pool_id, client_id, read_timeout: allowed_scopes(
             _cognito(read_timeout), pool_id, client_id
         ),
+        protected_clients=settings.protected_client_ids,
     )
 
 
@@ -152,13 +165,36 @@ SETTINGS = read_settings(os.environ)
 RULES = load(SETTINGS)
 APPLY = RULES.apply  # the function generated from the rules, bound once: the warm path is one call deep
 REGISTERED = registered_rules(SETTINGS, RULES)
+_LOADED = time.monotonic()
+_cold = [True]  # until the first invocation
+
+
+class ColdContext:
+    """The Lambda context of the first invocation, with the init Cognito also counted taken off its time."""
+
+    def __init__(self, context: Any, init_ms: int) -> None:
+        self._context = context
+        self.init_ms = init_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(self._context.get_remaining_time_in_millis()) - self.init_ms
+
+
+def _cold_context(context: Any) -> Any:
+    _cold.clear()
+    if context is None or not hasattr(context, "get_remaining_time_in_millis"):
+        return context
+    return ColdContext(context, COLD_START_ALLOWANCE_MS + int((_LOADED - _IMPORTED) * 1000))
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # Registered rules that cannot be read or used raise here, outside the pass-through below: Cognito
     # then refuses the sign-in rather than issue a token without the claims a relying party relies on.
     registered = REGISTERED
-    apply = APPLY if registered is None else registered.for_event(event, context)
+    if registered is None:
+        apply = APPLY
+    else:
+        apply = registered.for_event(event, _cold_context(context) if _cold else context)
     try:
         reason = apply(event)
     except Exception:

@@ -13,11 +13,14 @@ import json
 import sys
 from pathlib import Path
 
+from cognito_automation import aws
 from local.awslambda import calls
 from local.scenarios import demo
 from local.stack import LocalCloud
+from tests.local.conftest import create_analyst
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PASSWORD = "Correct-Horse-9-battery"
 
 
 def record(out: Path) -> None:
@@ -26,9 +29,18 @@ def record(out: Path) -> None:
         with calls.recording() as record:
             # the demo: callback URLs, provisioning (and a dead-letter), post confirmation, pre token
             demo.scenario(stack, demo.Screen(io.StringIO(), total=6))
-            # claim rules registered for a client of another stack, used by a token, then deleted
+            # claim rules registered for a client of another stack, used by a token (the pre token function
+            # reads registrations only for clients that may have some, not the demo's main client), deleted
             name = "claim-rules-app"
-            stack.deploy(FIXTURES / "claim-rules-app.yaml", {"AutomationStackName": demo.STACK}, name)
+            app = stack.deploy(FIXTURES / "claim-rules-app.yaml", {"AutomationStackName": demo.STACK}, name)
+            pool_id = stack.describe_outputs(demo.STACK)["UserPoolId"]
+            user = create_analyst(stack, pool_id, "grant-check", PASSWORD)
+            stack.client(aws.COGNITO_IDP).admin_initiate_auth(
+                UserPoolId=pool_id,
+                ClientId=app["ApiClientId"],
+                AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD},
+            )
             stack.delete(name)
     finally:
         stack.stop()

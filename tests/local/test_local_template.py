@@ -44,14 +44,16 @@ def test_oidc_outputs_are_the_pools_issuer_and_discovery_urls(outputs):
     assert outputs["OpenIdConfigurationUrl"] == f"{issuer}/.well-known/openid-configuration"
 
 
-def test_post_confirmation_alert_filter_counts_the_handlers_alert(local_stack, outputs):
-    # Given the deployed stack  # Then the post confirmation log group has the alert's metric filter
+def test_post_confirmation_alert_filters_count_the_handlers_alerts(local_stack, outputs):
+    # Given the deployed stack  # Then the post confirmation log group has a metric filter per alert
     filters = local_stack.client(aws.Service[Any]("logs")).describe_metric_filters(
         logGroupName="/aws/lambda/cognito-automation-post-confirmation"
     )["metricFilters"]
-    assert len(filters) == 1
-    assert "post_confirmation_incomplete" in filters[0]["filterPattern"]
-    assert filters[0]["metricTransformations"][0]["metricValue"] == "1"
+    assert sorted(f["filterPattern"] for f in filters) == [
+        '{ $.alert = "post_confirmation_incomplete" }',
+        '{ $.alert = "post_confirmation_queued" }',
+    ]
+    assert [f["metricTransformations"][0]["metricValue"] for f in filters] == ["1", "1"]
 
 
 def test_template_deploys_with_group_creation_allowed(local_stack):

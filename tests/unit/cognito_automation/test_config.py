@@ -63,7 +63,11 @@ def test_every_user_pool_id_check_uses_the_one_definition(
     monkeypatch: pytest.MonkeyPatch, value: str, valid: bool
 ) -> None:
     # Given the settings reader, the custom resource's properties and the post confirmation trigger
-    post_confirmation = load_function(monkeypatch, "post_confirmation", {"USERS_TABLE": "users"})
+    post_confirmation = load_function(
+        monkeypatch,
+        "post_confirmation",
+        {"USERS_TABLE": "users", "PROVISIONING_QUEUE_URL": "https://sqs.example/q"},
+    )
     props = {"UserPoolId": value, "ClientId": "abc123", "CallbackURLs": ["https://example.com/cb"]}
     event = {"userPoolId": value, "userName": "u", "request": {"userAttributes": {}}}
     # When each checks the same value, Then each agrees with config.is_user_pool_id

@@ -146,9 +146,10 @@ def test_registrations_are_taken_for_the_pools_this_stacks_trigger_serves_only()
     # the function the resource expects is the one the stack's pool runs
     pool_trigger = RESOURCES["UserPool"]["Properties"]["LambdaConfig"]["PreTokenGenerationConfig"]
     assert resource_env["PRE_TOKEN_FUNCTION_ARN"] == pool_trigger["LambdaArn"]
-    assert resource_env["PRE_TOKEN_FUNCTION_ARN"] == {"Fn::GetAtt": ["PreTokenFunction", "Arn"]}
-    # and the main application's client is never open to registrations
+    # and the main application's client is never open to registrations, so the trigger never reads them
+    # for it
     assert resource_env["PROTECTED_CLIENT_IDS"] == {"Ref": "AppClient"}
+    assert PRE_TOKEN["Environment"]["Variables"]["PROTECTED_CLIENT_IDS"] == {"Ref": "AppClient"}
 
 
 def test_the_function_answers_well_before_cloudformation_would_give_up() -> None:

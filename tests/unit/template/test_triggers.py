@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from cognito_automation.claims import load_rules_file
 from tests.conftest import ROOT
 from tests.unit.template.support import RESOURCES, TEMPLATE, allow_statements
@@ -87,17 +89,48 @@ def test_the_main_stack_rules_map_only_groups_the_template_creates() -> None:
     assert mapped <= groups
 
 
-def test_failed_confirmations_are_counted_from_the_alert_the_function_logs_and_alarmed() -> None:
-    # the key and value the post confirmation handler logs on a failed attempt
+@pytest.mark.parametrize(
+    ("alert", "name"),
+    [("post_confirmation_queued", "Queued"), ("post_confirmation_incomplete", "Incomplete")],
+)
+def test_failed_confirmations_are_counted_from_the_alert_the_function_logs_and_alarmed(
+    alert: str, name: str
+) -> None:
+    # the key and value the post confirmation handler logs on a handed-over or a lost confirmation
     source = (ROOT / POST_CONFIRMATION["CodeUri"] / "app.py").read_text(encoding="utf-8")
-    assert 'ALERT = "post_confirmation_incomplete"' in source
-    metric_filter = RESOURCES["PostConfirmationIncompleteMetricFilter"]["Properties"]
+    assert f'ALERT = "{alert}"' in source
+    metric_filter = RESOURCES[f"PostConfirmation{name}MetricFilter"]["Properties"]
     assert metric_filter["LogGroupName"] == {"Ref": "PostConfirmationLogGroup"}
-    assert metric_filter["FilterPattern"] == '{ $.alert = "post_confirmation_incomplete" }'
+    assert metric_filter["FilterPattern"] == f'{{ $.alert = "{alert}" }}'
     (transformation,) = metric_filter["MetricTransformations"]
-    alarm = RESOURCES["PostConfirmationIncompleteAlarm"]["Properties"]
+    alarm = RESOURCES[f"PostConfirmation{name}Alarm"]["Properties"]
     assert (alarm["Namespace"], alarm["MetricName"]) == (
         transformation["MetricNamespace"],
         transformation["MetricName"],
     )
     assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)
+
+
+def test_post_confirmation_hands_over_to_the_provisioning_queue_and_may_send_to_it_alone() -> None:
+    variables = POST_CONFIRMATION["Environment"]["Variables"]
+    assert variables["PROVISIONING_QUEUE_URL"] == {"Ref": "ProvisioningQueue"}
+    statements = [
+        statement
+        for policy in POST_CONFIRMATION["Policies"]
+        for statement in policy["Statement"]
+        if "sqs:SendMessage" in statement["Action"]
+    ]
+    assert statements == [
+        {
+            "Effect": "Allow",
+            "Action": "sqs:SendMessage",
+            "Resource": {"Fn::GetAtt": ["ProvisioningQueue", "Arn"]},
+        }
+    ]
+
+
+def test_the_default_groups_are_groups_the_provisioning_consumer_may_add_so_a_hand_over_converges() -> None:
+    parameters = TEMPLATE["Parameters"]
+    default_groups = set(parameters["DefaultGroups"]["Default"].split(","))
+    allowed = set(parameters["ProvisioningAllowedGroups"]["Default"].split(","))
+    assert default_groups <= allowed

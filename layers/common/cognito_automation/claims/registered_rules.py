@@ -3,10 +3,15 @@ bundled rules followed by C's registered rules (so a registered rule overrides a
 claim, as a later rule does within one document), compiled into one function per client.
 
 Cognito gives the whole trigger 5 seconds, cold start included, so the cold path does as little as it can:
-- a pool's registrations are read with one Query on the first event for the pool, and again once
-  `cache_seconds` have passed. The Query makes one attempt, and may read for what the invocation has left
-  less a safety margin (SAFETY_MARGIN_SECONDS, for the connection, the client's rules and the answer), at
-  most MAX_READ_TIMEOUT; with less than MIN_READ_TIMEOUT to read, no Query is made (a failed read);
+- a client that can have no registered rules (`protected_clients`: the main app client, which
+  Custom::CognitoClaimRules refuses to register rules for) gets the bundled rules alone, with no read at all,
+  so that its sign-ins never wait on, nor fail with, the registrations table;
+- a pool's registrations are read with a Query on the first event for the pool of another client, and again
+  once `cache_seconds` have passed. Each attempt may read for what the invocation has left (the context's
+  remaining time, which the handler lowers by the cold start Cognito also counts) less a safety margin
+  (SAFETY_MARGIN_SECONDS, for the connection, the client's rules and the answer), at most
+  MAX_READ_TIMEOUT; with nothing cached, a failed attempt is retried, up to QUERY_ATTEMPTS in all, while
+  another one fits (at least MIN_READ_TIMEOUT to read); with less, no Query is made (a failed read);
 - a client's document is checked and compiled (once, together with the bundled rules) on that client's first
   event, not with the Query; compiled rules are kept by the document's digest, so an unchanged document is
   not compiled again after a refresh.
@@ -14,8 +19,9 @@ The warm path is a dict lookup and a time check. Failures are closed, because a 
 authorises on a registered claim must never get a token without it:
 - the read fails with rules cached: the cached rules stay in use (a warning), and the Query is tried
   again after `retry_seconds` (at the next event when it failed for lack of time);
-- the read fails with nothing cached: RegisteredRulesUnavailableError (Cognito refuses the sign-in and
-  retries it);
+- the read fails with nothing cached, after its retries: RegisteredRulesUnavailableError (Cognito refuses
+  the sign-in). Issuing the token with the bundled rules alone is not safe: registered rules may suppress
+  claims and scopes as well as add them, so a token without them could carry more than its client allows;
 - a client's registered rules are invalid: that client's events raise RegisteredRulesUnavailableError
   (an error names the client and the rules' problems once per change); other clients are not affected.
 Clients without a registration get the bundled rules alone.
@@ -53,6 +59,7 @@ AllowedScopesFn = Callable[[str, str, float], Collection[str]]
 """(pool id, client id, read timeout in seconds) to the app client's AllowedOAuthScopes now."""
 
 RETRY_SECONDS = 5.0
+QUERY_ATTEMPTS = 3  # attempts of the Query per refresh, while the time left allows another
 SAFETY_MARGIN_SECONDS = 1.5
 MAX_READ_TIMEOUT = 1.0
 MIN_READ_TIMEOUT = 0.1
@@ -147,8 +154,10 @@ class RegisteredRules:
         clock: Callable[[], float] = time.monotonic,
         on_mismatch: MismatchFn | None = None,
         allowed_scopes: AllowedScopesFn | None = None,
+        protected_clients: Collection[str] = (),
     ) -> None:
-        """`allowed_scopes` reads a client's AllowedOAuthScopes; without it, registered rules add no scope."""
+        """`allowed_scopes` reads a client's AllowedOAuthScopes; without it, registered rules add no scope.
+        `protected_clients` can have no registered rules: they get the bundled rules without a read."""
         self._bundled = bundled
         self._bundled_apply = bundled.apply
         self.bundled_apply: EditFn = bundled.apply
@@ -160,6 +169,7 @@ class RegisteredRules:
         self._on_mismatch = on_mismatch
         self._allowed_scopes = allowed_scopes or _no_reader
         self._pools: dict[str, _Pool] = {}
+        self._protected = frozenset(protected_clients)
 
     def for_event(self, event: object, context: object = None) -> EditFn:
         """The function for this event; raises RegisteredRulesUnavailableError when none may be used.
@@ -174,7 +184,7 @@ class RegisteredRules:
         if type(pool_id) is not str or type(caller) is not dict:
             return self._bundled_apply
         client_id = caller.get("clientId")
-        if type(client_id) is not str:
+        if type(client_id) is not str or client_id in self._protected:
             return self._bundled_apply
         pool = self._pools.get(pool_id)
         if pool is None or self._clock() >= pool.expires_at:
@@ -244,10 +254,36 @@ class RegisteredRules:
         pool.appliers[client_id] = applier
         return applier
 
+    def _read(self, pool_id: str, context: object, attempts: int) -> dict[str, str | None]:
+        """The pool's registrations: up to `attempts` attempts while another fits in the time left; the
+        last failure propagates (_NoTimeLeftError when not even the first fits)."""
+        attempt = 1
+        while True:
+            timeout = read_timeout(context)  # raises _NoTimeLeftError
+            try:
+                return dict(self._query(pool_id, timeout))
+            except Exception as exc:
+                if attempt >= attempts:
+                    raise
+                try:
+                    read_timeout(context)
+                except _NoTimeLeftError:
+                    raise exc from None
+                logger.warning(
+                    "could not read the registered claim rules; trying again",
+                    extra={
+                        "user_pool_id": pool_id,
+                        "attempt": attempt,
+                        "error": f"{type(exc).__name__}: {exc}",
+                    },
+                )
+                attempt += 1
+
     def _refresh(self, pool_id: str, cached: _Pool | None, context: object) -> _Pool:
         now = self._clock()
         try:
-            texts = dict(self._query(pool_id, read_timeout(context)))
+            # with rules cached, one attempt: a failure keeps them; with none, retries while time allows
+            texts = self._read(pool_id, context, 1 if cached is not None else QUERY_ATTEMPTS)
         except Exception as exc:
             error = str(exc) if isinstance(exc, _NoTimeLeftError) else f"{type(exc).__name__}: {exc}"
             if cached is not None:
@@ -265,7 +301,8 @@ class RegisteredRules:
                 return cached
             logger.error(  # noqa: TRY400 - the error is logged in one line; Lambda logs the traceback
                 "could not read the registered claim rules and none are cached; no token is issued for "
-                "this pool until they can be read (Cognito retries the sign-in)",
+                "this pool's clients with registered rules, or that may have some, until they can be read "
+                "(the protected clients are not affected)",
                 extra={"user_pool_id": pool_id, "error": error},
             )
             raise RegisteredRulesUnavailableError(

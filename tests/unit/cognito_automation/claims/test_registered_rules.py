@@ -309,14 +309,78 @@ def test_a_failed_query_with_nothing_cached_fails_closed(logged: list[logging.Lo
     for client in (API, OTHER):
         with pytest.raises(RegisteredRulesUnavailableError, match=f"user pool {POOL} could not be read"):
             rules.for_event(event(client))
-    # Then no function is handed out (the handler raises: Cognito refuses the sign-in), an error is logged,
-    # and the next event tries again
+    # Then no function is handed out (the handler raises: Cognito refuses the sign-in) once every attempt
+    # failed, an error is logged, and the next event tries again
     errors = [r for r in logged if r.levelname == "ERROR"]
     assert len(errors) == 2
     assert vars(errors[0])["error"] == "ConnectionError: endpoint unreachable"
-    assert table.queries == [POOL, POOL]
+    assert table.queries == [POOL] * 2 * registered_module.QUERY_ATTEMPTS
     table.error = None
     assert rules.for_event(event(API)) is not BUNDLED.apply
+
+
+class FailingTimes(Table):
+    """A table whose first `failures` Queries fail."""
+
+    def __init__(self, failures: int, registrations: Mapping[str, Mapping[str, str | None]]) -> None:
+        super().__init__(registrations)
+        self.failures = failures
+
+    def __call__(self, pool_id: str, read_timeout: float) -> Mapping[str, str | None]:
+        if self.failures > 0:
+            self.failures -= 1
+            self.queries.append(pool_id)
+            raise ConnectionError("endpoint unreachable")
+        return super().__call__(pool_id, read_timeout)
+
+
+def test_a_failed_query_with_nothing_cached_is_retried_and_the_rules_apply(
+    logged: list[logging.LogRecord],
+) -> None:
+    # Given a table whose first Query fails, and no rules cached
+    table = FailingTimes(1, {POOL: {API: API_RULES}})
+    rules = registered(table)
+    # When a token is about to be issued for the registered client
+    applied = rules.for_event(event(API), FakeLambdaContext(remaining_ms=4_900))
+    # Then the Query was tried again and the client's rules apply, after one warning
+    assert table.queries == [POOL, POOL]
+    assert applied is not BUNDLED.apply
+    assert [r.getMessage() for r in logged] == ["could not read the registered claim rules; trying again"]
+
+
+class Shrinking(FakeLambdaContext):
+    """A context whose time left falls by `step_ms` at every look."""
+
+    def __init__(self, remaining_ms: int, step_ms: int) -> None:
+        super().__init__(remaining_ms=remaining_ms)
+        self.step_ms = step_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        self.remaining_ms -= self.step_ms
+        return self.remaining_ms + self.step_ms
+
+
+def test_the_query_is_retried_only_while_another_attempt_fits_the_time_left() -> None:
+    # Given a table that fails, and time for two attempts only (each look at the clock costs 500 ms)
+    table = FailingTimes(5, {POOL: {API: API_RULES}})
+    context = Shrinking(remaining_ms=3_000, step_ms=500)
+    # When a token is about to be issued, Then it is refused after the attempts that fitted
+    with pytest.raises(RegisteredRulesUnavailableError, match="endpoint unreachable"):
+        registered(table).for_event(event(API), context)
+    assert table.queries == [POOL, POOL]
+
+
+def test_a_protected_client_gets_the_bundled_rules_without_a_read_even_when_the_table_fails() -> None:
+    # Given a table that cannot be read, nothing cached, and the main app client protected
+    table = Table({POOL: {API: API_RULES}})
+    table.error = ConnectionError("endpoint unreachable")
+    rules = RegisteredRules(BUNDLED, table, cache_seconds=60, clock=Clock(), protected_clients=[OTHER])
+    # When a token is about to be issued for the protected client, Then it gets the bundled rules, unread
+    assert rules.for_event(event(OTHER)) is BUNDLED.apply
+    assert table.queries == []
+    # And another client of the pool is still refused
+    with pytest.raises(RegisteredRulesUnavailableError):
+        rules.for_event(event(API))
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ idempotent under Cognito's retries, nothing on forgot password, and bad input re
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from types import ModuleType
@@ -21,6 +22,11 @@ from tests.conftest import REGION, create_table_from_template, load_event, load_
 from tests.handlers import load_function
 
 TABLE = "users-table"
+QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/provisioning"
+
+
+def env(*, queue: str = QUEUE_URL, **variables: str) -> dict[str, str]:
+    return {"USERS_TABLE": TABLE, "PROVISIONING_QUEUE_URL": queue, **variables}
 
 
 @dataclass
@@ -29,6 +35,8 @@ class Pool:
     pool_id: str
     cognito: Any
     dynamodb: Any
+    sqs: Any
+    queue_url: str
 
     def event(self, name: str = "confirm_sign_up.json") -> dict[str, Any]:
         event = load_event(f"post_confirmation/{name}")
@@ -41,6 +49,16 @@ class Pool:
 
     def record(self, username: str) -> dict[str, Any] | None:
         return get_user_record(self.dynamodb, TABLE, self.pool_id, username)
+
+    def queued(self) -> list[dict[str, Any]]:
+        """The messages on the provisioning queue: body and message attributes."""
+        answer = self.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+        )
+        return [
+            {"body": json.loads(m["Body"]), "attributes": m.get("MessageAttributes", {})}
+            for m in answer.get("Messages", [])
+        ]
 
 
 def log_records(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str, dict[str, Any]]]:
@@ -57,10 +75,12 @@ def pool(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pool]:
     for username in ("carol", "userName"):
         cognito.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS")
     create_table_from_template(dynamodb, "UsersTable", TABLE)
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue_url = sqs.create_queue(QueueName="provisioning")["QueueUrl"]
     app = load_function(
-        monkeypatch, "post_confirmation", {"USERS_TABLE": TABLE, "DEFAULT_GROUPS": "users,analysts"}
+        monkeypatch, "post_confirmation", env(DEFAULT_GROUPS="users,analysts", queue=queue_url)
     )
-    yield Pool(app, pool_id, cognito, dynamodb)
+    yield Pool(app, pool_id, cognito, dynamodb, sqs, queue_url)
 
 
 def test_confirm_sign_up_adds_the_default_groups_and_writes_the_record(
@@ -205,7 +225,7 @@ def test_the_worst_case_fits_cognitos_five_seconds_with_a_cold_start(pool: Pool)
 
 def test_more_default_groups_than_fit_the_budget_fail_the_cold_start(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ConfigError, match="DEFAULT_GROUPS names 4 groups; at most 3 fit"):
-        load_function(monkeypatch, "post_confirmation", {"USERS_TABLE": TABLE, "DEFAULT_GROUPS": "a,b,c,d"})
+        load_function(monkeypatch, "post_confirmation", env(DEFAULT_GROUPS="a,b,c,d"))
 
 
 def test_a_cold_start_leaves_the_init_its_allowance_before_a_call(pool: Pool, lambda_context: Any) -> None:
@@ -239,45 +259,112 @@ def test_the_record_is_written_before_the_groups_and_then_gets_them(pool: Pool) 
     assert sorted(record["groups"]["SS"]) == ["analysts", "users"]
 
 
-def test_a_throttled_group_propagates_so_cognito_retries_and_the_record_survives(pool: Pool) -> None:
-    # Given Cognito throttles adding the user to a group
+def test_a_throttled_group_is_reported_the_other_steps_still_run_and_the_record_survives(pool: Pool) -> None:
+    # Given Cognito throttles adding the user to the first of two groups
     cognito = boto3.client("cognito-idp", region_name=REGION)
     with Stubber(cognito) as stub:
         stub.add_client_error("admin_add_user_to_group", service_error_code="TooManyRequestsException")
-        # When the confirmation runs, Then the error propagates (Cognito retries the trigger)
-        with pytest.raises(cognito.exceptions.TooManyRequestsException):
-            confirm_sign_up(
-                cognito,
-                pool.dynamodb,
-                table_name=TABLE,
-                user_pool_id=pool.pool_id,
-                username="carol",
-                attributes={"email": "carol@example.com"},
-                default_groups=("users",),
-            )
-    # And the record written before the groups is there, without groups
+        stub.add_response("admin_add_user_to_group", {})
+        # When the confirmation runs
+        result = confirm_sign_up(
+            cognito,
+            pool.dynamodb,
+            table_name=TABLE,
+            user_pool_id=pool.pool_id,
+            username="carol",
+            attributes={"email": "carol@example.com"},
+            default_groups=("users", "analysts"),
+        )
+    # Then the failed step is reported with its error, the second group was still joined
+    assert result.failed == ("group users: TooManyRequestsException",)
+    assert result.added_groups == ("analysts",)
+    # And the record has the attributes and the group joined
     record = pool.record("carol")
     assert record is not None
     assert record["user_attributes"]["M"]["email"] == {"S": "carol@example.com"}
-    assert "groups" not in record
+    assert record["groups"] == {"SS": ["analysts"]}
 
 
-def test_a_failed_confirmation_is_logged_as_an_alert_naming_the_user_and_re_raised(
+def test_a_failed_record_write_does_not_stop_the_groups(pool: Pool) -> None:
+    # Given the users table is gone
+    pool.dynamodb.delete_table(TableName=TABLE)
+    # When the confirmation runs
+    result = confirm_sign_up(
+        pool.cognito,
+        pool.dynamodb,
+        table_name=TABLE,
+        user_pool_id=pool.pool_id,
+        username="carol",
+        attributes={},
+        default_groups=("users",),
+    )
+    # Then carol is in her group now, and both record writes are reported
+    assert pool.groups_of("carol") == ["users"]
+    assert result.failed == (
+        "user record: ResourceNotFoundException",
+        "groups into the user record: ResourceNotFoundException",
+    )
+
+
+def assert_one_alert(caplog: pytest.LogCaptureFixture, alert: str, pool: Pool) -> None:
+    """One error log, with the alert the metric filter counts, carol, her pool and the failed record write."""
+    errors = [extra for level, _, extra in log_records(caplog) if level == "ERROR"]
+    assert len(errors) == 1
+    assert errors[0]["alert"] == alert
+    assert (errors[0]["username"], errors[0]["user_pool_id"]) == ("carol", pool.pool_id)
+    assert errors[0]["failed"][0] == "user record: ResourceNotFoundException"
+
+
+def test_a_failed_confirmation_is_handed_to_the_provisioning_queue_and_the_event_comes_back(
     pool: Pool, lambda_context: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Given the users table is gone, so the record cannot be written
     pool.dynamodb.delete_table(TableName=TABLE)
-    # When carol confirms, Then the error reaches Cognito, which retries
-    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+    event = pool.event()
+    original = copy.deepcopy(event)
+    # When carol confirms, Then the event comes back (her confirmation succeeds)
+    assert pool.app.lambda_handler(event, lambda_context) == original
+    # And the provisioning queue has her upsert with the default groups, marked as the trigger's
+    (queued,) = pool.queued()
+    assert queued["body"] == {
+        "action": "upsert",
+        "username": "carol",
+        "groups": ["users", "analysts"],
+        "invitation": "SUPPRESS",
+    }
+    assert queued["attributes"]["sender"]["StringValue"] == "post_confirmation"
+    # And one error log carries the queued alert the metric filter counts, the user, the pool, what failed
+    assert_one_alert(caplog, "post_confirmation_queued", pool)
+
+
+def test_a_confirmation_that_cannot_be_handed_over_either_is_alerted_and_re_raised(
+    pool: Pool, lambda_context: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given the users table and the provisioning queue are both gone
+    pool.dynamodb.delete_table(TableName=TABLE)
+    pool.sqs.delete_queue(QueueUrl=pool.queue_url)
+    # When carol confirms, Then the queue's error reaches Cognito
+    with pytest.raises(ClientError, match="NonExistentQueue"):
         pool.app.lambda_handler(pool.event(), lambda_context)
-    # And one error log carries the alert key the metric filter counts, the user and the pool
-    errors = [extra for level, _, extra in log_records(caplog) if level == "ERROR"]
-    assert len(errors) == 1
-    assert errors[0]["alert"] == "post_confirmation_incomplete"
-    assert (errors[0]["username"], errors[0]["user_pool_id"]) == ("carol", pool.pool_id)
+    # And one error log carries the incomplete alert, naming the user and what failed
+    assert_one_alert(caplog, "post_confirmation_incomplete", pool)
+
+
+def test_too_little_time_for_the_direct_path_hands_the_confirmation_over(
+    pool: Pool, lambda_context: Any
+) -> None:
+    # Given time for one call but not for a call and then the hand-over
+    lambda_context.remaining_ms = pool.app.DIRECT_BUDGET_MS - 1
+    # When carol confirms (warm), Then no direct call is made and her confirmation is queued
+    pool.app.lambda_handler(pool.event("confirm_forgot_password.json"), lambda_context)  # the cold one
+    pool.app.lambda_handler(pool.event(), lambda_context)
+    assert pool.record("carol") is None
+    assert [q["body"]["username"] for q in pool.queued()] == ["carol"]
 
 
 def test_a_missing_users_table_setting_fails_the_cold_start(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("USERS_TABLE", raising=False)
     with pytest.raises(ConfigError, match="USERS_TABLE is required"):
-        load_function(monkeypatch, "post_confirmation", {"DEFAULT_GROUPS": "users"})
+        load_function(
+            monkeypatch, "post_confirmation", {"DEFAULT_GROUPS": "users", "PROVISIONING_QUEUE_URL": QUEUE_URL}
+        )

@@ -295,7 +295,9 @@ def test_the_cold_path_does_not_import_boto3() -> None:
 # --- Rules registered for app clients (CLAIM_RULES_TABLE) ---------------------------------------------
 
 
-def registry_handler(monkeypatch: pytest.MonkeyPatch, table: str, cache_seconds: str = "60") -> ModuleType:
+def registry_handler(
+    monkeypatch: pytest.MonkeyPatch, table: str, cache_seconds: str = "60", protected: str = ""
+) -> ModuleType:
     from cognito_automation import aws as aws_clients
 
     aws_clients.reset()  # a fresh client under this test's moto
@@ -304,6 +306,7 @@ def registry_handler(monkeypatch: pytest.MonkeyPatch, table: str, cache_seconds:
         "PRE_TOKEN_EVENT_VERSION": "V2_0",
         "CLAIM_RULES_TABLE": table,
         "CLAIM_RULES_CACHE_SECONDS": cache_seconds,
+        "PROTECTED_CLIENT_IDS": protected,
     }
     return load_function(monkeypatch, "pre_token", env)
 
@@ -419,6 +422,18 @@ def test_an_unreadable_registrations_table_fails_the_sign_in(
     assert event == load_event("pre_token/v2_authentication.json")
 
 
+def test_an_unreadable_registrations_table_never_refuses_the_protected_main_client(
+    aws: None, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
+) -> None:
+    # Given a function whose registrations table cannot be read, and the event's client is the main one
+    event = load_event("pre_token/v2_authentication.json")
+    main_client = event["callerContext"]["clientId"]
+    app = registry_handler(monkeypatch, "no-such-table", protected=f"{main_client},other")
+    expected = handler(monkeypatch).lambda_handler(load_event("pre_token/v2_authentication.json"), None)
+    # When a token is about to be issued  # Then it gets the bundled rules' claims, as without a table
+    assert app.lambda_handler(event, lambda_context) == expected
+
+
 @pytest.mark.parametrize("factory", ["_dynamodb", "_cognito"], ids=["registrations", "app-clients"])
 def test_the_readers_make_one_attempt_with_a_short_connect_and_the_given_read_timeout(
     monkeypatch: pytest.MonkeyPatch, factory: str
@@ -429,14 +444,8 @@ def test_the_readers_make_one_attempt_with_a_short_connect_and_the_given_read_ti
     assert config.retries["total_max_attempts"] == 1
 
 
-def test_the_query_reads_for_what_the_invocation_has_left(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    import boto3
-
-    from tests.conftest import FakeLambdaContext
-    from tests.unit.cognito_automation.claims.support import create_registrations_table
-
-    # Given the function, with the DynamoDB clients it asks for recorded
-    app = registry_handler(monkeypatch, create_registrations_table(boto3.client("dynamodb")))
+def recorded_read_timeouts(app: ModuleType, monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The read timeout of every DynamoDB client the function asks for, from now on."""
     asked: list[float] = []
     dynamodb = app._dynamodb
 
@@ -445,10 +454,47 @@ def test_the_query_reads_for_what_the_invocation_has_left(aws: None, monkeypatch
         return dynamodb(read_timeout)
 
     monkeypatch.setattr(app, "_dynamodb", recording)
-    # When the pool's first event arrives with 2.2 s left in the invocation
+    return asked
+
+
+def test_the_query_reads_for_what_the_invocation_has_left(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+
+    from tests.conftest import FakeLambdaContext
+    from tests.unit.cognito_automation.claims.support import create_registrations_table
+
+    # Given the function, with the DynamoDB clients it asks for recorded
+    app = registry_handler(monkeypatch, create_registrations_table(boto3.client("dynamodb")))
+    asked = recorded_read_timeouts(app, monkeypatch)
+    # When the pool's first event arrives on a warm function with 2.2 s left in the invocation
+    app._cold.clear()
     app.lambda_handler(load_event("pre_token/v2_authentication.json"), FakeLambdaContext(remaining_ms=2_200))
     # Then the Query may read for 0.7 s: the time left less the 1.5 s safety margin
     assert asked == [0.7]
+
+
+def test_on_the_cold_start_the_query_reads_for_what_cognito_has_left(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+
+    from tests.conftest import FakeLambdaContext
+    from tests.unit.cognito_automation.claims.support import create_registrations_table
+
+    # Given the function, whose init took its allowance plus 0.2 s measured, reading at every event
+    app = registry_handler(
+        monkeypatch, create_registrations_table(boto3.client("dynamodb")), cache_seconds="0"
+    )
+    monkeypatch.setattr(app, "_IMPORTED", app._LOADED - 0.2)
+    asked = recorded_read_timeouts(app, monkeypatch)
+    # When the first event arrives with 3.4 s left by Lambda's clock, and then a warm one with as much
+    for _ in range(2):
+        app.lambda_handler(
+            load_event("pre_token/v2_authentication.json"), FakeLambdaContext(remaining_ms=3_400)
+        )
+    # Then the cold Query may read for 0.7 s (3.4 s less the 1.2 s init, less the 1.5 s margin), the warm 1 s
+    assert asked == [0.7, 1.0]
+    assert app.COLD_START_ALLOWANCE_MS == 1000
 
 
 def test_without_a_registrations_table_only_the_bundled_rules_apply(monkeypatch: pytest.MonkeyPatch) -> None:
