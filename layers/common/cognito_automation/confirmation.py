@@ -10,6 +10,7 @@ whose consumer converges the same user to the same groups and writes the record.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -100,7 +101,9 @@ def hand_over(sqs: SQSClient, queue_url: str, *, username: str, default_groups: 
     # imported here: the schema validator stays off the cold start of a confirmation that needs no hand-over
     from cognito_automation.provisioning.messages import ProvisioningMessage, validate_data  # noqa: PLC0415
 
-    body = ProvisioningMessage(action="upsert", username=username, groups=default_groups).to_body()
+    # Ordered as of the confirmation, so that an administrator's later delete of the user is not undone.
+    message = ProvisioningMessage(action="upsert", username=username, groups=default_groups)
+    body = message.stamped(time.time_ns() // 1000).to_body()
     validate_data(body)
     response = sqs.send_message(
         QueueUrl=queue_url,

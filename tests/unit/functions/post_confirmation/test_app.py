@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from types import ModuleType
@@ -323,9 +324,14 @@ def test_a_failed_confirmation_is_handed_to_the_provisioning_queue_and_the_event
     event = pool.event()
     original = copy.deepcopy(event)
     # When carol confirms, Then the event comes back (her confirmation succeeds)
+    before_us = time.time_ns() // 1000
     assert pool.app.lambda_handler(event, lambda_context) == original
-    # And the provisioning queue has her upsert with the default groups, marked as the trigger's
+    after_us = time.time_ns() // 1000
+    # And the provisioning queue has her upsert with the default groups, marked as the trigger's and ordered
+    # as of her confirmation (an administrator's later delete of her is not undone by it)
     (queued,) = pool.queued()
+    issued_at = queued["body"].pop("issued_at")
+    assert before_us <= issued_at <= after_us
     assert queued["body"] == {
         "action": "upsert",
         "username": "carol",
