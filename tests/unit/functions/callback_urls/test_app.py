@@ -88,8 +88,12 @@ def test_create_answers_success_with_every_attribute(stack: Stack) -> None:
         "HostedUiUrl": "",
         "UserPoolId": stack.pool,
         "ClientId": stack.client,
+        "CallbackURLCount": "2",
+        "LogoutURLCount": "1",
         "CallbackURLs": f"{BEFORE},{API}",
         "LogoutURLs": API,
+        "OwnCallbackURLs": API,
+        "OwnLogoutURLs": API,
     }
     assert stack.urls() == ([BEFORE, API], [API])
 
@@ -246,8 +250,8 @@ def test_an_invalid_url_fails_before_any_change_and_names_url_and_rule(stack: St
         answer = stack.invoke("create", server, CallbackURLs=[API, "http://app.example.com/cb"])
     assert answer["Status"] == "FAILED"
     assert answer["Reason"] == (
-        "CallbackURLs[1] 'http://app.example.com/cb' must use https: plain http is only allowed for "
-        "http://localhost"
+        "CallbackURLs[1] 'http://app.example.com/cb' must use https: plain http is only allowed for the "
+        "loopback hosts localhost, 127.0.0.1, [::1]"
     )
     assert answer["PhysicalResourceId"].startswith(f"cognito-callback-urls:{stack.pool}:")
     assert stack.urls() == ([BEFORE], [])
