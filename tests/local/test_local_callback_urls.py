@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cognito_automation import aws
+from cognito_automation.callback_urls.resource import ALWAYS_PRESENT
 from local.stack import DeployError, LocalCloud
 from tests.conftest import ROOT
 from tests.local.conftest import unique_name
@@ -110,18 +111,6 @@ def test_update_user_pool_client_refuses_what_the_resource_refuses(local_stack, 
         )
     # Then nothing changed
     assert url not in client_urls(local_stack, installation["UserPoolId"], installation["AppClientId"])
-
-
-ALWAYS_PRESENT = (
-    "Issuer",
-    "OpenIdConfigurationUrl",
-    "JwksUrl",
-    "HostedUiUrl",
-    "UserPoolId",
-    "ClientId",
-    "CallbackURLCount",
-    "LogoutURLCount",
-)
 
 
 def test_a_client_at_the_limits_still_answers_every_always_present_attribute(local_stack, installation):
