@@ -292,9 +292,10 @@ def test_update_user_pool_keeps_what_cognito_fixes_at_creation(local_stack):
     "url",
     [
         "http://app.example.com/cb",
-        "http://127.0.0.1:3000/cb",
-        "http://[::1]:3000/cb",
+        "http://10.0.0.1:3000/cb",
+        "http://evil.example\\@localhost/cb",
         "https://app.example.com/a b",
+        "https://app.example.com/\u202ecb",
         "https://app.example.com/cb#frag",
         "not-a-url",
         "https://x.example.com/" + "a" * 1024,

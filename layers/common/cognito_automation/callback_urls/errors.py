@@ -21,3 +21,7 @@ class LeaseTimeoutError(TimeoutError):
 
 class LeaseLostError(RuntimeError):
     """Our lease is gone (expired and taken by another operation): we may no longer write the client."""
+
+
+class LedgerUnavailableError(RuntimeError):
+    """The ledger table does not answer (missing, or its installation's stack is being deleted)."""

@@ -19,7 +19,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cognito_automation.callback_urls.errors import LeaseLostError, LeaseTimeoutError
+from cognito_automation.callback_urls.errors import (
+    LeaseLostError,
+    LeaseTimeoutError,
+    LedgerUnavailableError,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -40,6 +44,22 @@ def worst_case_call_seconds(connect_timeout: float, read_timeout: float, total_a
     largest backoff before each retry (2**(n-1) seconds before retry n, at most 20, plus a retry-after)."""
     backoff = sum(min(2.0 ** (n - 1), 20.0) + RETRY_AFTER_MAX_SECONDS for n in range(1, total_attempts))
     return total_attempts * (connect_timeout + read_timeout) + backoff
+
+
+@contextmanager
+def reachable(dynamodb: DynamoDBClient, table: str) -> Iterator[None]:
+    """Turn DynamoDB's bare "Requested resource not found" about the ledger into an error that names the
+    table and says what to do (`LedgerUnavailableError`)."""
+    try:
+        yield
+    except dynamodb.exceptions.ResourceNotFoundException as exc:
+        answer = exc.response.get("Error", {}).get("Message") or "Requested resource not found"
+        raise LedgerUnavailableError(
+            f"the ledger table {table!r} (CallbackUrlLedgerTable of the installation that serves this "
+            f"ServiceToken) answered {answer!r}: the table is missing, or the installation's stack is being "
+            "deleted; redeploy the installation (its stack must exist and keep that table), then retry "
+            "this stack"
+        ) from exc
 
 
 @dataclass(frozen=True)

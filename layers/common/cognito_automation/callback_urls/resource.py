@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from cognito_automation.callback_urls import operation
-from cognito_automation.callback_urls.errors import ConcurrentChangeError, LeaseTimeoutError
-from cognito_automation.callback_urls.ledger import Claim
+from cognito_automation.callback_urls.errors import (
+    ConcurrentChangeError,
+    LeaseTimeoutError,
+    LedgerUnavailableError,
+)
+from cognito_automation.callback_urls.ledger import Claim, reachable
 from cognito_automation.callback_urls.validation import check_urls
 from cognito_automation.custom_resource.app_client import AppClient
 from cognito_automation.custom_resource.errors import InvalidPropertiesError
@@ -26,7 +30,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cognito_idp.type_defs import UserPoolTypeTypeDef
     from mypy_boto3_dynamodb import DynamoDBClient
 
-__all__ = ["CallbackUrls", "InvalidPropertiesError", "Properties"]
+__all__ = ["ALWAYS_PRESENT", "WHEN_THEY_FIT", "CallbackUrls", "InvalidPropertiesError", "Properties"]
 
 _logger = logging.getLogger(__name__)
 
@@ -68,10 +72,29 @@ def hosted_ui_url(pool: UserPoolTypeTypeDef, user_pool_id: str) -> str:
     return ""
 
 
+# Attributes that are always in the answer: each one's size is bounded (Cognito limits pool ids to 55
+# characters, client ids to 128 and domains to 63), the largest under 160 bytes and all of them under 1 KB.
+ALWAYS_PRESENT = (
+    "Issuer",
+    "OpenIdConfigurationUrl",
+    "JwksUrl",
+    "HostedUiUrl",
+    "UserPoolId",
+    "ClientId",
+    "CallbackURLCount",
+    "LogoutURLCount",
+)
+# Attributes in the answer when they fit: up to 100 URLs of up to 1024 characters each. The responder
+# leaves out the largest attribute until the answer is under 4096 bytes; with the rest of the answer
+# under 2 KB, it leaves out only lists, since a list is left out only while the answer does not fit, and
+# then the largest is a list of more than 160 bytes (the bounded attributes and four shorter lists fit).
+WHEN_THEY_FIT = ("CallbackURLs", "LogoutURLs", "OwnCallbackURLs", "OwnLogoutURLs")
+
+
 def attributes(
     cognito: CognitoIdentityProviderClient, props: Properties, result: operation.Result
 ) -> dict[str, str]:
-    """The resource's `Fn::GetAtt` attributes."""
+    """The resource's `Fn::GetAtt` attributes (ALWAYS_PRESENT, then WHEN_THEY_FIT)."""
     pool = cognito.describe_user_pool(UserPoolId=props.user_pool_id)["UserPool"]
     oidc = issuer(props.user_pool_id)
     return {
@@ -81,8 +104,12 @@ def attributes(
         "HostedUiUrl": hosted_ui_url(pool, props.user_pool_id),
         "UserPoolId": props.user_pool_id,
         "ClientId": props.client_id,
+        "CallbackURLCount": str(len(result.callback_urls)),
+        "LogoutURLCount": str(len(result.logout_urls)),
         "CallbackURLs": ",".join(result.callback_urls),
         "LogoutURLs": ",".join(result.logout_urls),
+        "OwnCallbackURLs": ",".join(props.urls.callback_urls),
+        "OwnLogoutURLs": ",".join(props.urls.logout_urls),
     }
 
 
@@ -110,7 +137,11 @@ def _outcome(physical_resource_id: str, result: operation.Result, note: str, dat
 class CallbackUrls:
     """Custom::CognitoCallbackUrls on the clients the handler makes (on first use) and its ledger table."""
 
-    expected_failures: ClassVar[tuple[type[Exception], ...]] = (ConcurrentChangeError, LeaseTimeoutError)
+    expected_failures: ClassVar[tuple[type[Exception], ...]] = (
+        ConcurrentChangeError,
+        LeaseTimeoutError,
+        LedgerUnavailableError,
+    )
 
     cognito: Callable[[], CognitoIdentityProviderClient]
     dynamodb: Callable[[], DynamoDBClient]
@@ -124,16 +155,17 @@ class CallbackUrls:
         new_id = physical_id(request, props.user_pool_id, props.client_id)
         moving = request.request_type == "Update" and request.physical_resource_id != new_id
         try:
-            result = operation.converge(
-                cognito,
-                dynamodb,
-                self.table,
-                props.user_pool_id,
-                props.client_id,
-                owner=new_id,
-                desired=props.urls,
-                deadline=request.deadline,
-            )
+            with reachable(dynamodb, self.table):
+                result = operation.converge(
+                    cognito,
+                    dynamodb,
+                    self.table,
+                    props.user_pool_id,
+                    props.client_id,
+                    owner=new_id,
+                    desired=props.urls,
+                    deadline=request.deadline,
+                )
             data = attributes(cognito, props, result)
         except Exception:
             if moving:
@@ -172,15 +204,17 @@ class CallbackUrls:
 
     def delete(self, request: Request, app_client: AppClient) -> Outcome:
         owner = request.physical_resource_id or ""
-        result = operation.converge(
-            self.cognito(),
-            self.dynamodb(),
-            self.table,
-            *app_client,
-            owner=owner,
-            desired=Claim(),
-            deadline=request.deadline,
-            delete=True,
-        )
+        dynamodb = self.dynamodb()
+        with reachable(dynamodb, self.table):
+            result = operation.converge(
+                self.cognito(),
+                dynamodb,
+                self.table,
+                *app_client,
+                owner=owner,
+                desired=Claim(),
+                deadline=request.deadline,
+                delete=True,
+            )
         note = "the user pool or app client no longer exists" if result.client_missing else ""
         return _outcome(owner, result, note, {})

@@ -106,8 +106,12 @@ def test_create_answers_success_with_every_attribute(stack: Stack) -> None:
         "HostedUiUrl": "",
         "UserPoolId": stack.pool,
         "ClientId": stack.client,
+        "CallbackURLCount": "2",
+        "LogoutURLCount": "1",
         "CallbackURLs": f"{BEFORE},{API}",
         "LogoutURLs": API,
+        "OwnCallbackURLs": API,
+        "OwnLogoutURLs": API,
     }
     assert stack.urls() == ([BEFORE, API], [API])
 
@@ -262,13 +266,32 @@ def test_delete_of_a_pool_that_no_longer_exists_answers_success(stack: Stack) ->
     assert "no longer exists" in answer["Reason"]
 
 
+@pytest.mark.parametrize("request_type", ["create", "delete"])
+def test_a_missing_ledger_table_fails_naming_the_table_and_what_to_do(
+    stack: Stack, request_type: str
+) -> None:
+    # Given a ledger table that is gone
+    table = "ledger"  # the fixture's LEDGER_TABLE
+    boto3.client("dynamodb").delete_table(TableName=table)
+    # When a request comes  # Then it fails naming the table, DynamoDB's answer and what to do
+    with ResponseServer() as server:
+        answer = stack.invoke(request_type, server)
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith(
+        f"the ledger table {table!r} (CallbackUrlLedgerTable of the installation"
+    )
+    assert "'Requested resource not found'" in answer["Reason"]
+    assert "redeploy the installation" in answer["Reason"]
+    assert stack.urls() == ([BEFORE], [])
+
+
 def test_an_invalid_url_fails_before_any_change_and_names_url_and_rule(stack: Stack) -> None:
     with ResponseServer() as server:
         answer = stack.invoke("create", server, CallbackURLs=[API, "http://app.example.com/cb"])
     assert answer["Status"] == "FAILED"
     assert answer["Reason"] == (
-        "CallbackURLs[1] 'http://app.example.com/cb' must use https: plain http is only allowed for "
-        "http://localhost"
+        "CallbackURLs[1] 'http://app.example.com/cb' must use https: plain http is only allowed for the "
+        "loopback hosts localhost, 127.0.0.1, [::1]"
     )
     assert answer["PhysicalResourceId"].startswith(f"cognito-callback-urls:{stack.pool}:")
     assert stack.urls() == ([BEFORE], [])

@@ -15,8 +15,10 @@ from local.cognito_idp.validation import validate_client_urls
         ("http://localhost:3000/", True),
         ("myapp://callback", True),
         ("http://app.example.com/", False),
-        ("http://127.0.0.1:3000/", False),
-        ("http://[::1]:3000/", False),
+        ("http://127.0.0.1:3000/", True),
+        ("http://[::1]:3000/", True),
+        ("http://evil.example\\@localhost/", False),
+        ("https://app.example.com/\u202e", False),
         ("https://app.example.com/a b", False),
         ("https://app.example.com/\x00", False),
         ("https://app.example.com/#x", False),
@@ -40,9 +42,10 @@ def test_client_url_rules_are_cognitos(url, accepted):
 
 
 def test_a_client_url_error_names_the_list_the_position_and_the_url():
-    # Given a sign-out list whose second URL uses plain http on a loopback address  # When validated
-    with pytest.raises(InvalidParameterException, match=r"LogoutURLs\[1\] 'http://127.0.0.1/'"):
-        validate_client_urls({"LogoutURLs": ["https://ok.example.com/", "http://127.0.0.1/"]})
+    # Given a sign-out list whose second URL uses plain http on a host that is not a loopback host
+    # When validated  # Then the error names the list, the position, the URL and the rule
+    with pytest.raises(InvalidParameterException, match=r"LogoutURLs\[1\] 'http://10.0.0.1/' must use https"):
+        validate_client_urls({"LogoutURLs": ["https://ok.example.com/", "http://10.0.0.1/"]})
 
 
 def test_a_client_list_of_more_than_100_urls_is_refused_even_with_repeats():
