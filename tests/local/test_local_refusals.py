@@ -55,6 +55,13 @@ def refusal(call: Any, **request: Any) -> str:
     return str(caught.value.response["Error"]["Message"])
 
 
+def all_exports(stack: LocalCloud) -> list[dict[str, Any]]:
+    """Every export of the region: ListExports answers a page at a time (the session's other stacks export
+    too)."""
+    pages = stack.client(aws.CLOUDFORMATION).get_paginator("list_exports").paginate()
+    return [export for page in pages for export in page["Exports"]]
+
+
 def test_a_template_body_over_51200_bytes_is_refused_and_accepted_from_s3(local_stack: LocalCloud):
     # Given a template of 51,201 bytes and more
     cfn = local_stack.client(aws.CLOUDFORMATION)
@@ -139,10 +146,7 @@ def test_an_update_that_exports_a_name_another_stack_holds_rolls_back(local_stac
     # Then the update rolls back, naming the holder, and the second keeps its own export
     with pytest.raises(DeployError, match=f"UPDATE_ROLLBACK_COMPLETE.*already exported by stack {holder}"):
         local_stack.deploy(exporting(taken), {}, other)
-    exports = {
-        e["Name"]: e["ExportingStackId"]
-        for e in local_stack.client(aws.CLOUDFORMATION).list_exports()["Exports"]
-    }
+    exports = {e["Name"]: e["ExportingStackId"] for e in all_exports(local_stack)}
     assert holder in exports[taken]
     assert other in exports[own]
     local_stack.delete(other)
@@ -172,7 +176,7 @@ def test_an_update_that_removes_an_imported_export_rolls_back(local_stack: Local
     # When an update removes the export  # Then it rolls back, naming the importer, and the export stays
     with pytest.raises(DeployError, match=f"Export {export} cannot be deleted as it is in use by {importer}"):
         local_stack.deploy({"Resources": parameters(1)}, {}, exporter)
-    assert export in [e["Name"] for e in local_stack.client(aws.CLOUDFORMATION).list_exports()["Exports"]]
+    assert export in [e["Name"] for e in all_exports(local_stack)]
     local_stack.delete(importer)
     local_stack.delete(exporter)
 
@@ -193,13 +197,13 @@ def test_a_stack_whose_export_is_imported_is_not_deleted(local_stack: LocalCloud
         e.get("ResourceStatusReason") for e in cfn.describe_stack_events(StackName=exporter)["StackEvents"]
     ]
     assert f"Export {export} cannot be deleted as it is in use by {importer}" in reasons
-    assert export in [e["Name"] for e in cfn.list_exports()["Exports"]]
+    assert export in [e["Name"] for e in all_exports(local_stack)]
     with pytest.raises(DeployError, match=f"not deleted, still CREATE_COMPLETE: Export {export} cannot be"):
         local_stack.delete(exporter)
     # And once the importing stack is gone, it deletes
     local_stack.delete(importer)
     local_stack.delete(exporter)
-    assert export not in [e["Name"] for e in cfn.list_exports()["Exports"]]
+    assert export not in [e["Name"] for e in all_exports(local_stack)]
 
 
 def pool_template(**properties: Any) -> dict[str, Any]:
