@@ -5,7 +5,7 @@ Cognito fixes at creation."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -13,6 +13,9 @@ from botocore.exceptions import ClientError
 from cognito_automation import aws
 from local.stack import DeployError, LocalCloud
 from tests.local.conftest import unique_name
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation.type_defs import ExportTypeDef
 
 pytestmark = pytest.mark.local
 
@@ -55,7 +58,7 @@ def refusal(call: Any, **request: Any) -> str:
     return str(caught.value.response["Error"]["Message"])
 
 
-def all_exports(stack: LocalCloud) -> list[dict[str, Any]]:
+def all_exports(stack: LocalCloud) -> list[ExportTypeDef]:
     """Every export of the region: ListExports answers a page at a time (the session's other stacks export
     too)."""
     pages = stack.client(aws.CLOUDFORMATION).get_paginator("list_exports").paginate()
