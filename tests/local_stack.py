@@ -33,12 +33,15 @@ def python_env(**overrides: str) -> dict[str, str]:
     return {**env, **overrides}
 
 
-def run_python(args: list[str], timeout_s: float) -> subprocess.CompletedProcess[str]:
-    """`python ARGS` in a fresh process from the project root, its output captured (bounded)."""
+def run_python(
+    args: list[str], timeout_s: float, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python ARGS` in a fresh process from the project root (in `env`, by default `python_env()`), its
+    output captured (bounded)."""
     return subprocess.run(  # noqa: S603 - the tests' own fixed arguments
         [sys.executable, *args],
         cwd=ROOT,
-        env=python_env(),
+        env=python_env() if env is None else env,
         capture_output=True,
         text=True,
         timeout=timeout_s,

@@ -6,12 +6,13 @@ tests/local/fixtures/, not the project's functions).
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 from typing import Any
 
 from cognito_automation import aws
 from local.stack import LocalCloud
-from tests.local_stack import local_stack
+from tests.local_stack import local_stack, run_python
 
 # The one stack of this tier: the fixture, registered here, is scoped to this package.
 __all__ = ["local_stack"]
@@ -53,3 +54,13 @@ def create_analyst(stack: LocalCloud, pool_id: str, username: str, password: str
     cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
     cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName="analysts")
     return username
+
+
+def run_producer(stack: LocalCloud, *args: str) -> tuple[dict[str, Any], str]:
+    """The producer command (`python -m tools.producer ARGS --json`) in its own process, as an administrator
+    runs it against the stack: its JSON result, once it exited 0, and everything it printed."""
+    done = run_python(["-m", "tools.producer", *args, "--json"], 120, stack.process_environment())
+    printed = done.stdout + done.stderr
+    assert done.returncode == 0, printed
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result, printed

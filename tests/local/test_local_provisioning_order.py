@@ -5,8 +5,6 @@ delete must not bring the user back (nor invite her a second time)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ from cognito_automation import aws
 from cognito_automation.users import get_order
 from local.stack import LocalCloud
 from tests.conftest import ROOT
-from tests.local.conftest import unique_name
+from tests.local.conftest import run_producer, unique_name
 
 pytestmark = pytest.mark.local
 
@@ -30,18 +28,7 @@ def deployed(local_stack: LocalCloud) -> tuple[str, dict[str, str]]:
 
 def producer_send(stack: LocalCloud, path: Path, *target: str) -> dict[str, Any]:
     """`producer send` in its own process, as an administrator runs it against the stack."""
-    done = subprocess.run(  # noqa: S603 - this interpreter on the repository's own module
-        [sys.executable, "-m", "tools.producer", "send", str(path), *target, "--json"],
-        cwd=ROOT,
-        env=stack.process_environment(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
+    return run_producer(stack, "send", str(path), *target)[0]
 
 
 def test_an_upsert_delivered_again_after_the_delete_changes_nothing(

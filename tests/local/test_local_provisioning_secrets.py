@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ import pytest
 from cognito_automation import aws
 from local.stack import LocalCloud
 from tests.conftest import ROOT
-from tests.local.conftest import unique_name
+from tests.local.conftest import run_producer, unique_name
 
 pytestmark = pytest.mark.local
 
@@ -35,19 +33,9 @@ def deployed(local_stack: LocalCloud) -> tuple[str, dict[str, str]]:
 
 
 def producer(stack: LocalCloud, *args: str) -> dict[str, Any]:
-    """The producer command in its own process, as an administrator runs it against the stack."""
-    done = subprocess.run(  # noqa: S603 - this interpreter on the repository's own module
-        [sys.executable, "-m", "tools.producer", *args, "--json"],
-        cwd=ROOT,
-        env=stack.process_environment(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert PASSWORD not in done.stdout + done.stderr
-    result: dict[str, Any] = json.loads(done.stdout)
+    """The producer command in its own process; nothing it prints shows the password."""
+    result, printed = run_producer(stack, *args)
+    assert PASSWORD not in printed
     return result
 
 
