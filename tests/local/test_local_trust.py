@@ -201,10 +201,10 @@ def test_a_client_the_installation_shares_takes_urls_from_a_stack_that_does_not_
     # Then the client has it, after D's, and every other setting is unchanged
     after = client_of(local_stack, outputs, client_id)
     assert after["CallbackURLs"] == [OWN_URL, C_CALLBACK, e_url]
-    unchanged = ("CallbackURLs", "LastModifiedDate")
+    changed = ("CallbackURLs", "LastModifiedDate")
     d_client = next(c for c in shared["clients"] if c["ClientId"] == client_id)
-    assert {k: v for k, v in after.items() if k not in unchanged} == {
-        k: v for k, v in d_client.items() if k not in unchanged
+    assert {k: v for k, v in after.items() if k not in changed} == {
+        k: v for k, v in d_client.items() if k not in changed
     }
 
     # When E is deleted  # Then its URL leaves the client; the ledger keeps only D's URLs
