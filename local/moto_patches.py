@@ -3,6 +3,8 @@ docs/local-stack.md); the changes themselves live with their service:
 
 - Lambda (`local.awslambda.invoke`): `LambdaFunction.invoke` runs the function in this process;
   `LambdaBackend.create_event_source_mapping` leaves SQS queues to the poller.
+- Lambda (`local.awslambda.cloudformation_models`): `LayerVersion.physical_resource_id` is added (its ARN,
+  what `Ref` returns), so that a stack update of a function with layers works.
 - CloudFormation (`local.cloudformation.custom_resources`): `parsing.CustomModel` answers Create, Update
   and Delete through the ResponseURL, waited for.
 - CloudFormation (`local.cloudformation.stack_operations`): `ResourceMap.delete` deletes dependents first;
@@ -42,6 +44,7 @@ from moto.cloudformation.responses import CloudFormationResponse
 from moto.cognitoidp import models as cognito_models
 from moto.kms import models as kms_models
 
+from local.awslambda import cloudformation_models as lambda_cloudformation
 from local.awslambda import invoke
 from local.awslambda.runtime import FunctionRuntime
 from local.cloudformation import custom_resources, stack_operations, stack_resources
@@ -89,6 +92,8 @@ def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
     parsing.get_name_type_map.cache_clear()
     _patch(lambda_models.LambdaFunction, "invoke", invoke.local_invoke)
     _wrap(lambda_models.LambdaBackend, "create_event_source_mapping", invoke.detached_event_source_mapping)
+    layer_ref = property(lambda_cloudformation.layer_version_arn)
+    _patch(lambda_models.LayerVersion, "physical_resource_id", layer_ref, new=True)
     _patch(parsing, "CustomModel", custom_resources.LocalCustomResource)
     _patch(cfn_models.Stack, "update", stack_operations.update)
     _wrap(cfn_models.Stack, "mark_creation_complete", stack_operations.outputs_resolved)

@@ -77,3 +77,19 @@ def test_concurrent_invocations_run_in_separate_environments_then_reuse_them(loc
     # Then each overlapping call had an environment of its own, and the next call found one warm
     assert [r["invocations_in_environment"] for r in overlapping] == [1, 1]
     assert after["invocations_in_environment"] == 2
+
+
+def test_an_update_changes_a_function_with_layers_and_it_runs_with_its_new_environment(local_stack):
+    # Given a stack whose functions list its layer (Ref of an AWS::Lambda::LayerVersion)
+    name = unique_name("fn-update")
+    deploy_fixture(local_stack, name, Greeting="before")
+    # When an update changes a function's environment
+    outputs = deploy_fixture(local_stack, name, Greeting="after")
+    # Then the update completes, the function lists its layer by ARN and runs with the new environment
+    configuration = local_stack.client(aws.LAMBDA).get_function(FunctionName=outputs["EchoFunctionName"])[
+        "Configuration"
+    ]
+    assert [layer["Arn"].split(":")[5] for layer in configuration["Layers"]] == ["layer"]
+    result, error = invoke(local_stack, outputs["EchoFunctionName"], {})
+    assert (error, result["greeting"]) == (None, "after")
+    local_stack.delete(name)
