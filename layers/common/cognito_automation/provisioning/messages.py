@@ -207,7 +207,8 @@ def redact_body(body: str) -> tuple[str, tuple[str, ...]]:
     cleaned = scrub(data)
     if not found:
         return body, ()
-    return json.dumps(cleaned, separators=(",", ":")), tuple(secret for secret in found if secret)
+    # not ASCII-escaped: the redacted copy is no longer than the body SQS took (its size limit counts bytes)
+    return json.dumps(cleaned, separators=(",", ":"), ensure_ascii=False), tuple(s for s in found if s)
 
 
 def parse_message(body: str) -> ProvisioningMessage:

@@ -212,3 +212,13 @@ def test_a_schema_reason_that_quotes_a_name_shows_its_line_breaks_and_controls_e
         parse_message(body)
     assert "data.attributes.email\\n\\u202e must be shorter" in caught.value.reason
     assert caught.value.reason.isprintable()
+
+
+def test_a_redacted_body_is_no_longer_in_bytes_than_the_body() -> None:
+    body = json.dumps(
+        {"action": "upsert", "username": "zoé", "temporary_password": "P", "attributes": {"name": "é" * 900}},
+        ensure_ascii=False,
+    )
+    redacted, secrets = redact_body(body)
+    assert secrets == ("P",)
+    assert len(redacted.encode()) <= len(body.encode())
