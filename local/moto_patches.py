@@ -23,6 +23,8 @@ docs/local-stack.md); the changes themselves live with their service:
   report them; `CloudFormationResponse.list_imports` is added.
 - Cognito (`local.cognito_idp.user_pools`): `CognitoIdpBackend.update_user_pool` keeps what Cognito fixes
   at a pool's creation.
+- SQS (`local.sqs.limits`): `SQSBackend.send_message` (and so SendMessageBatch) counts the message
+  attributes in a message's size, in bytes, as SQS does.
 - KMS (`local.kms.cloudformation_models`): `Key.create_from_cloudformation_json` gives the key its
   `KeyPolicy` as a JSON document, as CloudFormation does.
 - Resource types moto lacks (`local.cloudformation.models`, `local.cognito_idp.cloudformation_models`),
@@ -43,6 +45,7 @@ from moto.cloudformation import parsing
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.cognitoidp import models as cognito_models
 from moto.kms import models as kms_models
+from moto.sqs import models as sqs_models
 
 from local.awslambda import cloudformation_models as lambda_cloudformation
 from local.awslambda import invoke
@@ -50,6 +53,7 @@ from local.awslambda.runtime import FunctionRuntime
 from local.cloudformation import custom_resources, stack_operations, stack_resources
 from local.cognito_idp import user_pools
 from local.kms import cloudformation_models as kms_cloudformation
+from local.sqs import limits as sqs_limits
 
 
 class _Installed:
@@ -121,3 +125,4 @@ def _install_refusals() -> None:
     for action in ("create_stack", "update_stack", "create_change_set", "validate_template"):
         _wrap(CloudFormationResponse, action, stack_operations.within_template_limits)
     _wrap(cognito_models.CognitoIdpBackend, "update_user_pool", user_pools.keeps_creation_settings)
+    _wrap(sqs_models.SQSBackend, "send_message", sqs_limits.counted_with_attributes)

@@ -5,8 +5,11 @@
 
 `send` reads CSV (a header row; columns action, username, groups, remove_groups, invitation,
 temporary_password, and any other column is a user attribute; list cells separated by `;`) or JSON Lines
-(one message per line, as in the schema, except that `temporary_password` may be given in clear). Every
-row is validated first; one bad row and nothing is sent. A temporary password is then encrypted with the
+(one message per line, as in the schema, except that `temporary_password` may be given in clear). The
+file is read strictly (the csv module's strict mode; a broken quote, a line break in a cell, a stray quote,
+a column twice in the header, a cell or line over the size limits, a key twice in a JSON object are
+refused by line; a leading UTF-8 byte-order mark is ignored). Every row is validated first; one bad row
+and nothing is sent. A temporary password is then encrypted with the
 installation's KMS key (`--key-id`, or the stack's `ProvisioningKeyArn` output) for its user: the queue
 only ever holds `temporary_password_ciphertext`. Then rows go out in batches of 10 with a progress bar on
 stderr, and each row's result is printed.
@@ -24,7 +27,7 @@ import io
 import json
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -49,6 +52,11 @@ BATCH = 10
 LIST_SEPARATOR = ";"
 _MESSAGE_FIELDS = ("action", "username", "groups", "remove_groups", "invitation", "temporary_password")
 _SEND_ATTEMPTS = 4
+# the longest CSV cell and JSON line read: far above what a message may hold (an attribute value is at most
+# 2048 characters), far below what would make a mistake (a quote never closed) costly to read
+CELL_LIMIT = 65_536
+LINE_LIMIT = 262_144
+BYTE_ORDER_MARK = "\ufeff"
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -82,14 +90,12 @@ def _split(cell: str) -> list[str]:
     return [item.strip() for item in cell.split(LIST_SEPARATOR) if item.strip()]
 
 
-def csv_record_to_data(record: dict[str, str | None]) -> dict[str, Any]:
+def csv_record_to_data(record: dict[str, str]) -> dict[str, Any]:
     """A CSV row as a message: known columns are fields, every other non-empty column an attribute."""
     data: dict[str, Any] = {"action": "upsert"}
     attributes: dict[str, str] = {}
     for column, raw in record.items():
-        if column is None:
-            raise ValueError("the row has more cells than the header has columns")
-        value = (raw or "").strip()
+        value = raw.strip()
         name = column.strip()
         if not value or not name:
             continue
@@ -104,25 +110,140 @@ def csv_record_to_data(record: dict[str, str | None]) -> dict[str, Any]:
     return data
 
 
-def _records(text: str, fmt: str) -> Iterable[tuple[int, Any]]:
-    """(line number, decoded row or an exception) for every non-blank row."""
-    if fmt == "csv":
-        reader = csv.DictReader(io.StringIO(text))  # extra cells land under the key None
-        start = 2
-        for record in reader:
+class UnreadableFileError(ValueError):
+    """The file cannot be read for certain from this line on: nothing after it is read."""
+
+
+def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(first line, cells) of every non-blank CSV record, read by the csv module in strict mode; raises
+    UnreadableFileError (with the line) where the quoting is broken, a cell spans lines or is too long."""
+    raw: list[str] = []  # the physical lines of the record being read
+
+    def lines() -> Iterator[str]:
+        for line in io.StringIO(text, newline=""):
+            raw.append(line)
+            yield line
+
+    reader = csv.reader(lines(), strict=True)
+    previous = csv.field_size_limit(CELL_LIMIT)
+    try:
+        first = 1
+        while True:
+            raw.clear()
             try:
-                yield start, csv_record_to_data(record)
-            except ValueError as exc:
-                yield start, exc
-            start = reader.line_num + 1
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise UnreadableFileError(first, _csv_reason(str(exc), first, reader.line_num)) from None
+            if any("\n" in cell or "\r" in cell for cell in cells):
+                raise UnreadableFileError(
+                    first,
+                    f"a quoted cell runs over lines {first}-{reader.line_num} (a quote not closed?); "
+                    "a cell cannot hold a line break",
+                )
+            _check_quotes(cells, "".join(raw), first)
+            if cells:
+                yield first, cells
+            first = reader.line_num + 1
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _csv_reason(error: str, first: int, last: int) -> str:
+    """The csv module's error, said in terms of the file."""
+    if "field larger than field limit" in error:
+        return f"a cell is longer than {CELL_LIMIT} characters (an attribute value is at most 2048)"
+    if "unexpected end of data" in error:
+        return "a quoted cell is not closed before the end of the file" + (
+            f" (line {last})" if last > first else ""
+        )
+    if last > first:
+        return (
+            f"a quoted cell runs over lines {first}-{last} (a quote not closed?); a cell cannot hold a "
+            "line break"
+        )
+    if "expected after" in error:
+        return (
+            f"text after the closing quote of a cell (line {last}): a quote inside a quoted cell is "
+            'written twice ("")'
+        )
+    return f"{error} (line {last})"
+
+
+def _check_quotes(cells: list[str], raw: str, line: int) -> None:
+    """Refuse a quote inside a cell that is not quoted (`Alice"`), which the csv module keeps as text: a
+    cell may hold a quote only when it is quoted and the quote doubled: `"Dwayne ""The Rock"" Doe"`."""
+    for number, cell in enumerate(cells, start=1):
+        if '"' in cell and '"' + cell.replace('"', '""') + '"' not in raw:
+            raise UnreadableFileError(
+                line,
+                f'a quote (") in cell {number} that is not quoted: quote the whole cell and write the quote '
+                'twice ("...""...")',
+            )
+
+
+def _csv_records(text: str) -> Iterator[tuple[int, Any]]:
+    rows = _csv_rows(text)
+    try:
+        header_line, header = next(rows)
+    except StopIteration:
         return
-    for number, line in enumerate(text.splitlines(), start=1):
+    names = [name.strip() for name in header]
+    seen: dict[str, int] = {}
+    for column, name in enumerate(names, start=1):
+        if name and name in seen:
+            raise UnreadableFileError(
+                header_line, f"column {name!r} is in the header twice (columns {seen[name]} and {column})"
+            )
+        seen[name] = column
+    for line, cells in rows:
+        if len(cells) > len(names):
+            yield line, ValueError("the row has more cells than the header has columns")
+            continue
+        unnamed = [
+            number
+            for number, (name, cell) in enumerate(zip(names, cells, strict=False), 1)
+            if cell.strip() and not name
+        ]
+        if unnamed:
+            yield line, ValueError(f"cell {unnamed[0]} has a value but its column has no name in the header")
+            continue
+        yield (
+            line,
+            csv_record_to_data(dict(zip(names, cells + [""] * (len(names) - len(cells)), strict=True))),
+        )
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ValueError(f"key {key!r} is in an object twice")
+        found[key] = value
+    return found
+
+
+def _json_records(text: str) -> Iterator[tuple[int, Any]]:
+    # lines end at "\n" only (a JSON string may hold U+2028 and the like, which str.splitlines splits at)
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
         if not line.strip():
             continue
+        length = len(line.rstrip("\r\n"))
+        if length > LINE_LIMIT:
+            yield number, ValueError(f"the line is {length} characters long; a row is at most {LINE_LIMIT}")
+            continue
         try:
-            yield number, json.loads(line)
+            yield number, json.loads(line, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as exc:
             yield number, ValueError(f"invalid JSON: {exc.msg} at column {exc.colno}")
+        except ValueError as exc:
+            yield number, exc
+
+
+def _records(text: str, fmt: str) -> Iterator[tuple[int, Any]]:
+    """(line number, decoded row or an exception) for every non-blank row; UnreadableFileError ends it."""
+    return _csv_records(text) if fmt == "csv" else _json_records(text)
 
 
 def detect_format(path: str, explicit: str | None) -> str:
@@ -142,7 +263,16 @@ def validate_rows(text: str, fmt: str) -> tuple[list[Row], list[RowError]]:
     rows: list[Row] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
-    for line, data in _records(text, fmt):
+    records = _records(text, fmt)
+    while True:
+        try:
+            line, data = next(records)
+        except StopIteration:
+            break
+        except UnreadableFileError as exc:
+            line, reason = exc.args
+            errors.append(RowError(line, f"{reason}; the rest of the file was not read"))
+            break
         if isinstance(data, Exception):
             errors.append(RowError(line, str(data)))
             continue
@@ -521,10 +651,26 @@ class Clients:
     kms: KmsClient | None = None
 
 
+def _read(file: str, stdin: TextIO) -> str:
+    """The file's text (UTF-8; a byte-order mark, which spreadsheet programs write, is not part of it)."""
+    if file == "-":
+        return stdin.read().removeprefix(BYTE_ORDER_MARK)
+    data = Path(file).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ValueError(
+            f"{file}: line {line} is not UTF-8 (byte 0x{data[exc.start]:02x}): save the file as UTF-8 "
+            '(a spreadsheet\'s "CSV UTF-8"); nothing was sent'
+        ) from None
+    return text.removeprefix(BYTE_ORDER_MARK)
+
+
 def _send_command(args: argparse.Namespace, clients: Clients, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     try:
         fmt = detect_format(args.file, args.format)
-        text = stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+        text = _read(args.file, stdin)
     except (ValueError, OSError) as exc:
         err.write(f"error: {exc}\n")
         return EXIT_INVALID

@@ -169,7 +169,11 @@ class EventSourcePoller:
         while True:
             with lock:
                 received = self._sqs.receive_message(
-                    queue.name, batch_size - len(messages), 0, int(getattr(queue, "visibility_timeout", 30))
+                    queue.name,
+                    batch_size - len(messages),
+                    0,
+                    int(getattr(queue, "visibility_timeout", 30)),
+                    message_attribute_names=["All"],  # Lambda's SQS event carries every message attribute
                 )
             messages.update((m.id, m) for m in received)
             if len(messages) >= batch_size or not messages or time.monotonic() >= deadline:

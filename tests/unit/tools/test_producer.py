@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import time
@@ -13,7 +14,7 @@ import pytest
 from cognito_automation.provisioning.errors import PermanentError
 from cognito_automation.provisioning.messages import parse_message
 from tests.unit.cognito_automation.provisioning.support import RecordingClient, Stack, build_stack, drain
-from tools.producer import EXIT_INVALID, EXIT_OK, main
+from tools.producer import EXIT_INVALID, EXIT_OK, main, validate_rows
 
 HEADER = "username,email,name,preferred_username,groups,remove_groups,invitation,temporary_password\n"
 
@@ -315,3 +316,72 @@ def test_redrive_needs_a_stack_or_both_queue_urls(stack: Stack) -> None:
     assert code == EXIT_INVALID and "give --stack, or both --dlq-url and --queue-url" in err
     code, _, err = _run(["redrive", "--stack", "x", "--queue-url", stack.queue_url], stack.sqs)
     assert code == EXIT_INVALID and "either --stack or" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "errors"),
+    [
+        ('username,name\namy,"Dwayne ""The Rock"" Doe"\n', []),
+        ('username,name\namy,"Doe, Amy"\r\nbob,Bob\r\n', []),
+        (
+            'username,name\namy,Amy\n\nbob,"Bob\n',
+            [(4, "a quoted cell is not closed before the end of the file")],
+        ),
+        ('username,name\namy,"A\nmy"\nbob,Bob\n', [(2, "a quoted cell runs over lines 2-3")]),
+        ('username,name\namy,Am"y\n', [(2, 'a quote (") in cell 2 that is not quoted')]),
+        ('username,name\namy,"Amy" Doe\n', [(2, "text after the closing quote of a cell (line 2)")]),
+        (
+            "username,name,Name,name\namy,A,B,C\n",
+            [(1, "column 'name' is in the header twice (columns 2 and 4)")],
+        ),
+        (
+            "username,,name\namy,lost,Amy\n",
+            [(2, "cell 2 has a value but its column has no name in the header")],
+        ),
+        ("username,name\namy,Amy,extra\n", [(2, "the row has more cells than the header has columns")]),
+        ("username,name\namy," + "x" * 70_000 + "\n", [(2, "a cell is longer than 65536 characters")]),
+    ],
+)
+def test_csv_is_read_strictly_by_line(text: str, errors: list[tuple[int, str]]) -> None:
+    limit = csv.field_size_limit()
+    _, found = validate_rows(text, "csv")
+    assert [(e.line, e.error[: len(reason)]) for e, (_, reason) in zip(found, errors, strict=False)] == errors
+    assert len(found) == len(errors)
+    assert csv.field_size_limit() == limit  # the csv module's limit is the process's: it is given back
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        (
+            '{"action": "upsert", "username": "amy", "attributes": {"name": "A", "name": "B"}}',
+            "key 'name' is in an",
+        ),
+        ('{"action": "upsert", "username": "' + "a" * 300_000 + '"}', "the line is 300036 characters long"),
+        ('{"action": "upsert", "username": "amy", "attributes": {"name": "A\u2028B"}}', ""),
+    ],
+)
+def test_json_lines_are_read_strictly_by_line(line: str, error: str) -> None:
+    rows, errors = validate_rows('{"action": "delete", "username": "zed"}\n' + line + "\n", "jsonl")
+    assert [(e.line, e.error[: len(error)]) for e in errors] == ([(2, error)] if error else [])
+    assert len(rows) == (1 if error else 2)
+
+
+def test_a_byte_order_mark_is_not_part_of_the_file_and_a_file_not_in_utf_8_is_named_by_line(
+    stack: Stack, tmp_path: Path
+) -> None:
+    path = tmp_path / "users.csv"
+    path.write_bytes("username,email\namy,amy@example.com\n".encode("utf-8-sig"))
+    code, out, _ = _run(["send", str(path), "--queue-url", stack.queue_url, "--dry-run"], stack.sqs)
+    assert (code, out) == (EXIT_OK, "1 valid row(s)\n")
+    code, out, _ = _run(
+        ["send", "-", "--format", "csv", "--queue-url", stack.queue_url, "--dry-run"],
+        stack.sqs,
+        stdin="\ufeffusername\namy\n",
+    )
+    assert (code, out) == (EXIT_OK, "1 valid row(s)\n")
+    path.write_bytes("username,name\namy,Amy\nzoé,Zoé\n".encode("cp1252"))
+    code, _, err = _run(["send", str(path), "--queue-url", stack.queue_url], stack.sqs)
+    assert code == EXIT_INVALID
+    assert err.startswith(f"error: {path}: line 3 is not UTF-8 (byte 0xe9): save the file as UTF-8")
+    assert err.endswith("; nothing was sent\n")

@@ -6,11 +6,12 @@ body keeps its encrypted temporary password (a redrive still creates the user), 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,8 +35,20 @@ REASON_ATTRIBUTE = "failure_reason"
 KIND_ATTRIBUTE = "failure_kind"
 SOURCE_ID_ATTRIBUTE = "source_message_id"
 FAILED_AT_ATTRIBUTE = "failed_at"
-FAILURE_ATTRIBUTES = (REASON_ATTRIBUTE, KIND_ATTRIBUTE, SOURCE_ID_ATTRIBUTE, FAILED_AT_ATTRIBUTE)
-_MAX_REASON = 1000
+LEFT_OUT_ATTRIBUTE = "attributes_left_out"
+FAILURE_ATTRIBUTES = (
+    REASON_ATTRIBUTE,
+    KIND_ATTRIBUTE,
+    SOURCE_ID_ATTRIBUTE,
+    FAILED_AT_ATTRIBUTE,
+    LEFT_OUT_ATTRIBUTE,
+)
+MAX_REASON = 1000  # bytes of a reason on a dead-letter message
+MIN_REASON = 200  # bytes of it that the other failure attributes give way to
+# SQS's limits on a message: the body and every attribute's name, type and value, in bytes (the queues keep
+# the default MaximumMessageSize), and 10 attributes
+MAX_MESSAGE_SIZE = 1_048_576
+MAX_ATTRIBUTES = 10
 _LOCK_STRIPES = 64
 
 
@@ -176,39 +189,120 @@ class Consumer:
         return outcome
 
     def dead_letter(self, record: SQSRecord, reason: str, kind: str) -> None:
-        """Send the original body to the dead-letter queue with the reason beside it, as attributes; a
-        clear temporary password in it (refused) is redacted first, from the attributes too."""
-        reason = reason[:_MAX_REASON]
+        """Send the original body to the dead-letter queue with the reason beside it, as attributes, and the
+        sender's own attributes; a clear temporary password in it (refused) is redacted first, from the
+        attributes too. What does not fit SQS's limits is left out and named (`dead_letter_copy`)."""
         body, secrets = redact_body(record.body) if record.body else ("(empty body)", ())
-        # the sender's own text attributes travel along (binary ones, and any that holds a redacted
-        # password, are dropped)
-        attributes: dict[str, MessageAttributeValueTypeDef] = {
-            name: {"DataType": value["dataType"], "StringValue": value["stringValue"]}
-            for name, value in (record.raw_event.get("messageAttributes") or {}).items()
-            if name not in FAILURE_ATTRIBUTES
-            and value.get("dataType")
-            and value.get("stringValue") is not None
-            and not any(secret in value["stringValue"] for secret in secrets)
+        failure = {
+            KIND_ATTRIBUTE: kind,
+            SOURCE_ID_ATTRIBUTE: record.message_id,
+            FAILED_AT_ATTRIBUTE: datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        attributes.update(
-            {
-                REASON_ATTRIBUTE: {"DataType": "String", "StringValue": reason},
-                KIND_ATTRIBUTE: {"DataType": "String", "StringValue": kind},
-                SOURCE_ID_ATTRIBUTE: {"DataType": "String", "StringValue": record.message_id},
-                FAILED_AT_ATTRIBUTE: {
-                    "DataType": "String",
-                    "StringValue": datetime.now(UTC).isoformat(timespec="seconds"),
-                },
-            }
+        sender = _sender_attributes(record.raw_event.get("messageAttributes") or {}, secrets)
+        attributes, dropped, shown = dead_letter_copy(body, sender, failure, reason)
+        self.sqs.send_message(
+            QueueUrl=self.dead_letter_queue_url, MessageBody=body, MessageAttributes=attributes
         )
-        # SQS allows 10 attributes per message; ours (added last) are the ones kept
-        kept = dict(list(attributes.items())[-10:])
-        self.sqs.send_message(QueueUrl=self.dead_letter_queue_url, MessageBody=body, MessageAttributes=kept)
         self.tally.add("dead_lettered")
         logger.warning(
             "message dead-lettered",
-            extra={"message_id": record.message_id, "failure_kind": kind, "reason": reason},
+            extra={
+                "message_id": record.message_id,
+                "failure_kind": kind,
+                "reason": reason,
+                "reason_cut": shown != reason,
+                "attributes_left_out": dropped,
+            },
         )
+
+
+def _sender_attributes(
+    raw: Mapping[str, Mapping[str, Any]], secrets: tuple[str, ...]
+) -> dict[str, MessageAttributeValueTypeDef]:
+    """The sender's attributes of a Lambda SQS record as SendMessage takes them (a binary value arrives
+    base64-encoded), leaving out our own failure attributes and any that held a redacted password."""
+    kept: dict[str, MessageAttributeValueTypeDef] = {}
+    for name, value in raw.items():
+        data_type = value.get("dataType")
+        if name in FAILURE_ATTRIBUTES or not data_type:
+            continue
+        if value.get("stringValue") is not None:
+            text = str(value["stringValue"])
+            if not any(secret in text for secret in secrets):
+                kept[name] = {"DataType": data_type, "StringValue": text}
+        elif value.get("binaryValue") is not None:
+            data = base64.b64decode(value["binaryValue"])
+            if not any(secret.encode("utf-8") in data for secret in secrets):
+                kept[name] = {"DataType": data_type, "BinaryValue": data}
+    return kept
+
+
+def attribute_size(name: str, value: MessageAttributeValueTypeDef) -> int:
+    """Bytes SQS counts for one message attribute: its name, data type and value."""
+    data = value.get("BinaryValue", b"")
+    size = len(name.encode("utf-8")) + len(value["DataType"].encode("utf-8")) + len(_as_bytes(data))
+    return size + len(value.get("StringValue", "").encode("utf-8"))
+
+
+def _as_bytes(data: Any) -> bytes:
+    return data if isinstance(data, bytes) else str(data).encode("utf-8")
+
+
+def _text(value: str) -> MessageAttributeValueTypeDef:
+    return {"DataType": "String", "StringValue": value}
+
+
+def _cut(text: str, size: int) -> str:
+    """`text` cut to at most `size` UTF-8 bytes (never inside a character)."""
+    return text.encode("utf-8")[: max(size, 0)].decode("utf-8", "ignore")
+
+
+def dead_letter_copy(
+    body: str,
+    sender: Mapping[str, MessageAttributeValueTypeDef],
+    failure: Mapping[str, str],
+    reason: str,
+) -> tuple[dict[str, MessageAttributeValueTypeDef], list[str], str]:
+    """The attributes of a dead-letter copy of `body` within SQS's limits (10 attributes; body and
+    attributes at most MAX_MESSAGE_SIZE bytes), the names of the sender's attributes left out, and the
+    reason as sent.
+
+    The body is never cut. The reason (at most MAX_REASON bytes) and the failure attributes come first,
+    then the sender's, in their order, while they fit; when one is left out, `attributes_left_out` names
+    them. For a body that (nearly) fills the limit by itself, the reason is cut to what is left, and
+    failed_at, source_message_id and failure_kind give way to it in turn, until MIN_REASON bytes of it
+    fit; the function's log keeps all of it.
+    """
+    reason = _cut(reason, MAX_REASON)
+    room = MAX_MESSAGE_SIZE - len(body.encode("utf-8"))
+    ours = {name: _text(value) for name, value in failure.items()}
+
+    def used(*groups: Mapping[str, MessageAttributeValueTypeDef]) -> int:
+        return sum(attribute_size(n, v) for group in groups for n, v in group.items())
+
+    kept: dict[str, MessageAttributeValueTypeDef] = {}
+    dropped: list[str] = []
+    first = used(ours) + attribute_size(REASON_ATTRIBUTE, _text(reason))
+    for name, value in sender.items():
+        # room is left for the attribute that names what was left out, should one be
+        note = attribute_size(LEFT_OUT_ATTRIBUTE, _text(", ".join([*dropped, name])))
+        fits = first + used(kept) + attribute_size(name, value) + note <= room
+        if fits and len(ours) + len(kept) + 3 <= MAX_ATTRIBUTES:
+            kept[name] = value
+        else:
+            dropped.append(name)
+    if dropped:
+        ours[LEFT_OUT_ATTRIBUTE] = _text(_cut(", ".join(dropped), MAX_REASON))
+    shown = ""
+    for giving_way in (None, FAILED_AT_ATTRIBUTE, LEFT_OUT_ATTRIBUTE, SOURCE_ID_ATTRIBUTE, KIND_ATTRIBUTE):
+        if giving_way is not None:
+            ours.pop(giving_way, None)
+        shown = _cut(reason, room - used(ours, kept) - attribute_size(REASON_ATTRIBUTE, _text("")))
+        if shown == reason or len(shown.encode("utf-8")) >= MIN_REASON:
+            break
+    if shown:
+        ours[REASON_ATTRIBUTE] = _text(shown)
+    return {**ours, **kept}, dropped, shown
 
 
 def _request_id(body: str) -> str:

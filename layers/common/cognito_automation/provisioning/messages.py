@@ -110,6 +110,19 @@ def redact(text: str, data: Any) -> str:
     return text
 
 
+def quoted(text: str, limit: int = 80) -> str:
+    """`text` as a JSON string, ASCII only (line breaks, controls, invisible and bidirectional characters
+    escaped, so a log or a reason shows what the name really is), cut to `limit` characters."""
+    shown = json.dumps(text[:limit])
+    return shown if len(text) <= limit else f"{shown}... ({len(text)} characters)"
+
+
+def printable(text: str) -> str:
+    """`text` with every character that is not printable (line breaks, controls, invisible and
+    bidirectional characters) written as its JSON escape, so that a reason shows what a name really is."""
+    return "".join(char if char.isprintable() else json.dumps(char)[1:-1] for char in text)
+
+
 def _explain(exc: fastjsonschema.JsonSchemaValueException, data: Any) -> str:
     """fastjsonschema's message, made specific where it is vague (names of fields, never values)."""
     if exc.rule == "propertyNames" and isinstance(data, Mapping):
@@ -117,9 +130,12 @@ def _explain(exc: fastjsonschema.JsonSchemaValueException, data: Any) -> str:
             extra = sorted(set(data) - {"action", "username", "issued_at"})
             return f"fields {extra} are only allowed with action upsert"
         if exc.name == "data.attributes" and isinstance(data.get("attributes"), Mapping):
+            # fullmatch: JSON Schema's `$` is the end of the name, where Python's `$` also matches before
+            # a final line break (so "email\n" looked valid here although the schema refused it)
             pattern = re.compile(schema()["properties"]["attributes"]["propertyNames"]["pattern"])
-            bad = sorted(str(name) for name in data["attributes"] if not pattern.match(str(name)))
-            return f"invalid attribute names {bad}"
+            bad = sorted(str(name) for name in data["attributes"] if not pattern.fullmatch(str(name)))
+            names = ", ".join(quoted(name) for name in bad)
+            return f"invalid attribute names {names} (1-32 letters, digits or _, optionally after custom:)"
     return str(exc.message)
 
 
@@ -130,7 +146,8 @@ def validate_data(data: Any) -> ProvisioningMessage:
     try:
         _validator()(data)
     except fastjsonschema.JsonSchemaValueException as exc:
-        raise InvalidMessageError(redact(f"schema violation: {_explain(exc, data)}", data)) from None
+        reason = printable(redact(f"schema violation: {_explain(exc, data)}", data))
+        raise InvalidMessageError(reason) from None
     groups = tuple(data.get("groups", ()))
     remove = tuple(data.get("remove_groups", ()))
     both = sorted(set(groups) & set(remove))
@@ -201,7 +218,8 @@ def redact_body(body: str) -> tuple[str, tuple[str, ...]]:
     cleaned = scrub(data)
     if not found:
         return body, ()
-    return json.dumps(cleaned, separators=(",", ":")), tuple(secret for secret in found if secret)
+    # not ASCII-escaped: the redacted copy is no longer than the body SQS took (its size limit counts bytes)
+    return json.dumps(cleaned, separators=(",", ":"), ensure_ascii=False), tuple(s for s in found if s)
 
 
 def parse_message(body: str) -> ProvisioningMessage:

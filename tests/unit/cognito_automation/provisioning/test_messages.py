@@ -86,6 +86,25 @@ def test_invalid_bodies_are_rejected_with_a_reason(body: str, reason: str) -> No
     assert reason in caught.value.reason
 
 
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("email\n", '"email\\n"'),  # Python's `$` matches before a final line break: the schema's does not
+        ("bad name", '"bad name"'),
+        ("e\u202email", '"e\\u202email"'),  # a right-to-left override, escaped
+        ("x" * 200, '"' + "x" * 80 + '"... (200 characters)'),
+    ],
+)
+def test_an_invalid_attribute_name_is_named_in_the_reason_escaped(name: str, shown: str) -> None:
+    body = json.dumps(
+        {"action": "upsert", "username": "a", "attributes": {"email": "a@example.com", name: "x"}}
+    )
+    with pytest.raises(InvalidMessageError) as caught:
+        parse_message(body)
+    assert caught.value.reason.startswith(f"schema violation: invalid attribute names {shown} (1-32 letters")
+    assert "\n" not in caught.value.reason
+
+
 def test_a_clear_temporary_password_on_the_queue_is_refused_and_the_reason_says_why() -> None:
     # Given a body as an old producer (or a hand-made message) sends it
     body = '{"action": "upsert", "username": "a", "temporary_password": "Clear-Passw0rd!"}'
@@ -219,3 +238,21 @@ def test_stamping_sets_the_order_only_on_a_message_without_one() -> None:
     assert ProvisioningMessage("delete", "uma").stamped(7).issued_at == 7
     assert ProvisioningMessage("delete", "uma", issued_at=3).stamped(7).issued_at == 3
     assert "issued_at" not in ProvisioningMessage("delete", "uma").to_body()
+
+
+def test_a_schema_reason_that_quotes_a_name_shows_its_line_breaks_and_controls_escaped() -> None:
+    body = json.dumps({"action": "upsert", "username": "a", "attributes": {"email\n\u202e": "x" * 3000}})
+    with pytest.raises(InvalidMessageError) as caught:
+        parse_message(body)
+    assert "data.attributes.email\\n\\u202e must be shorter" in caught.value.reason
+    assert caught.value.reason.isprintable()
+
+
+def test_a_redacted_body_is_no_longer_in_bytes_than_the_body() -> None:
+    body = json.dumps(
+        {"action": "upsert", "username": "zoé", "temporary_password": "P", "attributes": {"name": "é" * 900}},
+        ensure_ascii=False,
+    )
+    redacted, secrets = redact_body(body)
+    assert secrets == ("P",)
+    assert len(redacted.encode()) <= len(body.encode())

@@ -1,0 +1,1 @@
+"""SQS on the local stack: what SQS refuses that moto lets through."""
