@@ -18,7 +18,7 @@ $(OFFLINE): export AWS_REGION ?= us-east-1
 $(OFFLINE): export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY ?= 0
 
-.PHONY: help venv format generate lint check-rules unit test bench docs build validate deploy local demo example example-name example-deploy provision redrive clean freeze
+.PHONY: help venv format generate lint check-rules unit test bench docs build validate deploy package-bucket package publish local demo example example-name example-deploy provision redrive clean freeze
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -82,6 +82,22 @@ validate: $(STAMP)
 
 deploy: check-rules build ## sam deploy to AWS (ENV=dev|prod picks the samconfig.toml environment)
 	$(BIN)/sam deploy --config-env $(ENV)
+
+# Publishing to the AWS Serverless Application Repository (docs/publishing.md): sam package uploads the
+# built functions and layer, LICENSE and README.md to BUCKET (in the region you publish to, readable by the
+# repository) and writes the template that points at them; sam publish creates the application, or the
+# version template.yaml's SemanticVersion names (cognito_automation.__version__).
+PACKAGED := .local/packaged.yaml
+PREFIX ?= cognito-automation
+package-bucket:
+	@test -n "$(BUCKET)" || { echo "usage: make package|publish BUCKET=<S3 bucket in the publishing region> [PREFIX=<key prefix>]" >&2; exit 2; }
+
+package: package-bucket check-rules build ## sam package to S3: make package BUCKET=<bucket> [PREFIX=cognito-automation]
+	@mkdir -p $(dir $(PACKAGED))
+	$(BIN)/sam package --template-file .aws-sam/build/template.yaml --s3-bucket "$(BUCKET)" --s3-prefix "$(PREFIX)" --output-template-file $(PACKAGED)
+
+publish: package ## sam publish to the Serverless Application Repository: make publish BUCKET=<bucket>
+	$(BIN)/sam publish --template $(PACKAGED)
 
 local: $(STAMP) ## the whole system on this machine (moto on 127.0.0.1:$PORT, template.yaml deployed); Ctrl-C stops it
 	PYTHONPATH=layers/common $(BIN)/python -m local --port $(PORT)

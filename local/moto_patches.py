@@ -27,6 +27,8 @@ docs/local-stack.md); the changes themselves live with their service:
   attributes in a message's size, in bytes, as SQS does.
 - KMS (`local.kms.cloudformation_models`): `Key.create_from_cloudformation_json` gives the key its
   `KeyPolicy` as a JSON document, as CloudFormation does.
+- CloudWatch (`local.cloudformation.models`): `Dashboard.create_from_cloudformation_json` refuses a
+  `DashboardBody` that PutDashboard refuses (not a JSON object with a `widgets` array).
 - Resource types moto lacks (`local.cloudformation.models`, `local.cognito_idp.cloudformation_models`),
   on moto's own extension point.
 
@@ -43,6 +45,7 @@ from moto.awslambda import models as lambda_models
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
 from moto.cloudformation.responses import CloudFormationResponse
+from moto.cloudwatch import models as cloudwatch_models
 from moto.cognitoidp import models as cognito_models
 from moto.kms import models as kms_models
 from moto.sqs import models as sqs_models
@@ -90,6 +93,7 @@ def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
     # so the caches are cleared after these imports, before any stack is created.
     import local.cloudformation.models  # noqa: PLC0415
     import local.cognito_idp.cloudformation_models  # noqa: F401, PLC0415
+    from local.cloudformation.models import checked_dashboard_body  # noqa: PLC0415
 
     parsing.get_model_list.cache_clear()
     parsing.get_model_map.cache_clear()
@@ -112,6 +116,7 @@ def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
         _patch(CloudFormationResponse, action, getattr(stack_resources, action))
     _patch(CloudFormationResponse, "list_imports", stack_resources.list_imports, new=True)
     _wrap(kms_models.Key, "create_from_cloudformation_json", kms_cloudformation.policy_as_document)
+    _wrap(cloudwatch_models.Dashboard, "create_from_cloudformation_json", checked_dashboard_body)
     _install_refusals()
     _INSTALLED.done = True
 

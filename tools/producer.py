@@ -32,6 +32,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.progress import Progress as RichProgress
+
 from cognito_automation.provisioning.consumer import FAILURE_ATTRIBUTES
 from cognito_automation.provisioning.errors import InvalidMessageError
 from cognito_automation.provisioning.messages import PLAINTEXT_FIELD, ProvisioningMessage, validate_input
@@ -294,36 +304,26 @@ def validate_rows(text: str, fmt: str) -> tuple[list[Row], list[RowError]]:
 
 # --- progress -----------------------------------------------------------------------------------------
 class Progress:
-    """A one-line progress bar on a stream (stderr), redrawn at most every 0.1 s."""
+    """Progress on a stream (stderr), drawn by rich: a live bar on a terminal; in a pipe or a log file, no
+    redrawing (no carriage return, no escape code), only the final count as one line when it closes."""
 
-    def __init__(self, label: str, total: int | None, stream: TextIO, width: int = 30) -> None:
-        self.label = label
-        self.total = total
-        self.stream = stream
-        self.width = width
-        self.done = 0
-        self._drawn = 0.0
+    def __init__(self, label: str, total: int | None, stream: TextIO) -> None:
+        console = Console(file=stream, highlight=False)
+        columns: tuple[ProgressColumn, ...] = (
+            (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            if total
+            else (TextColumn("{task.description} {task.completed}"), TimeElapsedColumn())
+        )
+        # a refresh thread only where something is redrawn
+        self._bar = RichProgress(*columns, console=console, auto_refresh=console.is_terminal)
+        self._task = self._bar.add_task(label, total=total)
+        self._bar.start()
 
     def advance(self, count: int) -> None:
-        self.done += count
-        now = time.monotonic()
-        if now - self._drawn >= 0.1 or (self.total is not None and self.done >= self.total):
-            self._drawn = now
-            self._draw()
-
-    def _draw(self) -> None:
-        if self.total:
-            filled = int(self.width * min(self.done, self.total) / self.total)
-            bar = "#" * filled + "-" * (self.width - filled)
-            self.stream.write(f"\r{self.label} [{bar}] {self.done}/{self.total}")
-        else:
-            self.stream.write(f"\r{self.label} {self.done}")
-        self.stream.flush()
+        self._bar.advance(self._task, count)
 
     def close(self) -> None:
-        self._draw()
-        self.stream.write("\n")
-        self.stream.flush()
+        self._bar.stop()
 
 
 # --- sending ------------------------------------------------------------------------------------------

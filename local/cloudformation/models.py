@@ -11,7 +11,8 @@ replacements, as CloudFormation does.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
@@ -297,3 +298,42 @@ class MetricFilter(ResourceModel, CloudFormationModel):
         logs_backends[self.account_id][self.region].delete_metric_filter(
             self.physical_id, self.properties["LogGroupName"]
         )
+
+
+# --- CloudWatch dashboards ------------------------------------------------------------------------------
+# moto models AWS::CloudWatch::Dashboard but stores any DashboardBody; CloudWatch's PutDashboard (which
+# CloudFormation calls) refuses a body that is not a JSON object with a `widgets` array, and so does this.
+def dashboard_body_refusal(body: Any) -> str | None:
+    """Why CloudWatch refuses this DashboardBody, or None."""
+    try:
+        document = json.loads(body) if isinstance(body, str) else None
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        return "The field DashboardBody must be a valid JSON object"
+    if not isinstance(document.get("widgets"), list):
+        return (
+            "The dashboard body is invalid, there are 1 validation errors: "
+            '[{"dataPath": "", "message": "Should have required property \'widgets\'"}]'
+        )
+    return None
+
+
+def checked_dashboard_body(create: Callable[..., Any]) -> classmethod[Any, ..., Any]:
+    """moto's (bound) `Dashboard.create_from_cloudformation_json`, refusing what PutDashboard refuses (an
+    update goes through it too: moto's update deletes and creates)."""
+
+    def create_from_cloudformation_json(
+        cls: type[Any],
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        reason = dashboard_body_refusal((cloudformation_json.get("Properties") or {}).get("DashboardBody"))
+        if reason is not None:
+            raise ValueError(reason)
+        return create(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    return classmethod(create_from_cloudformation_json)

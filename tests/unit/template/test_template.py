@@ -13,8 +13,9 @@ from tests.unit.template.support import FUNCTIONS, RESOURCES, TEMPLATE
 TRIGGERS = ("PreTokenFunction", "PostConfirmationFunction")
 
 
-def test_template_declares_the_five_functions() -> None:
+def test_template_declares_the_six_functions() -> None:
     assert set(FUNCTIONS) == {
+        "AppPageFunction",
         "CallbackUrlsFunction",
         "ClaimRulesFunction",
         "PreTokenFunction",

@@ -14,7 +14,7 @@ import pytest
 from cognito_automation.provisioning.errors import PermanentError
 from cognito_automation.provisioning.messages import parse_message
 from tests.unit.cognito_automation.provisioning.support import RecordingClient, Stack, build_stack, drain
-from tools.producer import EXIT_INVALID, EXIT_OK, main, validate_rows
+from tools.producer import EXIT_INVALID, EXIT_OK, Progress, main, validate_rows
 
 HEADER = "username,email,name,preferred_username,groups,remove_groups,invitation,temporary_password\n"
 
@@ -385,3 +385,42 @@ def test_a_byte_order_mark_is_not_part_of_the_file_and_a_file_not_in_utf_8_is_na
     assert code == EXIT_INVALID
     assert err.startswith(f"error: {path}: line 3 is not UTF-8 (byte 0xe9): save the file as UTF-8")
     assert err.endswith("; nothing was sent\n")
+
+
+class _Terminal(io.StringIO):
+    """A stream that says it is a terminal, as stderr in an interactive shell does."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_in_a_pipe_or_a_log_has_no_carriage_return_nor_escape_code(
+    stack: Stack, tmp_path: Path
+) -> None:
+    # Given 25 rows and stderr that is a file, not a terminal
+    path = _csv(tmp_path, [_row(i) for i in range(25)])
+    # When
+    code, _, err = _run(["send", str(path), "--queue-url", stack.queue_url], stack.sqs)
+    # Then the progress is one final line, with no redrawing
+    assert code == EXIT_OK
+    assert "\r" not in err and "\x1b" not in err
+    assert [line for line in err.splitlines() if "sending" in line] == [err.strip()]
+    assert "25/25" in err
+
+
+def test_progress_on_a_terminal_is_redrawn_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a terminal (rich reads TERM; a dumb terminal would get no live bar)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    stream = _Terminal()
+    progress = Progress("sending", 20, stream)
+    # When
+    progress.advance(10)
+    progress.advance(10)
+    progress.close()
+    # Then the bar is redrawn over itself (carriage return, line erased, cursor hidden meanwhile), ending
+    # at the total
+    text = stream.getvalue()
+    assert text.startswith("\x1b[?25l") and text.endswith("\x1b[?25h")
+    assert "\r\x1b[2K" in text
+    assert "20/20" in text
