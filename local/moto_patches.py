@@ -23,6 +23,8 @@ docs/local-stack.md); the changes themselves live with their service:
   report them; `CloudFormationResponse.list_imports` is added.
 - Cognito (`local.cognito_idp.user_pools`): `CognitoIdpBackend.update_user_pool` keeps what Cognito fixes
   at a pool's creation.
+- DynamoDB (`local.dynamodb.cloudformation_models`): `Table.create_from_cloudformation_json` applies the
+  table's `TimeToLiveSpecification`.
 - SQS (`local.sqs.limits`): `SQSBackend.send_message` (and so SendMessageBatch) counts the message
   attributes in a message's size, in bytes, as SQS does.
 - KMS (`local.kms.cloudformation_models`): `Key.create_from_cloudformation_json` gives the key its
@@ -44,6 +46,7 @@ from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.cognitoidp import models as cognito_models
+from moto.dynamodb.models import table as dynamodb_tables
 from moto.kms import models as kms_models
 from moto.sqs import models as sqs_models
 
@@ -52,6 +55,7 @@ from local.awslambda import invoke
 from local.awslambda.runtime import FunctionRuntime
 from local.cloudformation import custom_resources, stack_operations, stack_resources
 from local.cognito_idp import user_pools
+from local.dynamodb import cloudformation_models as dynamodb_cloudformation
 from local.kms import cloudformation_models as kms_cloudformation
 from local.sqs import limits as sqs_limits
 
@@ -126,3 +130,4 @@ def _install_refusals() -> None:
         _wrap(CloudFormationResponse, action, stack_operations.within_template_limits)
     _wrap(cognito_models.CognitoIdpBackend, "update_user_pool", user_pools.keeps_creation_settings)
     _wrap(sqs_models.SQSBackend, "send_message", sqs_limits.counted_with_attributes)
+    _wrap(dynamodb_tables.Table, "create_from_cloudformation_json", dynamodb_cloudformation.with_time_to_live)
