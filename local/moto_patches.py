@@ -23,6 +23,11 @@ docs/local-stack.md); the changes themselves live with their service:
   report them; `CloudFormationResponse.list_imports` is added.
 - Cognito (`local.cognito_idp.user_pools`): `CognitoIdpBackend.update_user_pool` keeps what Cognito fixes
   at a pool's creation.
+- Cognito (`local.cognito_idp.access`): the token-authorized `CognitoIdpBackend` operations (`get_user`,
+  `update_user_attributes`, `change_password`, `global_sign_out`, `associate_software_token`,
+  `verify_software_token`, `set_user_mfa_preference`) refuse an access token without the
+  `aws.cognito.signin.user.admin` scope; `update_user_attributes` refuses what the token's client may not
+  write; `CognitoIdpResponse.get_user` and `CognitoIdpUserPool.create_id_token` give only what it may read.
 - DynamoDB (`local.dynamodb.cloudformation_models`): `Table.create_from_cloudformation_json` applies the
   table's `TimeToLiveSpecification`.
 - SQS (`local.sqs.limits`): `SQSBackend.send_message` (and so SendMessageBatch) counts the message
@@ -46,6 +51,7 @@ from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.cognitoidp import models as cognito_models
+from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.dynamodb.models import table as dynamodb_tables
 from moto.kms import models as kms_models
 from moto.sqs import models as sqs_models
@@ -54,7 +60,7 @@ from local.awslambda import cloudformation_models as lambda_cloudformation
 from local.awslambda import invoke
 from local.awslambda.runtime import FunctionRuntime
 from local.cloudformation import custom_resources, stack_operations, stack_resources
-from local.cognito_idp import user_pools
+from local.cognito_idp import access, user_pools
 from local.dynamodb import cloudformation_models as dynamodb_cloudformation
 from local.kms import cloudformation_models as kms_cloudformation
 from local.sqs import limits as sqs_limits
@@ -130,4 +136,15 @@ def _install_refusals() -> None:
         _wrap(CloudFormationResponse, action, stack_operations.within_template_limits)
     _wrap(cognito_models.CognitoIdpBackend, "update_user_pool", user_pools.keeps_creation_settings)
     _wrap(sqs_models.SQSBackend, "send_message", sqs_limits.counted_with_attributes)
+    _install_cognito_access()
     _wrap(dynamodb_tables.Table, "create_from_cloudformation_json", dynamodb_cloudformation.with_time_to_live)
+
+
+def _install_cognito_access() -> None:
+    """What a user's access token may do, and usernames as the pool's case rule has them."""
+    cognito_backend = cognito_models.CognitoIdpBackend
+    _wrap(cognito_backend, "update_user_attributes", access.writes_only_writable)
+    for operation in access.SCOPED_OPERATIONS:  # outermost: a token without the scope is refused first
+        _wrap(cognito_backend, operation, access.requires_admin_scope)
+    _patch(CognitoIdpResponse, "get_user", access.get_user)
+    _patch(cognito_models.CognitoIdpUserPool, "create_id_token", access.create_id_token)
