@@ -28,6 +28,9 @@ docs/local-stack.md); the changes themselves live with their service:
   `verify_software_token`, `set_user_mfa_preference`) refuse an access token without the
   `aws.cognito.signin.user.admin` scope; `update_user_attributes` refuses what the token's client may not
   write; `CognitoIdpResponse.get_user` and `CognitoIdpUserPool.create_id_token` give only what it may read.
+- Cognito (`local.cognito_idp.usernames`): `CognitoIdpUserPool._get_user` follows the pool's
+  `UsernameConfiguration.CaseSensitive`; `create_refresh_token`, `create_access_token` and `create_id_token`
+  record the user's own name.
 - DynamoDB (`local.dynamodb.cloudformation_models`): `Table.create_from_cloudformation_json` applies the
   table's `TimeToLiveSpecification`.
 - SQS (`local.sqs.limits`): `SQSBackend.send_message` (and so SendMessageBatch) counts the message
@@ -60,7 +63,7 @@ from local.awslambda import cloudformation_models as lambda_cloudformation
 from local.awslambda import invoke
 from local.awslambda.runtime import FunctionRuntime
 from local.cloudformation import custom_resources, stack_operations, stack_resources
-from local.cognito_idp import access, user_pools
+from local.cognito_idp import access, user_pools, usernames
 from local.dynamodb import cloudformation_models as dynamodb_cloudformation
 from local.kms import cloudformation_models as kms_cloudformation
 from local.sqs import limits as sqs_limits
@@ -148,3 +151,6 @@ def _install_cognito_access() -> None:
         _wrap(cognito_backend, operation, access.requires_admin_scope)
     _patch(CognitoIdpResponse, "get_user", access.get_user)
     _patch(cognito_models.CognitoIdpUserPool, "create_id_token", access.create_id_token)
+    _wrap(cognito_models.CognitoIdpUserPool, "_get_user", usernames.by_pool_case_rule)
+    for maker in ("create_refresh_token", "create_access_token", "create_id_token"):
+        _wrap(cognito_models.CognitoIdpUserPool, maker, usernames.as_stored)
