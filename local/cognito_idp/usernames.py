@@ -40,12 +40,13 @@ def by_pool_case_rule(original: GetUser) -> GetUser:
         if user is not None or not isinstance(username, str) or not case_insensitive(self):
             return user
         wanted = username.casefold()
-        names = self.extended_config.get("UsernameAttributes") or []
-        for candidate in list(self.users.values()):
-            values = [candidate.username, *(candidate.attribute_lookup.get(name) for name in names)]
-            if any(isinstance(v, str) and v.casefold() == wanted for v in values):
-                return candidate
-        return None
+        users = list(self.users.values())
+        found = next((u for u in users if u.username.casefold() == wanted), None)
+        for name in self.extended_config.get("UsernameAttributes") or []:
+            if found is None:
+                values = ((u, u.attribute_lookup.get(name)) for u in users)
+                found = next((u for u, v in values if isinstance(v, str) and v.casefold() == wanted), None)
+        return found
 
     return _get_user
 
