@@ -23,6 +23,16 @@ docs/local-stack.md); the changes themselves live with their service:
   report them; `CloudFormationResponse.list_imports` is added.
 - Cognito (`local.cognito_idp.user_pools`): `CognitoIdpBackend.update_user_pool` keeps what Cognito fixes
   at a pool's creation.
+- Cognito (`local.cognito_idp.access`): the token-authorized `CognitoIdpBackend` operations (`get_user`,
+  `update_user_attributes`, `change_password`, `global_sign_out`, `associate_software_token`,
+  `verify_software_token`, `set_user_mfa_preference`) refuse an access token without the
+  `aws.cognito.signin.user.admin` scope; `update_user_attributes` refuses what the token's client may not
+  write; `CognitoIdpResponse.get_user` and `CognitoIdpUserPool.create_id_token` give only what it may read.
+- Cognito (`local.cognito_idp.usernames`): `CognitoIdpUserPool._get_user` follows the pool's
+  `UsernameConfiguration.CaseSensitive`; `create_refresh_token`, `create_access_token` and `create_id_token`
+  record the user's own name.
+- DynamoDB (`local.dynamodb.cloudformation_models`): `Table.create_from_cloudformation_json` applies the
+  table's `TimeToLiveSpecification`.
 - SQS (`local.sqs.limits`): `SQSBackend.send_message` (and so SendMessageBatch) counts the message
   attributes in a message's size, in bytes, as SQS does.
 - KMS (`local.kms.cloudformation_models`): `Key.create_from_cloudformation_json` gives the key its
@@ -47,6 +57,8 @@ from moto.cloudformation import parsing
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudwatch import models as cloudwatch_models
 from moto.cognitoidp import models as cognito_models
+from moto.cognitoidp.responses import CognitoIdpResponse
+from moto.dynamodb.models import table as dynamodb_tables
 from moto.kms import models as kms_models
 from moto.sqs import models as sqs_models
 
@@ -54,7 +66,8 @@ from local.awslambda import cloudformation_models as lambda_cloudformation
 from local.awslambda import invoke
 from local.awslambda.runtime import FunctionRuntime
 from local.cloudformation import custom_resources, stack_operations, stack_resources
-from local.cognito_idp import user_pools
+from local.cognito_idp import access, user_pools, usernames
+from local.dynamodb import cloudformation_models as dynamodb_cloudformation
 from local.kms import cloudformation_models as kms_cloudformation
 from local.sqs import limits as sqs_limits
 
@@ -131,3 +144,18 @@ def _install_refusals() -> None:
         _wrap(CloudFormationResponse, action, stack_operations.within_template_limits)
     _wrap(cognito_models.CognitoIdpBackend, "update_user_pool", user_pools.keeps_creation_settings)
     _wrap(sqs_models.SQSBackend, "send_message", sqs_limits.counted_with_attributes)
+    _install_cognito_access()
+    _wrap(dynamodb_tables.Table, "create_from_cloudformation_json", dynamodb_cloudformation.with_time_to_live)
+
+
+def _install_cognito_access() -> None:
+    """What a user's access token may do, and usernames as the pool's case rule has them."""
+    cognito_backend = cognito_models.CognitoIdpBackend
+    _wrap(cognito_backend, "update_user_attributes", access.writes_only_writable)
+    for operation in access.SCOPED_OPERATIONS:  # outermost: a token without the scope is refused first
+        _wrap(cognito_backend, operation, access.requires_admin_scope)
+    _patch(CognitoIdpResponse, "get_user", access.get_user)
+    _patch(cognito_models.CognitoIdpUserPool, "create_id_token", access.create_id_token)
+    _wrap(cognito_models.CognitoIdpUserPool, "_get_user", usernames.by_pool_case_rule)
+    for maker in ("create_refresh_token", "create_access_token", "create_id_token"):
+        _wrap(cognito_models.CognitoIdpUserPool, maker, usernames.as_stored)

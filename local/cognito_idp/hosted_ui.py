@@ -44,6 +44,8 @@ from moto.cognitoidp.models import (
     UserStatus,
 )
 
+from local.cognito_idp.access import id_token_attributes as _id_token_attributes
+from local.cognito_idp.access import readable_attributes as _readable_attributes
 from local.cognito_idp.hooks import CognitoError, CognitoHooks, token_claims, validity_seconds
 
 CODE_SECONDS = 300  # an authorization code is valid for five minutes, once
@@ -80,7 +82,6 @@ SCOPE_ATTRIBUTES = {
     "email": frozenset({"email", "email_verified"}),
     "phone": frozenset({"phone_number", "phone_number_verified"}),
 }
-BOOLEAN_ATTRIBUTES = frozenset({"email_verified", "phone_number_verified"})
 
 
 @dataclass(frozen=True)
@@ -696,15 +697,6 @@ def _bearer_error(status: int, error: str, description: str) -> Response:
     )
 
 
-def _readable_attributes(client: CognitoIdpUserPoolClient, user: CognitoIdpUser) -> dict[str, str]:
-    """The user's attributes that the client may read (all of them when ReadAttributes is not set)."""
-    readable = client.extended_config.get("ReadAttributes")
-    attributes = {a["Name"]: a["Value"] for a in user.attributes if a["Name"] != "sub"}
-    if readable:
-        attributes = {k: v for k, v in attributes.items() if k in readable}
-    return attributes
-
-
 def _hosted_id_claims(
     claims: dict[str, Any], client: CognitoIdpUserPoolClient, user: CognitoIdpUser, nonce: str | None
 ) -> dict[str, Any]:
@@ -718,11 +710,3 @@ def _hosted_id_claims(
     if nonce:
         claims["nonce"] = nonce
     return claims
-
-
-def _id_token_attributes(client: CognitoIdpUserPoolClient, user: CognitoIdpUser) -> dict[str, Any]:
-    """The readable attributes as ID token claims: the `*_verified` flags as booleans, as Cognito has them."""
-    return {
-        name: (value.lower() == "true" if name in BOOLEAN_ATTRIBUTES else value)
-        for name, value in _readable_attributes(client, user).items()
-    }

@@ -68,8 +68,8 @@ def test_an_upsert_delivered_again_after_the_delete_changes_nothing(
     assert len(local_stack.invitations(pool_id, "uma")) == 1
     dead = sqs.receive_message(QueueUrl=outputs["ProvisioningDeadLetterQueueUrl"], MaxNumberOfMessages=10)
     assert "uma" not in json.dumps(dead.get("Messages", []))
-    # the delete's tombstone holds the order, and expires (the table's TTL attribute, which the local
-    # stack does not set up from the template: tests/unit/template/test_provision_users.py checks it)
+    # the delete's tombstone holds the order, and expires (the table's TTL attribute, enabled from the
+    # template: test_local_cognito_access.py::test_a_template_table_keeps_its_time_to_live)
     tombstone = get_order(local_stack.client(aws.DYNAMODB), outputs["UsersTableName"], pool_id, "uma")
     assert tombstone is not None
     assert tombstone["last_action"] == {"S": "delete"}
