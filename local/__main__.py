@@ -40,7 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)
     try:
-        stack = LocalCloud(port=args.port).start()
+        stack = LocalCloud(port=args.port)
+    except ValueError as exc:  # a setting from the environment, named in the message
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        stack.start()
     except OSError as exc:
         print(
             f"error: cannot listen on 127.0.0.1:{args.port}: {exc.strerror} (set PORT to another port)",
@@ -55,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     args.outputs.parent.mkdir(parents=True, exist_ok=True)
     args.outputs.write_text(json.dumps(outputs, indent=2, sort_keys=True) + "\n")
+    logging.getLogger("local").info("Cognito issuer: %s mode", stack.issuer_mode)
     print(f"ready: {stack.endpoint_url}", file=stdout, flush=True)
 
     stopped = threading.Event()

@@ -33,6 +33,8 @@ docs/local-stack.md); the changes themselves live with their service:
   record the user's own name.
 - DynamoDB (`local.dynamodb.cloudformation_models`): `Table.create_from_cloudformation_json` applies the
   table's `TimeToLiveSpecification`.
+- Cognito (`local.cognito_idp.issuer`): `CognitoIdpUserPool.create_jwt` names the issuer in force (AWS's,
+  or the local endpoint's in local-issuer mode).
 - SQS (`local.sqs.limits`): `SQSBackend.send_message` (and so SendMessageBatch) counts the message
   attributes in a message's size, in bytes, as SQS does.
 - KMS (`local.kms.cloudformation_models`): `Key.create_from_cloudformation_json` gives the key its
@@ -66,7 +68,7 @@ from local.awslambda import cloudformation_models as lambda_cloudformation
 from local.awslambda import invoke
 from local.awslambda.runtime import FunctionRuntime
 from local.cloudformation import custom_resources, stack_operations, stack_resources
-from local.cognito_idp import access, user_pools, usernames
+from local.cognito_idp import access, issuer, user_pools, usernames
 from local.dynamodb import cloudformation_models as dynamodb_cloudformation
 from local.kms import cloudformation_models as kms_cloudformation
 from local.sqs import limits as sqs_limits
@@ -130,6 +132,7 @@ def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
     _patch(CloudFormationResponse, "list_imports", stack_resources.list_imports, new=True)
     _wrap(kms_models.Key, "create_from_cloudformation_json", kms_cloudformation.policy_as_document)
     _wrap(cloudwatch_models.Dashboard, "create_from_cloudformation_json", checked_dashboard_body)
+    _wrap(cognito_models.CognitoIdpUserPool, "create_jwt", issuer.with_current_issuer)
     _install_refusals()
     _INSTALLED.done = True
 

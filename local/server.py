@@ -3,7 +3,8 @@
 - `PUT /_local/cfn-response/<request id>`: the ResponseURL of custom resources;
 - Cognito's hosted UI and OAuth 2.0 endpoints (`local.cognito_idp.hosted_ui`): `GET /oauth2/authorize`,
   `GET /login`, `POST /login`, `POST /oauth2/token`, `GET /oauth2/userInfo`, `POST /oauth2/revoke`,
-  `GET /logout`, `GET /error`, for requests that are not signed AWS API calls;
+  `GET /logout`, `GET /error`, and `GET /<pool id>/.well-known/openid-configuration` (moto's JWKS beside
+  it stays moto's), for requests that are not signed AWS API calls;
 - Cognito API calls (`X-Amz-Target: AWSCognitoIdentityProviderService.*`) pass through the hooks of
   `local.cognito_idp.hooks` before and after moto handles them;
 - everything else is moto's.
@@ -23,6 +24,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 
 from local.cloudformation.custom_resources import BROKER, RESPONSE_PATH
+from local.cognito_idp import discovery
 from local.cognito_idp.hooks import TOKEN_OPERATIONS, CognitoError, CognitoHooks
 from local.cognito_idp.hosted_ui import HostedUi, Response
 from local.threads import ThreadGroup
@@ -75,6 +77,12 @@ def tracked_handler(requests: ThreadGroup) -> type[MotoRequestHandler]:
     return TrackedRequestHandler
 
 
+def _base_url(environ: dict[str, Any]) -> str:
+    """The scheme and host the request reached the server at."""
+    host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
+    return f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
+
+
 def _is_aws_api(environ: dict[str, Any]) -> bool:
     """A signed AWS API request (SigV4 header or presigned URL): never one for the hosted UI."""
     query = environ.get("QUERY_STRING", "")
@@ -109,11 +117,14 @@ class LocalApp:
                 return _respond(start_response, 405, b"")
             status, text = BROKER.answer(path[len(RESPONSE_PATH) :], _read_body(environ))
             return _respond(start_response, status, text.encode(), "text/plain")
-        if path in self.hosted_paths and not _is_aws_api(environ):
-            route = self.routes.get((method, path))
-            if route is None:
+        discovery_path = discovery.PATH.match(path) if method == "GET" else None
+        if (path in self.hosted_paths or discovery_path) and not _is_aws_api(environ):
+            if discovery_path is not None:
+                answer = self.hosted_ui.openid_configuration(discovery_path["pool_id"], _base_url(environ))
+            elif (method, path) in self.routes:
+                answer = self.routes[(method, path)](environ)
+            else:
                 return _respond(start_response, 405, b"")
-            answer = route(environ)
             headers = [*answer.headers, ("Content-Length", str(len(answer.body)))]
             start_response(answer.status_line, headers)
             return [answer.body]

@@ -43,6 +43,8 @@ from local.cloudformation.sam_transform import (
 from local.cloudformation.stack_operations import MAX_TEMPLATE_BODY_BYTES
 from local.cognito_idp.hooks import CognitoHooks, Invitation, RateLimiter
 from local.cognito_idp.hosted_ui import HostedUi
+from local.cognito_idp.issuer import AWS, checked_mode, mode_from
+from local.cognito_idp.issuer import CURRENT as ISSUERS
 from local.server import LocalApp, tracked_handler
 from local.threads import BACKGROUND, ThreadGroup
 
@@ -103,12 +105,17 @@ class LocalCloud:
         region: str | None = None,
         enforce_quotas: bool | None = None,
         host: str = "127.0.0.1",
+        issuer: str | None = None,
     ):
+        """`issuer`: `aws` (tokens and discovery name Cognito's issuer) or `local` (they name
+        `<endpoint_url>/<pool id>`, for discovery-driven relying parties); by default what
+        `LOCAL_COGNITO_ISSUER` says, else `aws`. See local.cognito_idp.issuer."""
         self.host = host
         self.port = port
         self.region = region or os.environ.get("AWS_REGION") or "us-east-1"
         self.account_id = ACCOUNT_ID
         self.enforce_quotas = quotas_enabled(os.environ) if enforce_quotas is None else enforce_quotas
+        self._issuer_mode = mode_from(os.environ) if issuer is None else checked_mode(issuer)
         self.outputs: dict[str, str] = {}
         self.stack_outputs: dict[str, dict[str, str]] = {}
         self._server: Any = None
@@ -128,6 +135,23 @@ class LocalCloud:
     def endpoint_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def issuer_mode(self) -> str:
+        """`aws` or `local`: which issuer the tokens issued from now on, and the discovery documents,
+        name. Settable on a running stack (tokens issued before keep theirs)."""
+        return self._issuer_mode
+
+    @issuer_mode.setter
+    def issuer_mode(self, mode: str) -> None:
+        self._issuer_mode = checked_mode(mode)
+        if self._server is not None:
+            ISSUERS.configure(self._issuer_mode, self.endpoint_url)
+
+    def issuer(self, user_pool_id: str) -> str:
+        """The issuer (`iss`) of the pool's tokens in the mode in force; its discovery document is at
+        `<issuer>/.well-known/openid-configuration` in local mode, on this stack in either mode."""
+        return ISSUERS.of(self.region, user_pool_id)
+
     def start(self) -> LocalCloud:
         os.environ.setdefault("MOTO_ACCOUNT_ID", self.account_id)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
@@ -141,6 +165,7 @@ class LocalCloud:
             self.host, self.port, app, threaded=True, request_handler=tracked_handler(self._requests)
         )
         self.port = int(self._server.server_address[1])
+        ISSUERS.configure(self._issuer_mode, self.endpoint_url)
         self.runtime = FunctionRuntime(
             region=self.region,
             account_id=self.account_id,
@@ -200,6 +225,7 @@ class LocalCloud:
             else:
                 os.environ[name] = value
         self._saved_env = {}
+        ISSUERS.configure(AWS, "")
         shared_clients.reset()
 
     def __enter__(self) -> LocalCloud:

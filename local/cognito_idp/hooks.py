@@ -41,6 +41,7 @@ from moto.core.exceptions import JsonRESTError
 
 from cognito_automation.claims.cognito import RESERVED_ACCESS_TOKEN_CLAIMS, RESERVED_CLAIMS
 from cognito_automation.quotas import CATEGORIES, QUOTAS
+from local.cognito_idp import issuer
 from local.cognito_idp.validation import validate_client_urls
 
 log = logging.getLogger("local.cognito_idp.hooks")
@@ -138,6 +139,8 @@ class CognitoHooks:
     account_id: str
     region: str
     limiter: RateLimiter | None = None
+    # The issuer tokens and the discovery document name (the process-wide one moto's tokens follow).
+    issuers: issuer.Issuers = field(default_factory=lambda: issuer.CURRENT)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     # The invitations Cognito would have sent (AdminCreateUser without SUPPRESS), newest last, bounded:
     # what a user reads in the message, temporary password included, for tests and demos.
@@ -421,7 +424,7 @@ class CognitoHooks:
             "token_use": "access",
             "scope": " ".join(requested),
             "auth_time": now,
-            "iss": f"https://cognito-idp.{self.region}.amazonaws.com/{pool.id}",
+            "iss": self.issuers.of(self.region, pool.id),
             "exp": now + expires_in,
             "iat": now,
             "version": 2,

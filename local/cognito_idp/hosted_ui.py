@@ -7,7 +7,8 @@ Served by the same server as the API (local/server.py routes here), for the pool
 - `POST /login`: the form's answer; redirects to the callback URL with a code or with tokens (implicit);
 - `POST /oauth2/token`: `authorization_code` and `refresh_token` here, `client_credentials` in
   `local.cognito_idp.hooks`;
-- `GET /oauth2/userInfo`, `GET /logout`, `POST /oauth2/revoke`, `GET /error`.
+- `GET /oauth2/userInfo`, `GET /logout`, `POST /oauth2/revoke`, `GET /error`;
+- `GET /<pool id>/.well-known/openid-configuration`: the discovery document (`local.cognito_idp.discovery`).
 
 Tokens come from moto's backend for the user (so they verify against the local JWKS and moto's API
 accepts the access tokens), with Cognito's hosted-UI claims: the granted scopes, the client's token
@@ -44,6 +45,7 @@ from moto.cognitoidp.models import (
     UserStatus,
 )
 
+from local.cognito_idp import discovery
 from local.cognito_idp.access import id_token_attributes as _id_token_attributes
 from local.cognito_idp.access import readable_attributes as _readable_attributes
 from local.cognito_idp.hooks import CognitoError, CognitoHooks, token_claims, validity_seconds
@@ -642,6 +644,16 @@ class HostedUi:
                 k: v for k, v in readable.items() if k in wanted or (custom and k.startswith("custom:"))
             }
         return json_response(200, {"sub": user.id, **readable, "username": user.username})
+
+    # --- GET /<pool id>/.well-known/openid-configuration ---------------------------------------
+    def openid_configuration(self, pool_id: str, base_url: str) -> Response:
+        pool = self.hooks.backend.user_pools.get(pool_id)
+        if pool is None:
+            return json_response(
+                404, {"code": "ResourceNotFoundException", "message": f"User pool {pool_id} does not exist."}
+            )
+        document = discovery.openid_configuration(pool, self.hooks.issuers, self.hooks.region, base_url)
+        return Response(200, json.dumps(document).encode(), (("Content-Type", "application/json"),))
 
     # --- GET /logout, GET /error ---------------------------------------------------------------
     def logout(self, query: Mapping[str, str]) -> Response:
