@@ -23,6 +23,10 @@ docs/local-stack.md); the changes themselves live with their service:
   report them; `CloudFormationResponse.list_imports` is added.
 - Cognito (`local.cognito_idp.user_pools`): `CognitoIdpBackend.update_user_pool` keeps what Cognito fixes
   at a pool's creation.
+- Cognito (`local.cognito_idp.signin`): `CognitoIdpBackend.initiate_auth` / `admin_initiate_auth` enforce
+  the client's ExplicitAuthFlows and answer USER_SRP_AUTH with a real SRP challenge;
+  `respond_to_auth_challenge` verifies the SRP password claim; these, `forgot_password`,
+  `confirm_forgot_password` and `confirm_sign_up` follow the client's PreventUserExistenceErrors.
 - SQS (`local.sqs.limits`): `SQSBackend.send_message` (and so SendMessageBatch) counts the message
   attributes in a message's size, in bytes, as SQS does.
 - KMS (`local.kms.cloudformation_models`): `Key.create_from_cloudformation_json` gives the key its
@@ -51,7 +55,7 @@ from local.awslambda import cloudformation_models as lambda_cloudformation
 from local.awslambda import invoke
 from local.awslambda.runtime import FunctionRuntime
 from local.cloudformation import custom_resources, stack_operations, stack_resources
-from local.cognito_idp import user_pools
+from local.cognito_idp import signin, user_pools
 from local.kms import cloudformation_models as kms_cloudformation
 from local.sqs import limits as sqs_limits
 
@@ -126,3 +130,15 @@ def _install_refusals() -> None:
         _wrap(CloudFormationResponse, action, stack_operations.within_template_limits)
     _wrap(cognito_models.CognitoIdpBackend, "update_user_pool", user_pools.keeps_creation_settings)
     _wrap(sqs_models.SQSBackend, "send_message", sqs_limits.counted_with_attributes)
+    _install_signin()
+
+
+def _install_signin() -> None:
+    """Sign-in as Cognito refuses it: allowed flows, the SRP proof, hidden unknown users."""
+    backend = cognito_models.CognitoIdpBackend
+    _wrap(backend, "initiate_auth", signin.checked_initiate_auth)
+    _wrap(backend, "admin_initiate_auth", signin.checked_admin_initiate_auth)
+    _wrap(backend, "respond_to_auth_challenge", signin.verified_challenge_response)
+    _wrap(backend, "forgot_password", signin.hidden_forgot_password)
+    _wrap(backend, "confirm_forgot_password", signin.hidden_confirm_forgot_password)
+    _wrap(backend, "confirm_sign_up", signin.hidden_confirm_sign_up)
