@@ -288,13 +288,9 @@ def checked_admin_initiate_auth(original: Method) -> Method:
 
 def verified_challenge_response(original: Method) -> Method:
     def respond_to_auth_challenge(
-        self: CognitoIdpBackend,
-        session: str,
-        client_id: str,
-        challenge_name: str,
-        challenge_responses: dict[str, str],
+        self: CognitoIdpBackend, session: str, client_id: str, challenge_name: str, answers: dict[str, str]
     ) -> dict[str, Any]:
-        responses = dict(challenge_responses)
+        responses = dict(answers)
         if challenge_name == "PASSWORD_VERIFIER":
             opened = CHALLENGES.take(responses.get("PASSWORD_CLAIM_SECRET_BLOCK", ""))
             if opened is None:
