@@ -35,6 +35,10 @@ docs/local-stack.md); the changes themselves live with their service:
   table's `TimeToLiveSpecification`.
 - Cognito (`local.cognito_idp.issuer`): `CognitoIdpUserPool.create_jwt` names the issuer in force (AWS's,
   or the local endpoint's in local-issuer mode).
+- Cognito (`local.cognito_idp.signin`): `CognitoIdpBackend.initiate_auth` / `admin_initiate_auth` enforce
+  the client's ExplicitAuthFlows and answer USER_SRP_AUTH with a real SRP challenge;
+  `respond_to_auth_challenge` verifies the SRP password claim; these, `forgot_password`,
+  `confirm_forgot_password` and `confirm_sign_up` follow the client's PreventUserExistenceErrors.
 - SQS (`local.sqs.limits`): `SQSBackend.send_message` (and so SendMessageBatch) counts the message
   attributes in a message's size, in bytes, as SQS does.
 - KMS (`local.kms.cloudformation_models`): `Key.create_from_cloudformation_json` gives the key its
@@ -68,7 +72,7 @@ from local.awslambda import cloudformation_models as lambda_cloudformation
 from local.awslambda import invoke
 from local.awslambda.runtime import FunctionRuntime
 from local.cloudformation import custom_resources, stack_operations, stack_resources
-from local.cognito_idp import access, issuer, user_pools, usernames
+from local.cognito_idp import access, issuer, signin, user_pools, usernames
 from local.dynamodb import cloudformation_models as dynamodb_cloudformation
 from local.kms import cloudformation_models as kms_cloudformation
 from local.sqs import limits as sqs_limits
@@ -148,6 +152,7 @@ def _install_refusals() -> None:
     _wrap(cognito_models.CognitoIdpBackend, "update_user_pool", user_pools.keeps_creation_settings)
     _wrap(sqs_models.SQSBackend, "send_message", sqs_limits.counted_with_attributes)
     _install_cognito_access()
+    _install_signin()
     _wrap(dynamodb_tables.Table, "create_from_cloudformation_json", dynamodb_cloudformation.with_time_to_live)
 
 
@@ -162,3 +167,14 @@ def _install_cognito_access() -> None:
     _wrap(cognito_models.CognitoIdpUserPool, "_get_user", usernames.by_pool_case_rule)
     for maker in ("create_refresh_token", "create_access_token", "create_id_token"):
         _wrap(cognito_models.CognitoIdpUserPool, maker, usernames.as_stored)
+
+
+def _install_signin() -> None:
+    """Sign-in as Cognito refuses it: allowed flows, the SRP proof, hidden unknown users."""
+    backend = cognito_models.CognitoIdpBackend
+    _wrap(backend, "initiate_auth", signin.checked_initiate_auth)
+    _wrap(backend, "admin_initiate_auth", signin.checked_admin_initiate_auth)
+    _wrap(backend, "respond_to_auth_challenge", signin.verified_challenge_response)
+    _wrap(backend, "forgot_password", signin.hidden_forgot_password)
+    _wrap(backend, "confirm_forgot_password", signin.hidden_confirm_forgot_password)
+    _wrap(backend, "confirm_sign_up", signin.hidden_confirm_sign_up)

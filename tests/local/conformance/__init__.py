@@ -1,0 +1,1 @@
+"""Conformance: real client libraries and tools against the local stack, as their users drive them."""
