@@ -77,7 +77,7 @@ def _before_call(model: Any, context: Any, **_: Any) -> tuple[AWSResponse, dict[
 def check(function: str, request: policies.Request) -> str | None:
     """None when the function's role allows the request; otherwise AWS's AccessDenied message."""
     role_arn = _role_of(function, request)
-    documents = policies.role_documents(request.account_id, role_arn) if role_arn else []
+    documents = policies.role_documents(request.account_id, role_arn, request.partition) if role_arn else []
     resources = policies.resources(request)
     decision = policies.evaluate(documents, request.action, resources, policies.condition_values(request))
     if decision is policies.Decision.ALLOWED:

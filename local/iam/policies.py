@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, PermissionResult
 from moto.iam.models import Policy, iam_backends
 from moto.iam.policy_conditions import CONDITION_OPERATIONS
+from moto.utilities.utils import get_partition
 
 
 class Decision(enum.Enum):
@@ -42,18 +43,18 @@ class Request:
     params: Mapping[str, Any]
     region: str
     account_id: str
-    partition: str = "aws"
 
     @property
     def action(self) -> str:
         return f"{self.service}:{self.operation}"
 
-    def arn(
-        self, service: str, resource: str, *, region: str | None = None, account: str | None = None
-    ) -> str:
-        region = self.region if region is None else region
-        account = self.account_id if account is None else account
-        return f"arn:{self.partition}:{service}:{region}:{account}:{resource}"
+    @property
+    def partition(self) -> str:
+        return get_partition(self.region)
+
+    def arn(self, service: str, resource: str, *, account: str | None = None) -> str:
+        """`arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`, in the request's account unless told another."""
+        return f"arn:{self.partition}:{service}:{self.region}:{account or self.account_id}:{resource}"
 
 
 def resources(request: Request) -> list[str]:

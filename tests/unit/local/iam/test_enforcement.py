@@ -17,6 +17,7 @@ import pytest
 from local.awslambda.invoke import CURRENT
 from local.awslambda.runtime import FunctionCode, FunctionRuntime
 from local.iam import enforcement
+from tests.unit.local.awslambda.support import invoke
 
 ACCOUNT = "123456789012"
 # A handler that reads a table it is granted, then one it is not, and reports what each call answered.
@@ -93,18 +94,7 @@ def runtime(tmp_path: Path, aws: None) -> Iterator[FunctionRuntime]:
 
 
 def _invoke(runtime: FunctionRuntime) -> dict[str, Any]:
-    result = runtime.invoke(
-        code_key="code",
-        function_name="reader-fn",
-        function_arn=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:reader-fn",
-        handler="app.lambda_handler",
-        environment={},
-        timeout_s=10,
-        memory_mb=128,
-        event={},
-    )
-    assert not result.failed, result.payload
-    answers: dict[str, Any] = result.json()
+    answers: dict[str, Any] = invoke(runtime, "reader-fn", ACCOUNT).json()
     return answers
 
 
