@@ -22,6 +22,8 @@ from typing import Any
 from botocore import handlers
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from moto.awslambda.models import lambda_backends
+from moto.iam.exceptions import NotFoundException
+from moto.utilities.utils import get_partition
 
 from local.awslambda import calls
 from local.iam import policies
@@ -76,8 +78,8 @@ def _before_call(model: Any, context: Any, **_: Any) -> tuple[AWSResponse, dict[
 
 def check(function: str, request: policies.Request) -> str | None:
     """None when the function's role allows the request; otherwise AWS's AccessDenied message."""
-    role_arn = _role_of(function, request)
-    documents = policies.role_documents(request.account_id, role_arn, request.partition) if role_arn else []
+    role_arn = _role_of(function)
+    documents = _documents(role_arn) if role_arn else []
     resources = policies.resources(request)
     decision = policies.evaluate(documents, request.action, resources, policies.condition_values(request))
     if decision is policies.Decision.ALLOWED:
@@ -97,12 +99,21 @@ def check(function: str, request: policies.Request) -> str | None:
     return message
 
 
-def _role_of(function: str, request: policies.Request) -> str | None:
+def _role_of(function: str) -> str | None:
+    """The function's execution role, from the stack's Lambda (None: moto no longer has the function)."""
     try:
-        fn = lambda_backends[request.account_id][request.region].get_function(function)
+        fn = lambda_backends[ENFORCEMENT.account_id][ENFORCEMENT.region].get_function(function)
     except Exception:  # noqa: BLE001 - a function moto no longer has: no role, so nothing is allowed
         return None
     return str(fn.role)
+
+
+def _documents(role_arn: str) -> list[dict[str, Any]]:
+    partition = get_partition(ENFORCEMENT.region)
+    try:
+        return policies.role_documents(ENFORCEMENT.account_id, role_arn, partition)
+    except NotFoundException:  # the role was deleted: no policy, so nothing is allowed
+        return []
 
 
 def _denied_response(request: policies.Request, message: str) -> tuple[AWSResponse, dict[str, Any]]:
