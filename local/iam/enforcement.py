@@ -143,6 +143,7 @@ _HANDLERS: list[tuple[str, Callable[..., Any]]] = [
 
 def install(account_id: str, region: str, *, enabled: bool) -> None:
     """Every botocore session created from now on checks functions' calls while `enabled` (idempotent)."""
+    policies.check_moto()
     ENFORCEMENT.account_id, ENFORCEMENT.region, ENFORCEMENT.enabled = account_id, region, enabled
     for handler in _HANDLERS:
         if handler not in handlers.BUILTIN_HANDLERS:

@@ -27,6 +27,18 @@ from moto.iam.models import Policy, iam_backends
 from moto.iam.policy_conditions import CONDITION_OPERATIONS
 from moto.utilities.utils import get_partition
 
+# moto's statement methods this module calls
+MOTO_METHODS = ("is_action_permitted", "_check_element_matches", "_check_conditions")
+
+
+def check_moto() -> None:
+    """Fail loudly (when the local stack starts) if moto no longer has what this module calls."""
+    for name in MOTO_METHODS:
+        if not hasattr(IAMPolicyStatement, name):
+            raise RuntimeError(
+                f"moto changed: IAMPolicyStatement has no {name}; review local/iam/policies.py"
+            )
+
 
 class Decision(enum.Enum):
     ALLOWED = "allowed"
