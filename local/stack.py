@@ -45,6 +45,7 @@ from local.cognito_idp.hooks import CognitoHooks, Invitation, RateLimiter
 from local.cognito_idp.hosted_ui import HostedUi
 from local.cognito_idp.issuer import AWS, checked_mode, mode_from
 from local.cognito_idp.issuer import CURRENT as ISSUERS
+from local.iam import enforcement
 from local.server import LocalApp, tracked_handler
 from local.threads import BACKGROUND, ThreadGroup
 
@@ -104,6 +105,7 @@ class LocalCloud:
         *,
         region: str | None = None,
         enforce_quotas: bool | None = None,
+        enforce_iam: bool | None = None,
         host: str = "127.0.0.1",
         issuer: str | None = None,
     ):
@@ -116,6 +118,8 @@ class LocalCloud:
         self.account_id = ACCOUNT_ID
         self.enforce_quotas = quotas_enabled(os.environ) if enforce_quotas is None else enforce_quotas
         self._issuer_mode = mode_from(os.environ) if issuer is None else checked_mode(issuer)
+        # each function's calls authorised against its role (local.iam.enforcement), unless turned off
+        self.enforce_iam = enforcement.enabled_by(os.environ) if enforce_iam is None else enforce_iam
         self.outputs: dict[str, str] = {}
         self.stack_outputs: dict[str, dict[str, str]] = {}
         self._server: Any = None
@@ -186,6 +190,7 @@ class LocalCloud:
         # The functions share the package's cached boto3 clients, which keep the endpoint they were made
         # with: an earlier stack's in the same process would be unreachable now.
         calls.install()  # before any function makes a client: the opt-in record of their AWS calls
+        enforcement.install(self.account_id, self.region, enabled=self.enforce_iam)
         shared_clients.reset()
         self._thread = threading.Thread(target=self._server.serve_forever, name="local-stack", daemon=True)
         self._thread.start()
@@ -214,6 +219,7 @@ class LocalCloud:
             self._thread = None
         if running:
             log.warning("threads still running after stop: %s", ", ".join(running))
+        enforcement.uninstall()
         if self.runtime is not None:
             self.runtime.close()
         for client in self._clients.values():

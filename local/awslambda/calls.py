@@ -40,7 +40,7 @@ _RECORDS: list[CallRecord] = []
 _RECORDS_LOCK = threading.Lock()
 
 
-def _calling_function() -> str | None:
+def calling_function() -> str | None:
     runtime = CURRENT.runtime
     if runtime is None:
         return None
@@ -56,7 +56,7 @@ def _calling_function() -> str | None:
 def _before_call(model: Any, **_: Any) -> None:
     if not _RECORDS:
         return
-    function = _calling_function()
+    function = calling_function()
     if function is None:
         return  # the local stack's own or a test's client
     operation = f"{model.service_model.signing_name}:{model.name}"

@@ -12,6 +12,7 @@ import pytest
 from local.awslambda import calls
 from local.awslambda.invoke import CURRENT
 from local.awslambda.runtime import FunctionCode, FunctionRuntime
+from tests.unit.local.awslambda.support import invoke
 
 # A handler that calls SQS itself and DynamoDB from a pool thread, as the provisioning consumer does.
 HANDLER = """
@@ -41,27 +42,13 @@ def runtime(tmp_path: Path, aws: None) -> Iterator[FunctionRuntime]:
         runtime.close()
 
 
-def _invoke(runtime: FunctionRuntime, name: str) -> None:
-    result = runtime.invoke(
-        code_key="code",
-        function_name=name,
-        function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{name}",
-        handler="app.lambda_handler",
-        environment={},
-        timeout_s=10,
-        memory_mb=128,
-        event={},
-    )
-    assert not result.failed, result.payload
-
-
 def test_each_functions_calls_are_recorded_under_its_name_pool_threads_included(
     runtime: FunctionRuntime,
 ) -> None:
     # Given a recording  # When two functions run, and a client outside any function makes a call
     with calls.recording() as record:
-        _invoke(runtime, "first")
-        _invoke(runtime, "second")
+        invoke(runtime, "first")
+        invoke(runtime, "second")
         boto3.client("sqs").list_queues()
     # Then each function's calls are recorded by IAM action name, and the outside call is not
     assert record.by_function() == {
@@ -73,5 +60,5 @@ def test_each_functions_calls_are_recorded_under_its_name_pool_threads_included(
 def test_nothing_is_recorded_outside_a_recording(runtime: FunctionRuntime) -> None:
     with calls.recording() as record:
         pass
-    _invoke(runtime, "first")
+    invoke(runtime, "first")
     assert record.by_function() == {}

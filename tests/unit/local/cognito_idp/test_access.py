@@ -49,7 +49,8 @@ class Pool:
 
     def client(self, **settings: Any) -> str:
         # The sign-in below is the admin password flow, which a client must allow (ExplicitAuthFlows)
-        settings.setdefault("ExplicitAuthFlows", ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+        flows = ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+        settings.setdefault("ExplicitAuthFlows", flows)
         created = self.cognito.create_user_pool_client(UserPoolId=self.pool_id, ClientName="c", **settings)
         client_id: str = created["UserPoolClient"]["ClientId"]
         return client_id

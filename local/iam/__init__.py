@@ -1,0 +1,1 @@
+"""IAM on the local stack: each function's calls authorised against its execution role."""
