@@ -11,6 +11,7 @@ Two modes, one per installation kind:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cognito_automation.user_pool_triggers import ledger, pool_settings
@@ -26,52 +27,47 @@ DETACH_ON_DELETE = "detach_on_delete"
 MODES = (ATTACH, DETACH_ON_DELETE)
 
 
-def attach_triggers(
-    cognito: CognitoIdentityProviderClient,
-    dynamodb: DynamoDBClient,
-    table: str,
-    user_pool_id: str,
-    *,
-    owner: str,
-    triggers: Triggers,
-    take_over: bool,
-) -> dict[str, Any]:
-    """Attach (mode `attach`); returns the described pool as it was before."""
-    pool = pool_settings.describe_pool(cognito, user_pool_id)
-    pool_settings.check_feature_plan(pool, triggers.event_version)
-    current = pool.get("LambdaConfig") or {}
-    wanted = attach(current, triggers, user_pool_id=user_pool_id, take_over=take_over)
-    if ledger.read(dynamodb, table, user_pool_id, owner) is None:
-        ledger.record(dynamodb, table, user_pool_id, owner, previous(current))
-    if wanted != current:
-        pool_settings.update_pool(cognito, pool, wanted)
-    return pool
+@dataclass(frozen=True)
+class PoolTriggers:
+    """One resource instance's triggers (`owner`: its instance digest) on one pool, with the clients and
+    the ledger table it works with."""
 
+    cognito: CognitoIdentityProviderClient
+    dynamodb: DynamoDBClient
+    table: str
+    user_pool_id: str
+    owner: str
+    triggers: Triggers
 
-def detach_triggers(
-    cognito: CognitoIdentityProviderClient,
-    dynamodb: DynamoDBClient,
-    table: str,
-    user_pool_id: str,
-    *,
-    owner: str,
-    triggers: Triggers,
-    mode: str,
-) -> bool:
-    """Give the slots back (mode `attach`: what the ledger recorded; `detach_on_delete`: nothing). A pool
-    that no longer exists has nothing to give back. Returns whether the pool was updated."""
-    before = ledger.read(dynamodb, table, user_pool_id, owner) if mode == ATTACH else None
-    try:
-        pool = pool_settings.describe_pool(cognito, user_pool_id)
-    except PoolNotFoundError:
-        pool = None
-    changed = False
-    if pool is not None:
+    def attach(self, *, take_over: bool) -> dict[str, Any]:
+        """Attach (mode `attach`); returns the described pool as it was before."""
+        pool = pool_settings.describe_pool(self.cognito, self.user_pool_id)
+        pool_settings.check_feature_plan(pool, self.triggers.event_version)
         current = pool.get("LambdaConfig") or {}
-        wanted = detach(current, triggers, before or {})
+        wanted = attach(current, self.triggers, user_pool_id=self.user_pool_id, take_over=take_over)
+        if ledger.read(self.dynamodb, self.table, self.user_pool_id, self.owner) is None:
+            ledger.record(self.dynamodb, self.table, self.user_pool_id, self.owner, previous(current))
         if wanted != current:
-            pool_settings.update_pool(cognito, pool, wanted)
-            changed = True
-    if before is not None:
-        ledger.forget(dynamodb, table, user_pool_id, owner)
-    return changed
+            pool_settings.update_pool(self.cognito, pool, wanted)
+        return pool
+
+    def detach(self, *, mode: str) -> bool:
+        """Give the slots back (mode `attach`: what the ledger recorded; `detach_on_delete`: nothing). A pool
+        that no longer exists has nothing to give back. Returns whether the pool was updated."""
+        before = (
+            ledger.read(self.dynamodb, self.table, self.user_pool_id, self.owner) if mode == ATTACH else None
+        )
+        try:
+            pool = pool_settings.describe_pool(self.cognito, self.user_pool_id)
+        except PoolNotFoundError:
+            pool = None
+        changed = False
+        if pool is not None:
+            current = pool.get("LambdaConfig") or {}
+            wanted = detach(current, self.triggers, before or {})
+            if wanted != current:
+                pool_settings.update_pool(self.cognito, pool, wanted)
+                changed = True
+        if before is not None:
+            ledger.forget(self.dynamodb, self.table, self.user_pool_id, self.owner)
+        return changed

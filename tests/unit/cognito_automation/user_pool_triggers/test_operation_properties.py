@@ -108,10 +108,9 @@ def test_attach_then_detach_changes_nothing_but_the_two_slots(
         _held(config) and not take_over
     )
     # When the triggers are attached
+    on_pool = operation.PoolTriggers(pool, dynamodb, "ledger", POOL_ID, owner=owner, triggers=triggers)
     try:
-        operation.attach_triggers(
-            pool, dynamodb, "ledger", POOL_ID, owner=owner, triggers=triggers, take_over=take_over
-        )
+        on_pool.attach(take_over=take_over)
     except (FeaturePlanError, SlotTakenError):
         # Then a refusal changes nothing
         assert refused
@@ -125,9 +124,7 @@ def test_attach_then_detach_changes_nothing_but_the_two_slots(
     }
     assert pool.requests == [_expected_request(config, attached)]
     # When detached
-    operation.detach_triggers(
-        pool, dynamodb, "ledger", POOL_ID, owner=owner, triggers=triggers, mode=operation.ATTACH
-    )
+    on_pool.detach(mode=operation.ATTACH)
     # Then the detach request carries every setting as the attach left it, with the slots given back,
     # and the pool is exactly as it was
     assert pool.requests[1] == _expected_request(
