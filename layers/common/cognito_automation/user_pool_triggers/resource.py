@@ -6,7 +6,8 @@ Properties: `UserPoolId`; `Mode` (`attach` for a pool the installation did not c
 for its own pool, whose triggers CloudFormation sets); `PreTokenEventVersion`; `TakeOver` ("true" lets the
 triggers replace another function in their slots). The functions are the installation's, from the
 function's settings, never from the request. The answer's Data: the pool's `UserPoolId`, `Arn`,
-`ProviderURL` (the issuer) and `HostedUiUrl` (from the pool's own domain, custom first; empty without one).
+`ProviderURL` (the issuer) and `HostedUiUrl` (from the pool's own domain, custom first; without one, a
+text that says so).
 """
 
 from __future__ import annotations
@@ -67,13 +68,16 @@ class Properties:
 
 
 def pool_data(pool: Mapping[str, Any]) -> dict[str, str]:
-    """The answer's Data: the same issuer and hosted UI URL as Custom::CognitoCallbackUrls gives."""
+    """The answer's Data: the same issuer and hosted UI URL as Custom::CognitoCallbackUrls gives, except
+    that a pool without a domain says so: the stack exports HostedUiUrl, and CloudFormation refuses to
+    export an empty value."""
     pool_id = str(pool["Id"])
     return {
         "UserPoolId": pool_id,
         "Arn": str(pool.get("Arn", "")),
         "ProviderURL": issuer(pool_id),
-        "HostedUiUrl": hosted_ui_url(cast("UserPoolTypeTypeDef", pool), pool_id),
+        "HostedUiUrl": hosted_ui_url(cast("UserPoolTypeTypeDef", pool), pool_id)
+        or f"none: user pool {pool_id} has no domain",
     }
 
 

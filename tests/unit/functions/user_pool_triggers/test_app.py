@@ -96,6 +96,8 @@ def test_create_attaches_both_triggers_and_delete_gives_the_pool_back(installati
             answer["Data"]["ProviderURL"]
             == f"https://cognito-idp.us-east-1.amazonaws.com/{installation.pool}"
         )
+        # CloudFormation exports no empty value: a pool without a domain says so
+        assert answer["Data"]["HostedUiUrl"] == f"none: user pool {installation.pool} has no domain"
         # When Update to V3_0, Then the version follows
         assert installation.send("update", server)["Status"] == "SUCCESS"
         assert installation.lambda_config()["PreTokenGenerationConfig"]["LambdaVersion"] == "V3_0"
