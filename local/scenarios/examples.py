@@ -3,9 +3,11 @@
 Each example directory holds a template (the outside team's stack), a samconfig.toml with two
 environments, `automation` (the cognito-automation stack the example needs: its name and parameters)
 and `default` (the example's own stack), and, where the runbook creates users, a users file for the
-provisioning queue. This module does what `make example-deploy` does against AWS: deploy
-template.yaml with the automation parameters, deploy the example's template, send the users file
-through the producer command and wait for the queue to drain. Then it prints what a relying party
+provisioning queue; where the runbook installs onto a pool made by hand, `pool.json` (that pool's
+CreateUserPool request: the local stack first creates it with the Cognito API, as a console user would,
+and installs onto it with ExistingUserPoolId). This module does what `make example-deploy` does against
+AWS: deploy template.yaml with the automation parameters, deploy the example's template, send the users
+file through the producer command and wait for the queue to drain. Then it prints what a relying party
 needs (the example's outputs) and what the runbook set up: app clients, resource servers, groups and
 their members.
 """
@@ -31,6 +33,7 @@ from local.stack import ROOT, DeployError, LocalCloud
 EXAMPLES_DIR = ROOT / "examples"
 LOG_FILE = ROOT / ".local" / "example.log"
 USERS_FILES = ("users.csv", "users.jsonl")
+EXISTING_POOL_FILE = "pool.json"
 
 
 class ExampleError(Exception):
@@ -61,6 +64,8 @@ class Example:
     automation_stack_name: str
     automation_parameters: dict[str, str]
     users_file: Path | None
+    existing_pool: Path | None = None
+    """The CreateUserPool request of a pool made by hand, which the automation stack installs onto."""
 
     @property
     def template(self) -> Path:
@@ -117,6 +122,7 @@ def load_example(name: str) -> Example:
         automation_stack_name=str(expected),
         automation_parameters=parse_overrides(automation.get("parameter_overrides")),
         users_file=users,
+        existing_pool=pool if (pool := directory / EXISTING_POOL_FILE).is_file() else None,
     )
 
 
@@ -159,15 +165,30 @@ def provision(stack: LocalCloud, users_file: Path, automation_stack: str) -> lis
     return rows
 
 
-def deploy_example(stack: LocalCloud, example: Example, users_file: Path | None = None) -> Deployment:
+def create_existing_pool(stack: LocalCloud, example: Example) -> str:
+    """The example's pool made by hand (its `pool.json`), created with the Cognito API; its id."""
+    if example.existing_pool is None:
+        raise ExampleError(f"example {example.name} has no {EXISTING_POOL_FILE}")
+    request = json.loads(example.existing_pool.read_text(encoding="utf-8"))
+    return str(stack.client(aws.COGNITO_IDP).create_user_pool(**request)["UserPool"]["Id"])
+
+
+def deploy_example(
+    stack: LocalCloud, example: Example, users_file: Path | None = None, existing_pool_id: str | None = None
+) -> Deployment:
     """Deploy the automation stack and the example's stack, then provision the example's users (or
-    `users_file`, an administrator's own copy, for instance with temporary passwords in it)."""
+    `users_file`, an administrator's own copy, for instance with temporary passwords in it). An example
+    with a pool made by hand installs onto `existing_pool_id`, else onto a new one made from its pool.json."""
     users_file = users_file or example.users_file
+    parameters = example.automation_parameters
+    if example.existing_pool is not None:
+        parameters = {
+            **parameters,
+            "ExistingUserPoolId": existing_pool_id or create_existing_pool(stack, example),
+        }
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    automation = stack.deploy(
-        ROOT / "template.yaml", example.automation_parameters, example.automation_stack_name
-    )
+    automation = stack.deploy(ROOT / "template.yaml", parameters, example.automation_stack_name)
     timings["automation"] = time.perf_counter() - started
     started = time.perf_counter()
     outputs = stack.deploy(example.template, example.parameters, example.stack_name)

@@ -54,9 +54,9 @@ def test_every_example_stack_registers_rules_that_pass_the_checker(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     templates = sorted(str(p) for p in (ROOT / "examples").glob("*/template.yaml"))
-    assert len(templates) == 5
+    assert len(templates) == 6
     assert main(["check", *templates]) == 0
-    assert capsys.readouterr().out.count(": ok for ") == 7  # the model-ops gateway registers three
+    assert capsys.readouterr().out.count(": ok for ") == 8  # the model-ops gateway registers three
 
 
 def test_the_page_error_sample_is_what_the_checker_prints(

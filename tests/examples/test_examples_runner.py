@@ -15,10 +15,17 @@ from local.scenarios.examples import ExampleError, load_example, parse_overrides
 from tests.conftest import ROOT
 from tests.local_stack import python_env
 
-SETUPS = ["iam-console", "identity-aware-proxy", "kubernetes-console", "ml-platform", "modelops-gateway"]
+SETUPS = [
+    "existing-pool",
+    "iam-console",
+    "identity-aware-proxy",
+    "kubernetes-console",
+    "ml-platform",
+    "modelops-gateway",
+]
 
 
-def test_the_five_setups_are_there_each_with_its_automation_stack() -> None:
+def test_the_six_setups_are_there_each_with_its_automation_stack() -> None:
     assert examples.example_names() == SETUPS
     for name in SETUPS:
         example = load_example(name)
@@ -38,7 +45,9 @@ def test_parameter_overrides_are_read_as_sam_reads_them() -> None:
 def test_unknown_examples_and_inconsistent_settings_are_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with pytest.raises(ExampleError, match=r"no example .nope.*known: iam-console, identity-aware-proxy"):
+    with pytest.raises(
+        ExampleError, match=r"no example .nope.*known: existing-pool, iam-console, identity-aware"
+    ):
         load_example("nope")
     monkeypatch.setattr(examples, "EXAMPLES_DIR", tmp_path)
     (tmp_path / "x").mkdir()

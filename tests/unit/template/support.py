@@ -11,6 +11,18 @@ from tests.conftest import ROOT
 TEMPLATE: dict[str, Any] = cfn_yaml.load(str(ROOT / "template.yaml"))
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 FUNCTIONS = {name: r for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
+# The pool in use: the stack's own, or ExistingUserPoolId's; every statement and property names it so.
+POOL_ID = {"Fn::If": ["UseExistingUserPool", {"Ref": "ExistingUserPoolId"}, {"Ref": "UserPool"}]}
+POOL_ARN = {
+    "Fn::If": [
+        "UseExistingUserPool",
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/"
+            "${ExistingUserPoolId}"
+        },
+        {"Fn::GetAtt": ["UserPool", "Arn"]},
+    ]
+}
 
 
 def allow_statements(properties: dict[str, Any]) -> list[dict[str, Any]]:

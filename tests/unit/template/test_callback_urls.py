@@ -21,7 +21,7 @@ from tests.unit.cognito_automation.custom_resource.support import (
     ResponseServer,
     load_custom_resource,
 )
-from tests.unit.template.support import RESOURCES, allow_statements, granted_actions
+from tests.unit.template.support import POOL_ARN, POOL_ID, RESOURCES, allow_statements, granted_actions
 
 FUNCTION = RESOURCES["CallbackUrlsFunction"]["Properties"]
 
@@ -53,7 +53,7 @@ def test_cognito_actions_are_scoped_to_the_installations_user_pool() -> None:
     for statement in allow_statements(FUNCTION):
         actions = statement["Action"]
         if any(a.startswith("cognito-idp:") for a in actions):
-            assert statement["Resource"] == {"Fn::GetAtt": ["UserPool", "Arn"]}
+            assert statement["Resource"] == POOL_ARN
         elif any(a.startswith("cloudformation:") for a in actions):
             stacks = "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/*/*"
             assert statement["Resource"] == {"Fn::Sub": stacks}
@@ -73,7 +73,7 @@ def test_the_stack_adds_its_own_api_url_to_its_own_client() -> None:
     props = RESOURCES["AppCallbackUrls"]["Properties"]
     assert RESOURCES["AppCallbackUrls"]["Type"] == "Custom::CognitoCallbackUrls"
     assert props["ServiceToken"] == {"Fn::GetAtt": ["CallbackUrlsFunction", "Arn"]}
-    assert props["UserPoolId"] == {"Ref": "UserPool"}
+    assert props["UserPoolId"] == POOL_ID
     assert props["ClientId"] == {"Ref": "AppClient"}
     assert all(
         "${AppApi}.execute-api" in url["Fn::Sub"] for url in props["CallbackURLs"] + props["LogoutURLs"]

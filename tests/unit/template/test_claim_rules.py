@@ -24,11 +24,10 @@ from tests.unit.cognito_automation.custom_resource.support import (
     ResponseServer,
     load_custom_resource,
 )
-from tests.unit.template.support import RESOURCES, TEMPLATE, allow_statements, granted_actions
+from tests.unit.template.support import POOL_ARN, RESOURCES, TEMPLATE, allow_statements, granted_actions
 
 FUNCTION = RESOURCES["ClaimRulesFunction"]["Properties"]
 PRE_TOKEN = RESOURCES["PreTokenFunction"]["Properties"]
-POOL_ARN = {"Fn::GetAtt": ["UserPool", "Arn"]}
 ACCOUNT_STACKS = {
     "Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/*/*"
 }

@@ -17,7 +17,7 @@ from tests.iam import (
     role_statements,
     transformed,
 )
-from tests.unit.template.support import FUNCTIONS
+from tests.unit.template.support import FUNCTIONS, POOL_ARN
 
 LOG_GROUP_ARN = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}"
 LOG_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
@@ -107,4 +107,4 @@ def test_every_cognito_statement_names_this_installations_pool_one_way() -> None
     ]
     assert len(cognito) >= 4
     # Then each names the pool the same way: a later existing-pool parameter changes that one expression
-    assert all(s["Resource"] == {"Fn::GetAtt": ["UserPool", "Arn"]} for s in cognito), cognito
+    assert all(s["Resource"] == POOL_ARN for s in cognito), cognito

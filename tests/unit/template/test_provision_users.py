@@ -9,7 +9,7 @@ from typing import Any
 
 from cognito_automation.provisioning.passwords import PURPOSE
 from tests.conftest import ROOT
-from tests.unit.template.support import FUNCTIONS, RESOURCES, TEMPLATE
+from tests.unit.template.support import FUNCTIONS, POOL_ARN, RESOURCES, TEMPLATE
 
 
 def test_the_consumers_own_policies_never_grant_create_group() -> None:
@@ -31,7 +31,7 @@ def test_create_group_is_granted_only_when_creating_missing_groups_is_on() -> No
         {
             "Effect": "Allow",
             "Action": "cognito-idp:CreateGroup",
-            "Resource": {"Fn::GetAtt": ["UserPool", "Arn"]},
+            "Resource": POOL_ARN,
         }
     ]
     assert TEMPLATE["Conditions"][policy["Condition"]] == {

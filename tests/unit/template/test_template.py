@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
-from tests.unit.template.support import FUNCTIONS, RESOURCES, TEMPLATE
+from tests.unit.template.support import FUNCTIONS, POOL_ARN, RESOURCES, TEMPLATE
 
 TRIGGERS = ("PreTokenFunction", "PostConfirmationFunction")
 
 
-def test_template_declares_the_six_functions() -> None:
+def test_template_declares_the_seven_functions() -> None:
     assert set(FUNCTIONS) == {
         "AppPageFunction",
         "CallbackUrlsFunction",
@@ -21,6 +21,7 @@ def test_template_declares_the_six_functions() -> None:
         "PreTokenFunction",
         "PostConfirmationFunction",
         "ProvisionUsersFunction",
+        "UserPoolTriggersFunction",
     }
 
 
@@ -103,7 +104,7 @@ def test_cognito_may_invoke_each_trigger_only_from_this_pool(name: str) -> None:
     ]
     assert len(permissions) == 1
     assert permissions[0]["Principal"] == "cognito-idp.amazonaws.com"
-    assert permissions[0]["SourceArn"] == {"Fn::GetAtt": ["UserPool", "Arn"]}
+    assert permissions[0]["SourceArn"] == POOL_ARN
 
 
 def test_no_statement_grants_a_wildcard_action() -> None:

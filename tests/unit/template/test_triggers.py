@@ -8,7 +8,7 @@ import pytest
 
 from cognito_automation.claims import load_rules_file
 from tests.conftest import ROOT
-from tests.unit.template.support import RESOURCES, TEMPLATE, allow_statements
+from tests.unit.template.support import POOL_ARN, RESOURCES, TEMPLATE, allow_statements
 
 PRE_TOKEN = RESOURCES["PreTokenFunction"]["Properties"]
 POST_CONFIRMATION = RESOURCES["PostConfirmationFunction"]["Properties"]
@@ -50,7 +50,7 @@ def test_the_pre_token_function_may_query_the_registered_rules_and_read_its_pool
             {
                 "Effect": "Allow",
                 "Action": "cognito-idp:DescribeUserPoolClient",
-                "Resource": {"Fn::GetAtt": ["UserPool", "Arn"]},
+                "Resource": POOL_ARN,
             }
         ]
     ]

@@ -1,16 +1,18 @@
 """The UpdateUserPoolClient round-trip: change the URL lists and nothing else.
 
 UpdateUserPoolClient resets every setting the call does not pass. The fields to send back are taken from
-the botocore service model of the client in use (the input of UpdateUserPoolClient intersected with the
-app client that DescribeUserPoolClient returns), so a setting Cognito adds later is sent back as soon as
-botocore knows it, and read-only fields (ClientSecret, CreationDate, ...) are never sent.
+the botocore service model of the client in use (`cognito_automation.round_trip`: the input of
+UpdateUserPoolClient intersected with the app client that DescribeUserPoolClient returns), so a setting
+Cognito adds later is sent back as soon as botocore knows it, and read-only fields (ClientSecret,
+CreationDate, ...) are never sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from cognito_automation.round_trip import Fields, fields
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -19,22 +21,13 @@ if TYPE_CHECKING:
 URL_FIELDS = ("CallbackURLs", "LogoutURLs")
 
 
-@dataclass(frozen=True)
-class ClientFields:
-    """What the service model says about app client fields."""
-
-    updatable: frozenset[str]
-    read_only: frozenset[str]
+ClientFields = Fields
+"""What the service model says about app client fields."""
 
 
 def client_fields(service_model: Any) -> ClientFields:
     """Updatable and read-only fields of an app client, from a botocore `ServiceModel` of cognito-idp."""
-    update_input = service_model.operation_model("UpdateUserPoolClient").input_shape.members
-    described = (
-        service_model.operation_model("DescribeUserPoolClient").output_shape.members["UserPoolClient"].members
-    )
-    updatable = frozenset(update_input) & frozenset(described)
-    return ClientFields(updatable=updatable, read_only=frozenset(described) - updatable)
+    return fields(service_model, "DescribeUserPoolClient", "UserPoolClient", "UpdateUserPoolClient")
 
 
 def describe_client(

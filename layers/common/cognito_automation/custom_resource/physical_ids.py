@@ -78,3 +78,9 @@ CALLBACK_URLS = PhysicalIds("cognito-callback-urls", owns="a client's URLs", cha
 """Custom::CognitoCallbackUrls."""
 CLAIM_RULES = PhysicalIds("cognito-claim-rules", owns="a registration", change="register claim rules for")
 """Custom::CognitoClaimRules. The prefixes live side by side so that no two resources share one."""
+USER_POOL_TRIGGERS = PhysicalIds(
+    "cognito-user-pool-triggers", owns="a pool's triggers", change="attach triggers to"
+)
+"""Custom::CognitoUserPoolTriggers. It acts on a pool, not an app client: its ids carry `TRIGGERS_SLOT` in
+the client's place."""
+TRIGGERS_SLOT = "triggers"

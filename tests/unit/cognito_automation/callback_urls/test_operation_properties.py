@@ -22,12 +22,12 @@ from cognito_automation.callback_urls import operation
 from cognito_automation.callback_urls.client_settings import URL_FIELDS
 from cognito_automation.callback_urls.ledger import Claim
 from tests.unit.cognito_automation.callback_urls.support import create_ledger_table
+from tests.unit.cognito_automation.model_strategies import strategy
 
 MODEL: Any = boto3.client("cognito-idp", region_name="us-east-1").meta.service_model
 CLIENT_SHAPE = MODEL.operation_model("DescribeUserPoolClient").output_shape.members["UserPoolClient"]
 # What Cognito itself keeps on an update, worked out here independently of the code under test.
 READ_ONLY = set(CLIENT_SHAPE.members) - set(MODEL.operation_model("UpdateUserPoolClient").input_shape.members)
-ALPHABET = "abcdef0123456789"
 OURS = [f"https://ours{n}.example.com/cb" for n in range(6)]
 # URLs on the client before the resource: some nobody else uses, some also among the ones we ask for (a
 # desired URL already on the client must stay after Delete, since it was not ours to remove)
@@ -36,40 +36,10 @@ PRESENT_URLS = st.lists(
 )
 
 
-def _string(shape: Any) -> st.SearchStrategy[Any]:
-    if shape.enum:
-        return st.sampled_from(shape.enum)
-    low = max(1, shape.metadata.get("min", 1))
-    return st.text(alphabet=ALPHABET, min_size=low, max_size=max(low, 12))
-
-
-def _structure(shape: Any) -> st.SearchStrategy[Any]:
-    required = set(shape.required_members)
-    return st.fixed_dictionaries(
-        {name: _strategy(member) for name, member in shape.members.items() if name in required},
-        optional={name: _strategy(member) for name, member in shape.members.items() if name not in required},
-    )
-
-
-def _strategy(shape: Any) -> st.SearchStrategy[Any]:
-    """Values of a botocore shape, within its enum and min/max."""
-    builders: dict[str, Any] = {
-        "string": _string,
-        "integer": lambda s: st.integers(s.metadata.get("min", 0), s.metadata.get("max", 10**6)),
-        "boolean": lambda _: st.booleans(),
-        "timestamp": lambda _: st.datetimes(),
-        "list": lambda s: st.lists(_strategy(s.member), min_size=1, max_size=4, unique=True),
-        "structure": _structure,
-    }
-    assert shape.type_name in builders, f"no strategy for shape type {shape.type_name}"
-    strategy: st.SearchStrategy[Any] = builders[shape.type_name](shape)
-    return strategy
-
-
 @st.composite
 def client_configurations(draw: st.DrawFn) -> dict[str, Any]:
     fixed = {"UserPoolId", "ClientId", *URL_FIELDS}
-    optional = {name: _strategy(shape) for name, shape in CLIENT_SHAPE.members.items() if name not in fixed}
+    optional = {name: strategy(shape) for name, shape in CLIENT_SHAPE.members.items() if name not in fixed}
     config = draw(st.fixed_dictionaries({}, optional=optional))
     config |= {"UserPoolId": "us-east-1_Prop1", "ClientId": uuid.uuid4().hex}
     for name in URL_FIELDS:
