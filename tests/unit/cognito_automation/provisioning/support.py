@@ -55,15 +55,20 @@ class Stack:
         return self.passwords().encrypt(username, password)
 
 
-def build_stack(max_receive_count: int = 5, visibility_timeout: int = 30) -> Stack:
+def build_stack(
+    max_receive_count: int = 5, visibility_timeout: int = 30, *, case_sensitive_usernames: bool = False
+) -> Stack:
     """Pool, groups, users table, queues and the temporary-password key as template.yaml declares them
-    (inside an active moto mock)."""
+    (inside an active moto mock); `case_sensitive_usernames` makes the pool case sensitive instead."""
     cognito = boto3.client("cognito-idp")
     pool_props = RESOURCES["UserPool"]["Properties"]
+    usernames = pool_props["UsernameConfiguration"]
+    if case_sensitive_usernames:
+        usernames = {**usernames, "CaseSensitive": True}
     pool_id = cognito.create_user_pool(
         PoolName="provisioning-test",
         Schema=pool_props["Schema"],
-        UsernameConfiguration=pool_props["UsernameConfiguration"],
+        UsernameConfiguration=usernames,
     )["UserPool"]["Id"]
     for name in ("UsersGroup", "AnalystsGroup", "AdminsGroup"):
         group = RESOURCES[name]["Properties"]
@@ -93,9 +98,11 @@ def build_stack(max_receive_count: int = 5, visibility_timeout: int = 30) -> Sta
 
 def signs_in_with(stack: Stack, username: str, password: str) -> bool:
     """Whether `password` is the user's (temporary) password: Cognito then answers a challenge or tokens."""
-    client_id = stack.cognito.create_user_pool_client(UserPoolId=stack.pool_id, ClientName="sign-in")[
-        "UserPoolClient"
-    ]["ClientId"]
+    client_id = stack.cognito.create_user_pool_client(
+        UserPoolId=stack.pool_id,
+        ClientName="sign-in",
+        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
     try:
         answer = stack.cognito.admin_initiate_auth(
             UserPoolId=stack.pool_id,

@@ -195,7 +195,9 @@ def test_in_a_case_insensitive_pool_an_administrators_case_variant_is_refused(st
     assert [u["Username"] for u in stack.cognito.list_users(UserPoolId=stack.pool_id)["Users"]] == ["root"]
 
 
-def test_in_a_case_sensitive_pool_each_spelling_has_its_own_order(stack: Stack) -> None:
+def test_in_a_case_sensitive_pool_each_spelling_has_its_own_order(aws: None) -> None:
+    # Given a pool whose usernames are case sensitive (Cognito's default when the setting is absent)
+    stack = build_stack(case_sensitive_usernames=True)
     provisioner = _provisioner(stack, case_sensitive=True)
     provisioner.apply(_upsert("Uma", T2))
     # When "uma" (another user there) comes with an older order
