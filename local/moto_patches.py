@@ -4,7 +4,8 @@ docs/local-stack.md); the changes themselves live with their service:
 - Lambda (`local.awslambda.invoke`): `LambdaFunction.invoke` runs the function in this process;
   `LambdaBackend.create_event_source_mapping` leaves SQS queues to the poller.
 - Lambda (`local.awslambda.cloudformation_models`): `LayerVersion.physical_resource_id` is added (its ARN,
-  what `Ref` returns), so that a stack update of a function with layers works.
+  what `Ref` returns), so that a stack update of a function with layers works;
+  `LambdaFunction.create_from_cloudformation_json` keeps the template's `Layers`.
 - CloudFormation (`local.cloudformation.custom_resources`): `parsing.CustomModel` answers Create, Update
   and Delete through the ResponseURL, waited for.
 - CloudFormation (`local.cloudformation.stack_operations`): `ResourceMap.delete` deletes dependents first;
@@ -23,10 +24,18 @@ docs/local-stack.md); the changes themselves live with their service:
   report them; `CloudFormationResponse.list_imports` is added.
 - Cognito (`local.cognito_idp.user_pools`): `CognitoIdpBackend.update_user_pool` keeps what Cognito fixes
   at a pool's creation.
+- CloudFormation (`local.cloudformation.change_sets`): `CloudFormationBackend.create_stack`, `update_stack`
+  and `create_change_set` process the SAM transform server-side; `execute_change_set` runs the stack
+  operation (`generate_stack_id` gives the created stack the id its change set announced);
+  `CloudFormationResponse.create_stack` / `update_stack` require CAPABILITY_AUTO_EXPAND for a transform;
+  `get_template` answers TemplateStage Original or Processed; `_get_stack_from_s3_url` reads a TemplateURL
+  on the local endpoint.
 - SQS (`local.sqs.limits`): `SQSBackend.send_message` (and so SendMessageBatch) counts the message
   attributes in a message's size, in bytes, as SQS does.
 - KMS (`local.kms.cloudformation_models`): `Key.create_from_cloudformation_json` gives the key its
   `KeyPolicy` as a JSON document, as CloudFormation does.
+- S3 (`local.cloudformation.models`): `FakeBucket.get_permission` treats a request as made over TLS
+  (`aws:SecureTransport`) and leaves out bucket-policy statements with other conditions.
 - Resource types moto lacks (`local.cloudformation.models`, `local.cognito_idp.cloudformation_models`),
   on moto's own extension point.
 
@@ -45,12 +54,14 @@ from moto.cloudformation import parsing
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.cognitoidp import models as cognito_models
 from moto.kms import models as kms_models
+from moto.s3 import models as s3_models
 from moto.sqs import models as sqs_models
 
 from local.awslambda import cloudformation_models as lambda_cloudformation
 from local.awslambda import invoke
 from local.awslambda.runtime import FunctionRuntime
-from local.cloudformation import custom_resources, stack_operations, stack_resources
+from local.cloudformation import change_sets, custom_resources, stack_operations, stack_resources
+from local.cloudformation import models as cloudformation_models
 from local.cognito_idp import user_pools
 from local.kms import cloudformation_models as kms_cloudformation
 from local.sqs import limits as sqs_limits
@@ -98,6 +109,12 @@ def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
     _wrap(lambda_models.LambdaBackend, "create_event_source_mapping", invoke.detached_event_source_mapping)
     layer_ref = property(lambda_cloudformation.layer_version_arn)
     _patch(lambda_models.LayerVersion, "physical_resource_id", layer_ref, new=True)
+    create_function = vars(lambda_models.LambdaFunction)["create_from_cloudformation_json"].__func__
+    _patch(
+        lambda_models.LambdaFunction,
+        "create_from_cloudformation_json",
+        classmethod(lambda_cloudformation.with_layers(create_function)),
+    )
     _patch(parsing, "CustomModel", custom_resources.LocalCustomResource)
     _patch(cfn_models.Stack, "update", stack_operations.update)
     _wrap(cfn_models.Stack, "mark_creation_complete", stack_operations.outputs_resolved)
@@ -113,6 +130,7 @@ def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
     _patch(CloudFormationResponse, "list_imports", stack_resources.list_imports, new=True)
     _wrap(kms_models.Key, "create_from_cloudformation_json", kms_cloudformation.policy_as_document)
     _install_refusals()
+    _install_change_sets()
     _INSTALLED.done = True
 
 
@@ -126,3 +144,18 @@ def _install_refusals() -> None:
         _wrap(CloudFormationResponse, action, stack_operations.within_template_limits)
     _wrap(cognito_models.CognitoIdpBackend, "update_user_pool", user_pools.keeps_creation_settings)
     _wrap(sqs_models.SQSBackend, "send_message", sqs_limits.counted_with_attributes)
+
+
+def _install_change_sets() -> None:
+    """Transforms processed server-side, and change sets executed as stack operations."""
+    cfn_backend = cfn_models.CloudFormationBackend
+    _wrap(cfn_backend, "create_stack", change_sets.transformed_create)
+    _wrap(cfn_backend, "update_stack", change_sets.transformed_update)
+    _wrap(cfn_backend, "create_change_set", change_sets.transformed_change_set)
+    _patch(cfn_backend, "execute_change_set", change_sets.execute_change_set)
+    _wrap(cfn_models, "generate_stack_id", change_sets.reserved_stack_id)
+    for action in ("create_stack", "update_stack"):
+        _wrap(CloudFormationResponse, action, change_sets.auto_expand_required)
+    _patch(CloudFormationResponse, "get_template", change_sets.get_template)
+    _patch(CloudFormationResponse, "_get_stack_from_s3_url", change_sets.template_from_url)
+    _wrap(s3_models.FakeBucket, "get_permission", cloudformation_models.secure_transport)
