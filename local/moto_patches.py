@@ -35,7 +35,7 @@ docs/local-stack.md); the changes themselves live with their service:
 - KMS (`local.kms.cloudformation_models`): `Key.create_from_cloudformation_json` gives the key its
   `KeyPolicy` as a JSON document, as CloudFormation does.
 - S3 (`local.cloudformation.models`): `FakeBucket.get_permission` treats a request as made over TLS
-  (`aws:SecureTransport`) and leaves out bucket-policy statements with other conditions.
+  (`aws:SecureTransport`); a bucket-policy statement with another condition applies if it denies.
 - Resource types moto lacks (`local.cloudformation.models`, `local.cognito_idp.cloudformation_models`),
   on moto's own extension point.
 

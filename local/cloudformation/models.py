@@ -334,8 +334,9 @@ class BucketPolicy(ResourceModel, CloudFormationModel):
 def secure_transport(original: Callable[[Any, str, str], Any]) -> Callable[[Any, str, str], Any]:
     """`FakeBucket.get_permission` (moto applies a bucket policy's statements as if their conditions
     held): a request to the local stack counts as made over TLS, as every SDK call to AWS is, so a
-    statement conditioned on `aws:SecureTransport` applies only when it asks for `true`; a statement with
-    any other condition is not evaluated."""
+    statement conditioned on `aws:SecureTransport` applies only when it asks for `true`. Any other
+    condition is not evaluated, and never grants more than AWS would: a Deny with one applies, an
+    Allow with one does not."""
 
     @functools.wraps(original)
     def get_permission(self: Any, action: str, resource: str) -> Any:
@@ -360,5 +361,5 @@ def _holds(statement: Mapping[str, Any]) -> bool:
         return True
     flags = condition.get("Bool") if len(condition) == 1 else None
     if not isinstance(flags, dict) or set(flags) != {"aws:SecureTransport"}:
-        return False
+        return statement.get("Effect") == "Deny"
     return str(flags["aws:SecureTransport"]).lower() == "true"
