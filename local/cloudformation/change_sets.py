@@ -20,6 +20,7 @@ Installed by `local.moto_patches`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import ipaddress
 import json
@@ -271,8 +272,7 @@ def template_from_url(self: Any, template_url: str) -> str:
 
 
 def _is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
+    """Whether the host is an IP address (an endpoint given by address: path-style)."""
+    with contextlib.suppress(ValueError):
+        return bool(ipaddress.ip_address(host))
+    return False
