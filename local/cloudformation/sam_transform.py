@@ -1,8 +1,10 @@
-"""The SAM transform, offline: aws-sam-translator turns a SAM template into plain CloudFormation.
+"""The SAM transform, offline: aws-sam-translator turns a SAM template into plain CloudFormation
+(`transform_sam`, what the local CloudFormation applies server-side, `local.cloudformation.change_sets`).
 
-The translator rejects local paths as CodeUri/ContentUri, so each local path is rewritten to an
-`s3://` URI in a bucket of the local stack, and the mapping is kept: the in-process Lambda runtime runs
-functions from the directories, not from the uploaded archives.
+A deployer packages code as `sam deploy` does: each local CodeUri/ContentUri path is rewritten to an
+`s3://` URI in a bucket of the local stack (`rewrite_local_code`), where the directory goes as a zip
+(`zip_directory`); the functions then run from those zips. `translate` does both at once, for tools that
+need the processed template of a source template (tests/iam.py).
 """
 
 from __future__ import annotations
