@@ -4,7 +4,8 @@ docs/local-stack.md); the changes themselves live with their service:
 - Lambda (`local.awslambda.invoke`): `LambdaFunction.invoke` runs the function in this process;
   `LambdaBackend.create_event_source_mapping` leaves SQS queues to the poller.
 - Lambda (`local.awslambda.cloudformation_models`): `LayerVersion.physical_resource_id` is added (its ARN,
-  what `Ref` returns), so that a stack update of a function with layers works.
+  what `Ref` returns), so that a stack update of a function with layers works;
+  `LambdaFunction.create_from_cloudformation_json` keeps the template's `Layers`.
 - CloudFormation (`local.cloudformation.custom_resources`): `parsing.CustomModel` answers Create, Update
   and Delete through the ResponseURL, waited for.
 - CloudFormation (`local.cloudformation.stack_operations`): `ResourceMap.delete` deletes dependents first;
@@ -39,12 +40,20 @@ docs/local-stack.md); the changes themselves live with their service:
   the client's ExplicitAuthFlows and answer USER_SRP_AUTH with a real SRP challenge;
   `respond_to_auth_challenge` verifies the SRP password claim; these, `forgot_password`,
   `confirm_forgot_password` and `confirm_sign_up` follow the client's PreventUserExistenceErrors.
+- CloudFormation (`local.cloudformation.change_sets`): `CloudFormationBackend.create_stack`, `update_stack`
+  and `create_change_set` process the SAM transform server-side; `execute_change_set` runs the stack
+  operation (`generate_stack_id` gives the created stack the id its change set announced);
+  `CloudFormationResponse.create_stack` / `update_stack` require CAPABILITY_AUTO_EXPAND for a transform;
+  `get_template` answers TemplateStage Original or Processed; `_get_stack_from_s3_url` reads a TemplateURL
+  on the local endpoint.
 - SQS (`local.sqs.limits`): `SQSBackend.send_message` (and so SendMessageBatch) counts the message
   attributes in a message's size, in bytes, as SQS does.
 - KMS (`local.kms.cloudformation_models`): `Key.create_from_cloudformation_json` gives the key its
   `KeyPolicy` as a JSON document, as CloudFormation does.
 - CloudWatch (`local.cloudformation.models`): `Dashboard.create_from_cloudformation_json` refuses a
   `DashboardBody` that PutDashboard refuses (not a JSON object with a `widgets` array).
+- S3 (`local.cloudformation.models`): `FakeBucket.get_permission` treats a request as made over TLS
+  (`aws:SecureTransport`); a bucket-policy statement with another condition applies if it denies.
 - Resource types moto lacks (`local.cloudformation.models`, `local.cognito_idp.cloudformation_models`),
   on moto's own extension point.
 
@@ -66,12 +75,14 @@ from moto.cognitoidp import models as cognito_models
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.dynamodb.models import table as dynamodb_tables
 from moto.kms import models as kms_models
+from moto.s3 import models as s3_models
 from moto.sqs import models as sqs_models
 
 from local.awslambda import cloudformation_models as lambda_cloudformation
 from local.awslambda import invoke
 from local.awslambda.runtime import FunctionRuntime
-from local.cloudformation import custom_resources, stack_operations, stack_resources
+from local.cloudformation import change_sets, custom_resources, stack_operations, stack_resources
+from local.cloudformation import models as cloudformation_models
 from local.cognito_idp import access, issuer, signin, user_pools, usernames
 from local.dynamodb import cloudformation_models as dynamodb_cloudformation
 from local.kms import cloudformation_models as kms_cloudformation
@@ -121,6 +132,12 @@ def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
     _wrap(lambda_models.LambdaBackend, "create_event_source_mapping", invoke.detached_event_source_mapping)
     layer_ref = property(lambda_cloudformation.layer_version_arn)
     _patch(lambda_models.LayerVersion, "physical_resource_id", layer_ref, new=True)
+    create_function = vars(lambda_models.LambdaFunction)["create_from_cloudformation_json"].__func__
+    _patch(
+        lambda_models.LambdaFunction,
+        "create_from_cloudformation_json",
+        classmethod(lambda_cloudformation.with_layers(create_function)),
+    )
     _patch(parsing, "CustomModel", custom_resources.LocalCustomResource)
     _patch(cfn_models.Stack, "update", stack_operations.update)
     _wrap(cfn_models.Stack, "mark_creation_complete", stack_operations.outputs_resolved)
@@ -138,6 +155,7 @@ def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
     _wrap(cloudwatch_models.Dashboard, "create_from_cloudformation_json", checked_dashboard_body)
     _wrap(cognito_models.CognitoIdpUserPool, "create_jwt", issuer.with_current_issuer)
     _install_refusals()
+    _install_change_sets()
     _INSTALLED.done = True
 
 
@@ -178,3 +196,18 @@ def _install_signin() -> None:
     _wrap(backend, "forgot_password", signin.hidden_forgot_password)
     _wrap(backend, "confirm_forgot_password", signin.hidden_confirm_forgot_password)
     _wrap(backend, "confirm_sign_up", signin.hidden_confirm_sign_up)
+
+
+def _install_change_sets() -> None:
+    """Transforms processed server-side, and change sets executed as stack operations."""
+    cfn_backend = cfn_models.CloudFormationBackend
+    _wrap(cfn_backend, "create_stack", change_sets.transformed_create)
+    _wrap(cfn_backend, "update_stack", change_sets.transformed_update)
+    _wrap(cfn_backend, "create_change_set", change_sets.transformed_change_set)
+    _patch(cfn_backend, "execute_change_set", change_sets.execute_change_set)
+    _wrap(cfn_models, "generate_stack_id", change_sets.reserved_stack_id)
+    for action in ("create_stack", "update_stack"):
+        _wrap(CloudFormationResponse, action, change_sets.auto_expand_required)
+    _patch(CloudFormationResponse, "get_template", change_sets.get_template)
+    _patch(CloudFormationResponse, "_get_stack_from_s3_url", change_sets.template_from_url)
+    _wrap(s3_models.FakeBucket, "get_permission", cloudformation_models.secure_transport)

@@ -30,14 +30,15 @@ from cognito_automation import aws as shared_clients
 from cognito_automation.custom_resource.provenance import RESPONSE_URL_SETTING
 from local import moto_patches
 from local.awslambda import calls
-from local.awslambda.runtime import FunctionCode, FunctionRuntime
+from local.awslambda.runtime import FunctionRuntime
 from local.awslambda.sqs_poller import EventSourcePoller
 from local.cloudformation.custom_resources import RESPONSE_PATH
 from local.cloudformation.sam_transform import (
     ARTIFACT_BUCKET,
     Translation,
     load_template,
-    translate,
+    rewrite_local_code,
+    with_defaults,
     zip_directory,
 )
 from local.cloudformation.stack_operations import MAX_TEMPLATE_BODY_BYTES
@@ -78,20 +79,6 @@ class TemplateSource(TypedDict, total=False):
 
 class DeployError(Exception):
     """A stack operation ended in a failed state; the message carries CloudFormation's reasons."""
-
-
-def with_defaults(template: Mapping[str, Any], parameters: Mapping[str, Any]) -> dict[str, str]:
-    """Every parameter with a value: the given ones, and the template's defaults for the rest.
-
-    moto splits a CommaDelimitedList only when its value is passed in; a default stays one string (and
-    `Fn::Join` over it joins its characters), so defaults are passed explicitly, as CloudFormation has them.
-    """
-    values = {k: str(v) for k, v in parameters.items()}
-    for name, spec in (template.get("Parameters") or {}).items():
-        if name not in values and "Default" in spec:
-            default = spec["Default"]
-            values[name] = ",".join(map(str, default)) if isinstance(default, list) else str(default)
-    return values
 
 
 def quotas_enabled(env: Mapping[str, str]) -> bool:
@@ -291,7 +278,10 @@ class LocalCloud:
         base_dir: Path | None = None,
         timeout_s: float = 120.0,
     ) -> dict[str, str]:
-        """Create the stack, or update it when it exists; returns its outputs once it is complete."""
+        """Create the stack, or update it when it exists; returns its outputs once it is complete.
+
+        As `sam deploy` does: the code directories go to S3 as zips, and the template, untransformed, with
+        `s3://` code locations, goes to CloudFormation, which applies the SAM transform."""
         if isinstance(template, Path):
             base = base_dir or template.resolve().parent
             body = load_template(template)
@@ -299,7 +289,7 @@ class LocalCloud:
             base = base_dir or ROOT
             body = template
         params = with_defaults(body, parameters or {})
-        translation = translate(body, base, params)
+        translation = rewrite_local_code(body, base)
         self._upload(translation)
         cfn = self.client(shared_clients.CLOUDFORMATION)
         cfn_params: list[ParameterTypeDef] = [
@@ -312,7 +302,12 @@ class LocalCloud:
             statuses = []
         source = self._template_source(stack_name, translation.template)
         if any(status != "DELETE_COMPLETE" for status in statuses):
-            cfn.update_stack(StackName=stack_name, Parameters=cfn_params, **source)
+            cfn.update_stack(
+                StackName=stack_name,
+                Parameters=cfn_params,
+                **source,
+                Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+            )
         else:
             cfn.create_stack(
                 StackName=stack_name,
@@ -409,27 +404,38 @@ class LocalCloud:
         return {"TemplateURL": f"https://{ARTIFACT_BUCKET}.s3.amazonaws.com/{key}"}
 
     def _upload(self, translation: Translation) -> None:
-        if self.runtime is None:
-            raise RuntimeError("start() the local stack first")
+        """The code directories as zips in the artifact bucket, at the keys the template names."""
         s3 = self.client(shared_clients.S3)
         if not any(b["Name"] == ARTIFACT_BUCKET for b in s3.list_buckets().get("Buckets", [])):
             s3.create_bucket(Bucket=ARTIFACT_BUCKET)
         for key, directory in translation.artifacts.items():
-            s3.put_object(Bucket=ARTIFACT_BUCKET, Key=key, Body=zip_directory(directory))
-        resources = translation.template.get("Resources", {})
-        for resource in resources.values():
-            if resource.get("Type") != "AWS::Lambda::Function":
-                continue
-            props = resource.get("Properties", {})
-            code_key = (props.get("Code") or {}).get("S3Key")
-            if code_key not in translation.artifacts:
-                continue
-            layers = []
-            for layer in props.get("Layers") or []:
-                ref = layer.get("Ref") if isinstance(layer, dict) else None
-                content = (resources.get(ref or "", {}).get("Properties") or {}).get("Content") or {}
-                layer_dir = translation.artifacts.get(content.get("S3Key", ""))
-                if layer_dir is not None:
-                    python_dir = layer_dir / "python"
-                    layers.append(python_dir if python_dir.is_dir() else layer_dir)
-            self.runtime.register(code_key, FunctionCode(translation.artifacts[code_key], tuple(layers)))
+            s3.put_object(Bucket=ARTIFACT_BUCKET, Key=key, Body=_ZIPS.zipped(directory))
+
+
+class _ZipCache:
+    """Each code directory zipped once per content (the suite deploys hundreds of times): a directory
+    whose files (names, sizes, modification times) are unchanged gives the same archive, byte for byte,
+    so its function's code hash, and its unpacked copy, stay the same."""
+
+    def __init__(self) -> None:
+        self._zips: dict[Path, tuple[tuple[tuple[str, int, int], ...], bytes]] = {}
+        self._lock = threading.Lock()
+
+    def zipped(self, directory: Path) -> bytes:
+        files = tuple(
+            (path.as_posix(), stat.st_size, stat.st_mtime_ns)
+            for path in sorted(directory.rglob("*"))
+            if path.is_file() and "__pycache__" not in path.parts
+            for stat in [path.stat()]
+        )
+        with self._lock:
+            cached = self._zips.get(directory)
+            if cached is not None and cached[0] == files:
+                return cached[1]
+        archive = zip_directory(directory)
+        with self._lock:
+            self._zips[directory] = (files, archive)
+        return archive
+
+
+_ZIPS = _ZipCache()

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from moto.awslambda.models import lambda_backends
 from moto.sqs.models import sqs_backends
 
 from local.awslambda.runtime import FunctionRuntime
@@ -42,10 +43,11 @@ def local_invoke(fn: Any, body: Any, request_headers: Any, response_headers: Any
     if isinstance(body, bytes):
         body = body.decode()
     event = json.loads(body) if body else {}
-    code = fn.code or {}
+    code_key = ",".join([fn.code_sha_256, *(layer["Arn"] for layer in fn.layers)])
+    runtime.unpacked(code_key, functools.partial(_archives, fn))
     invoke = functools.partial(
         runtime.invoke,
-        code_key=str(code.get("S3Key", "")),
+        code_key=code_key,
         function_name=fn.function_name,
         function_arn=fn.function_arn,
         handler=fn.handler or "app.lambda_handler",
@@ -64,6 +66,18 @@ def local_invoke(fn: Any, body: Any, request_headers: Any, response_headers: Any
     if result.failed:
         response_headers["x-amz-function-error"] = "Unhandled"
     return result.payload
+
+
+def _archives(fn: Any) -> tuple[bytes, list[bytes]]:
+    """The function's code archive and its layers' (as moto read them from S3 when they were created)."""
+    backend = lambda_backends[fn.account_id][fn.region]
+    layers = []
+    for layer in fn.layers:
+        version = backend.layers_versions_by_arn(layer["Arn"])
+        if version is None:
+            raise RuntimeError(f"function {fn.function_name}: layer version {layer['Arn']} does not exist")
+        layers.append(version.code_bytes)
+    return fn.code_bytes, layers
 
 
 def detached_event_source_mapping(original: Callable[..., Any]) -> Callable[..., Any]:

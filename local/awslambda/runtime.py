@@ -8,17 +8,22 @@ loaded between invocations like a warm Lambda execution environment.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.util
+import io
 import itertools
 import json
 import logging
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import time
 import traceback
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -28,6 +33,30 @@ log = logging.getLogger("local.awslambda.runtime")
 
 # One import at a time: the environment is process-wide while a module imports.
 _IMPORT_LOCK = threading.RLock()
+_UNPACK_LOCK = threading.Lock()
+# Where code archives are unpacked, by the SHA-256 of the archive (shared by runs: the content decides).
+CODE_CACHE = Path(__file__).resolve().parents[2] / ".local" / "code"
+
+
+def unpack(archive: bytes, cache: Path) -> Path:
+    """The directory the zip archive is unpacked into, `cache/<sha256 of the archive>/`, unpacked once."""
+    directory = cache / hashlib.sha256(archive).hexdigest()
+    if directory.is_dir():
+        return directory
+    cache.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=cache))
+    try:
+        with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
+            zipped.extractall(staging)
+        try:
+            staging.rename(directory)  # atomic: another process may have unpacked the same archive
+        except OSError:
+            if not directory.is_dir():
+                raise
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return directory
 
 
 @dataclass(frozen=True)
@@ -86,6 +115,7 @@ class FunctionRuntime:
     account_id: str
     process_env: Mapping[str, str]
     codes: dict[str, FunctionCode] = field(default_factory=dict)
+    code_cache: Path = CODE_CACHE
     # Idle execution environments per function: an environment runs one invocation at a time, as in
     # Lambda, so module-level state (a Powertools BatchProcessor, a rate limiter) is never shared by
     # two concurrent invocations. Concurrent invocations get environments of their own (cold starts).
@@ -94,6 +124,23 @@ class FunctionRuntime:
     _environments: itertools.count[int] = field(default_factory=itertools.count)
     # handler module name -> function name, for every environment loaded (`function_of`)
     _modules: dict[str, str] = field(default_factory=dict)
+
+    def unpacked(self, key: str, archives: Callable[[], tuple[bytes, Sequence[bytes]]]) -> None:
+        """Make the code known under `key` (a function's code and layers) if it is not: `archives()` gives
+        the function's zip and its layers' zips, each unpacked once into the content-addressed cache
+        (`code_cache/<sha256>/`; a layer's `python/` directory is what goes on the path, as /opt/python)."""
+        if key in self.codes:
+            return
+        with _UNPACK_LOCK:
+            if key in self.codes:
+                return
+            code, layers = archives()
+            layer_dirs = []
+            for archive in layers:
+                directory = unpack(archive, self.code_cache)
+                python_dir = directory / "python"
+                layer_dirs.append(python_dir if python_dir.is_dir() else directory)
+            self.register(key, FunctionCode(unpack(code, self.code_cache), tuple(layer_dirs)))
 
     def register(self, key: str, code: FunctionCode) -> None:
         self.codes[key] = code

@@ -1,5 +1,6 @@
 """CloudFormation resource models the local stack adds to moto 5.2.5: their base (`ResourceModel`), and
-the types of services with no folder here (API Gateway v2, CloudWatch alarms, Logs metric filters).
+the types of services with no folder here (API Gateway v2, CloudWatch alarms, Logs metric filters, S3
+bucket policies).
 The `AWS::Cognito::*` models are `local.cognito_idp.cloudformation_models`.
 
 moto registers every direct subclass of `CloudFormationModel` by its `cloudformation_type()`, so
@@ -11,6 +12,7 @@ replacements, as CloudFormation does.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +23,9 @@ from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.common_models import CloudFormationModel
 from moto.logs.models import logs_backends
+from moto.s3.models import s3_backends
+
+PARTITION = "aws"
 
 
 class UpdateRefusedError(Exception):
@@ -337,3 +342,63 @@ def checked_dashboard_body(create: Callable[..., Any]) -> classmethod[Any, ..., 
         return create(resource_name, cloudformation_json, account_id, region_name, **kwargs)
 
     return classmethod(create_from_cloudformation_json)
+
+
+class BucketPolicy(ResourceModel, CloudFormationModel):
+    """AWS::S3::BucketPolicy: the bucket's policy document (what `sam deploy --resolve-s3`'s managed stack
+    declares for its artifact bucket). Stored on the bucket, not evaluated."""
+
+    TYPE = "AWS::S3::BucketPolicy"
+
+    REPLACING = ("Bucket",)
+
+    @staticmethod
+    def _put(properties: dict[str, Any], account_id: str) -> None:
+        document = properties["PolicyDocument"]
+        policy = document if isinstance(document, str) else json.dumps(document)
+        s3_backends[account_id][PARTITION].put_bucket_policy(properties["Bucket"], policy.encode())
+
+    @classmethod
+    def _create(cls, name: str, properties: dict[str, Any], account_id: str, region: str) -> str:
+        cls._put(properties, account_id)
+        return f"{properties['Bucket']}-policy"
+
+    def _update(self, name: str, properties: dict[str, Any]) -> None:
+        self._put(properties, self.account_id)
+
+    def _delete(self) -> None:
+        s3_backends[self.account_id][PARTITION].delete_bucket_policy(self.properties["Bucket"])
+
+
+def secure_transport(original: Callable[[Any, str, str], Any]) -> Callable[[Any, str, str], Any]:
+    """`FakeBucket.get_permission` (moto applies a bucket policy's statements as if their conditions
+    held): a request to the local stack counts as made over TLS, as every SDK call to AWS is, so a
+    statement conditioned on `aws:SecureTransport` applies only when it asks for `true`. Any other
+    condition is not evaluated, and never grants more than AWS would: a Deny with one applies, an
+    Allow with one does not."""
+
+    @functools.wraps(original)
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return original(self, action, resource)
+        policy = json.loads(self.policy)
+        statements = policy.get("Statement") or []
+        kept = [s for s in ([statements] if isinstance(statements, dict) else statements) if _holds(s)]
+        saved = self.policy
+        self.policy = json.dumps({**policy, "Statement": kept}).encode()
+        try:
+            return original(self, action, resource)
+        finally:
+            self.policy = saved
+
+    return get_permission
+
+
+def _holds(statement: Mapping[str, Any]) -> bool:
+    condition = statement.get("Condition")
+    if not condition:
+        return True
+    flags = condition.get("Bool") if len(condition) == 1 else None
+    if not isinstance(flags, dict) or set(flags) != {"aws:SecureTransport"}:
+        return statement.get("Effect") == "Deny"
+    return str(flags["aws:SecureTransport"]).lower() == "true"

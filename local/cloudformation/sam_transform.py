@@ -1,8 +1,10 @@
-"""The SAM transform, offline: aws-sam-translator turns a SAM template into plain CloudFormation.
+"""The SAM transform, offline: aws-sam-translator turns a SAM template into plain CloudFormation
+(`transform_sam`, what the local CloudFormation applies server-side, `local.cloudformation.change_sets`).
 
-The translator rejects local paths as CodeUri/ContentUri, so each local path is rewritten to an
-`s3://` URI in a bucket of the local stack, and the mapping is kept: the in-process Lambda runtime runs
-functions from the directories, not from the uploaded archives.
+A deployer packages code as `sam deploy` does: each local CodeUri/ContentUri path is rewritten to an
+`s3://` URI in a bucket of the local stack (`rewrite_local_code`), where the directory goes as a zip
+(`zip_directory`); the functions then run from those zips. `translate` does both at once, for tools that
+need the processed template of a source template (tests/iam.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 ARTIFACT_BUCKET = "local-stack-artifacts"
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 
 # Properties that name local code, per SAM resource type.
 _CODE_PROPERTIES = {
@@ -95,21 +98,42 @@ def translate(
     """The SAM template as CloudFormation, with its local code mapped (a template without the SAM
     transform is returned as is)."""
     rewritten = rewrite_local_code(template, base_dir)
-    if "AWS::Serverless-2016-10-31" not in _transforms(template):
-        return rewritten
+    return Translation(template=transform_sam(rewritten.template, parameters), artifacts=rewritten.artifacts)
+
+
+def transform_sam(template: dict[str, Any], parameters: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The template as plain CloudFormation: what CloudFormation's `AWS::Serverless-2016-10-31` transform
+    makes of it (a template without the transform is returned as is)."""
+    if SAM_TRANSFORM not in transforms(template):
+        return template
     from samtranslator.translator.transform import transform  # noqa: PLC0415 - heavy; only a deploy needs it
 
-    translated = transform(
-        rewritten.template,
+    translated: dict[str, Any] = transform(
+        copy.deepcopy(template),
         dict(parameters or {}),
         _NoManagedPolicies(),  # duck-typed: SAM only calls load()
     )
-    return Translation(template=translated, artifacts=rewritten.artifacts)
+    return translated
 
 
-def _transforms(template: Mapping[str, Any]) -> list[str]:
+def transforms(template: Mapping[str, Any]) -> list[str]:
+    """The transforms a template declares (its `Transform` section)."""
     value = template.get("Transform", [])
     return [value] if isinstance(value, str) else list(value)
+
+
+def with_defaults(template: Mapping[str, Any], parameters: Mapping[str, Any]) -> dict[str, str]:
+    """Every parameter with a value: the given ones, and the template's defaults for the rest.
+
+    moto splits a CommaDelimitedList only when its value is passed in; a default stays one string (and
+    `Fn::Join` over it joins its characters), so defaults are passed explicitly, as CloudFormation has them.
+    """
+    values = {k: str(v) for k, v in parameters.items()}
+    for name, spec in (template.get("Parameters") or {}).items():
+        if name not in values and "Default" in spec:
+            default = spec["Default"]
+            values[name] = ",".join(map(str, default)) if isinstance(default, list) else str(default)
+    return values
 
 
 def zip_directory(directory: Path) -> bytes:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from local.stack import quotas_enabled, with_defaults
+from local.cloudformation.sam_transform import with_defaults
+from local.stack import quotas_enabled
 
 
 def test_parameters_left_at_their_default_are_passed_explicitly():

@@ -1,0 +1,116 @@
+"""Every example deployed with `sam deploy` as `make example-deploy` does it on AWS (its samconfig.toml
+environments: `automation` for template.yaml from the project root, `default` from the example's own
+directory), then removed with `sam delete`, against a local stack run as a user runs it (`python -m local`,
+here on a free port) with only the endpoint, region and fake credentials set. No `sam build` (it
+downloads packages): `sam deploy` of the source template zips the code directories itself."""
+
+from __future__ import annotations
+
+import select
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tests.conftest import REGION, ROOT
+from tests.local_stack import python_env
+
+pytestmark = pytest.mark.local
+
+EXAMPLES = sorted(p.name for p in (ROOT / "examples").iterdir() if (p / "samconfig.toml").is_file())
+SAM = ROOT / ".venv" / "bin" / "sam"
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`python -m local` on 127.0.0.1 and a free port (template.yaml deployed as `make local` does);
+    stopped, and waited for, after the module."""
+    workdir = tmp_path_factory.mktemp("local-stack")
+    with (workdir / "stderr.log").open("w") as log:
+        process = subprocess.Popen(  # noqa: S603 - fixed arguments
+            [sys.executable, "-m", "local", "--port", "0", "--outputs", str(workdir / "outputs.json")],
+            cwd=ROOT,
+            env=python_env(),
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+        try:
+            assert process.stdout is not None
+            ready, _, _ = select.select([process.stdout], [], [], 120)
+            line = process.stdout.readline() if ready else ""
+            assert line.startswith("ready: "), (
+                f"no ready line: {(workdir / 'stderr.log').read_text()[-2000:]}"
+            )
+            yield line.removeprefix("ready: ").strip()
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def sam(endpoint: str, home: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`sam ARGS` in `cwd` with only the endpoint, region, fake credentials and no telemetry (bounded)."""
+    env = {
+        "PATH": str(ROOT / ".venv" / "bin") + ":/usr/bin:/bin",
+        "HOME": str(home),  # no user configuration or credentials of this machine
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",  # moto's fake credentials
+        "SAM_CLI_TELEMETRY": "0",
+    }
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        [str(SAM), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, f"sam {' '.join(args)}: {(result.stdout + result.stderr)[-3000:]}"
+    return result
+
+
+def stacks(endpoint: str) -> dict[str, str]:
+    cfn = boto3.client(
+        "cloudformation",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",  # moto's fake credentials
+    )
+    return {s["StackName"]: s["StackStatus"] for s in cfn.describe_stacks()["Stacks"]}
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_example_deploys_and_deletes_with_sam(endpoint, tmp_path, example):
+    config = str(ROOT / "examples" / example / "samconfig.toml")
+    directory = ROOT / "examples" / example
+    # Given the running local stack  # When both stacks of the example are deployed with `sam deploy`
+    sam(endpoint, tmp_path, ROOT, "deploy", "--config-file", config, "--config-env", "automation",
+        "--template-file", "template.yaml", "--no-confirm-changeset")  # fmt: skip
+    sam(endpoint, tmp_path, directory, "deploy", "--no-confirm-changeset")
+    # Then both are complete (the example's custom resources ran the automation stack's functions)
+    deployed = stacks(endpoint)
+    assert deployed[f"{example}-cognito"] == "CREATE_COMPLETE"
+    assert deployed[example] == "CREATE_COMPLETE"
+    # When both are deleted with `sam delete`, the example's first (it imports the other's exports)
+    sam(endpoint, tmp_path, directory, "delete", "--no-prompts")
+    sam(
+        endpoint,
+        tmp_path,
+        ROOT,
+        "delete",
+        "--no-prompts",
+        "--config-file",
+        config,
+        "--config-env",
+        "automation",
+    )
+    # Then neither is left
+    remaining = stacks(endpoint)
+    assert example not in remaining
+    assert f"{example}-cognito" not in remaining
