@@ -6,16 +6,19 @@ downloads packages): `sam deploy` of the source template zips the code directori
 
 from __future__ import annotations
 
+import json
 import select
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
 
+from local.scenarios.examples import EXISTING_POOL_FILE, load_example
 from tests.conftest import REGION, ROOT
 from tests.local_stack import python_env
 
@@ -74,29 +77,65 @@ def sam(endpoint: str, home: Path, cwd: Path, *args: str) -> subprocess.Complete
     return result
 
 
-def stacks(endpoint: str) -> dict[str, str]:
-    cfn = boto3.client(
-        "cloudformation",
+def client(endpoint: str, service: str) -> Any:
+    return boto3.client(
+        service,
         endpoint_url=endpoint,
         region_name=REGION,
         aws_access_key_id="test",
         aws_secret_access_key="test",  # moto's fake credentials
     )
+
+
+def stacks(endpoint: str) -> dict[str, str]:
+    cfn = client(endpoint, "cloudformation")
     return {s["StackName"]: s["StackStatus"] for s in cfn.describe_stacks()["Stacks"]}
+
+
+# What changes on a pool whatever one does with it (the example provisions no users here)
+VOLATILE = ("LastModifiedDate", "EstimatedNumberOfUsers", "LambdaConfig")
+
+
+def existing_pool(endpoint: str, example: str) -> tuple[list[str], dict[str, Any] | None]:
+    """For an example that installs onto a pool made by hand: the pool created with the Cognito API from
+    its pool.json, and the automation stack's parameter overrides naming it (on the command line, sam's
+    --parameter-overrides replaces the samconfig.toml's, so all of them); else nothing."""
+    loaded = load_example(example)
+    if loaded.existing_pool is None:
+        return [], None
+    request = json.loads((loaded.directory / EXISTING_POOL_FILE).read_text(encoding="utf-8"))
+    cognito = client(endpoint, "cognito-idp")
+    pool_id = cognito.create_user_pool(**request)["UserPool"]["Id"]
+    overrides = {**loaded.automation_parameters, "ExistingUserPoolId": pool_id}
+    args = ["--parameter-overrides", *(f"{key}={value}" for key, value in overrides.items())]
+    return args, dict(cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"])
+
+
+def settings(pool: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in pool.items() if name not in VOLATILE}
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_example_deploys_and_deletes_with_sam(endpoint, tmp_path, example):
     config = str(ROOT / "examples" / example / "samconfig.toml")
     directory = ROOT / "examples" / example
-    # Given the running local stack  # When both stacks of the example are deployed with `sam deploy`
+    # Given the running local stack (and, for an example that installs onto a pool made by hand, that pool)
+    overrides, before = existing_pool(endpoint, example)
+    # When both stacks of the example are deployed with `sam deploy`
     sam(endpoint, tmp_path, ROOT, "deploy", "--config-file", config, "--config-env", "automation",
-        "--template-file", "template.yaml", "--no-confirm-changeset")  # fmt: skip
+        "--template-file", "template.yaml", "--no-confirm-changeset", *overrides)  # fmt: skip
     sam(endpoint, tmp_path, directory, "deploy", "--no-confirm-changeset")
     # Then both are complete (the example's custom resources ran the automation stack's functions)
     deployed = stacks(endpoint)
     assert deployed[f"{example}-cognito"] == "CREATE_COMPLETE"
     assert deployed[example] == "CREATE_COMPLETE"
+    if before is not None:
+        # And a pool made by hand keeps every setting but its triggers, and has this installation's two
+        pool = client(endpoint, "cognito-idp").describe_user_pool(UserPoolId=before["Id"])["UserPool"]
+        assert settings(pool) == settings(before)
+        assert {"PostConfirmation", "PreTokenGenerationConfig"} <= set(pool["LambdaConfig"])
+        kept = {k: v for k, v in before.get("LambdaConfig", {}).items() if k not in pool["LambdaConfig"]}
+        assert kept == {}, "a trigger the pool had is gone"
     # When both are deleted with `sam delete`, the example's first (it imports the other's exports)
     sam(endpoint, tmp_path, directory, "delete", "--no-prompts")
     sam(
@@ -114,3 +153,9 @@ def test_example_deploys_and_deletes_with_sam(endpoint, tmp_path, example):
     remaining = stacks(endpoint)
     assert example not in remaining
     assert f"{example}-cognito" not in remaining
+    if before is not None:
+        # And the pool made by hand is exactly as it was, its triggers included
+        after = dict(client(endpoint, "cognito-idp").describe_user_pool(UserPoolId=before["Id"])["UserPool"])
+        assert {k: v for k, v in after.items() if k not in VOLATILE[:2]} == {
+            k: v for k, v in before.items() if k not in VOLATILE[:2]
+        }

@@ -96,6 +96,7 @@ def test_the_dashboard_reads_this_stacks_functions_queues_and_alarm(local_stack,
             "ProvisionUsersFunction",
             "CallbackUrlsFunction",
             "ClaimRulesFunction",
+            "UserPoolTriggersFunction",
         )
     }
     queues = {row[3] for row in rows if row[0] == "AWS/SQS"}
