@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from moto.core.exceptions import JsonRESTError
-from moto.moto_server.werkzeug_app import MotoRequestHandler
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler
 
 from local.cloudformation.custom_resources import BROKER, RESPONSE_PATH
 from local.cognito_idp import discovery
@@ -81,6 +81,27 @@ def _base_url(environ: dict[str, Any]) -> str:
     """The scheme and host the request reached the server at."""
     host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
     return f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
+
+
+class Dispatcher(DomainDispatcherApplication):
+    """moto's dispatcher of requests to its services, remembering the service of each host name.
+
+    moto finds a request's service under one lock shared by every request, and for each request lists
+    moto's package directory (a stat of every entry) then tries every service's URL patterns: several
+    milliseconds per request, during which no other request of the server can start. Under load (the
+    provisioning consumer and the producer at once) requests queued behind that lock. The answer for a
+    host name never changes, so it is worked out once."""
+
+    def __init__(self, create_app: Callable[[Any], Any]) -> None:
+        super().__init__(create_app)
+        self._backends: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self, host: str | None) -> Any:
+        try:
+            return self._backends[host]
+        except KeyError:
+            backend = self._backends[host] = super().get_backend_for_host(host)
+            return backend
 
 
 def _is_aws_api(environ: dict[str, Any]) -> bool:

@@ -23,7 +23,7 @@ import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 from moto.moto_api._internal.models import moto_api_backend
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.moto_server.werkzeug_app import create_backend_app
 from werkzeug.serving import make_server
 
 from cognito_automation import aws as shared_clients
@@ -47,7 +47,7 @@ from local.cognito_idp.hosted_ui import HostedUi
 from local.cognito_idp.issuer import AWS, checked_mode, mode_from
 from local.cognito_idp.issuer import CURRENT as ISSUERS
 from local.iam import enforcement
-from local.server import LocalApp, tracked_handler
+from local.server import Dispatcher, LocalApp, tracked_handler
 from local.threads import BACKGROUND, ThreadGroup
 
 if TYPE_CHECKING:
@@ -150,7 +150,7 @@ class LocalCloud:
         limiter = RateLimiter() if self.enforce_quotas else None
         self.cognito = CognitoHooks(self.account_id, self.region, limiter)
         self.hosted_ui = HostedUi(self.cognito)
-        app = LocalApp(DomainDispatcherApplication(create_backend_app), self.cognito, self.hosted_ui)
+        app = LocalApp(Dispatcher(create_backend_app), self.cognito, self.hosted_ui)
         self._requests = ThreadGroup()
         self._server = make_server(
             self.host, self.port, app, threaded=True, request_handler=tracked_handler(self._requests)

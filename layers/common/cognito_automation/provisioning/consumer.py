@@ -49,7 +49,7 @@ MIN_REASON = 200  # bytes of it that the other failure attributes give way to
 # the default MaximumMessageSize), and 10 attributes
 MAX_MESSAGE_SIZE = 1_048_576
 MAX_ATTRIBUTES = 10
-_LOCK_STRIPES = 64
+_LOCK_STRIPES = 4096
 
 
 class ThreadedBatchProcessor(BatchProcessor):

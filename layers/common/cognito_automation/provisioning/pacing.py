@@ -137,10 +137,10 @@ class TokenBucket:
             self._set_rate(max(self.base_rate / 10, self.rate * 0.75))
 
     def recover(self) -> None:
-        """After a success, the rate climbs back towards the share, by 0.5% of it per call."""
+        """After a success, the rate climbs back towards the share, by 2.5% of it per call."""
         if self.rate < self.base_rate:
             with self._lock:
-                self._set_rate(min(self.base_rate, self.rate + self.base_rate / 200))
+                self._set_rate(min(self.base_rate, self.rate + self.base_rate / 40))
 
     def _set_rate(self, rate: float) -> None:
         self.rate = rate

@@ -203,6 +203,18 @@ def test_throttling_lowers_the_rate_and_successes_bring_it_back_to_the_share() -
     assert bucket.rate == 20.0
 
 
+def test_after_one_throttling_answer_ten_successes_bring_the_rate_back() -> None:
+    # (a consumer paced at its share of a quota meets an occasional throttling answer at the edge of the
+    # quota's one-second window: a slow climb back kept it well under its share long after)
+    bucket = TokenBucket(20.0)
+    bucket.pause(0.0)
+    for _ in range(9):
+        bucket.recover()
+    assert bucket.rate < 20.0
+    bucket.recover()
+    assert bucket.rate == 20.0
+
+
 def test_rate_never_drops_below_a_tenth_of_the_share() -> None:
     bucket = TokenBucket(20.0)
     for _ in range(50):
