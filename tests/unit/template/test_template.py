@@ -30,6 +30,8 @@ def test_globals_pin_python_311_on_arm64_with_the_shared_layer() -> None:
     assert function_globals["Runtime"] == "python3.11"
     assert function_globals["Architectures"] == ["arm64"]
     assert function_globals["Layers"] == [{"Ref": "CommonLayer"}]
+    # Each installation publishes its own layer (SAM would otherwise name it after the logical id)
+    assert RESOURCES["CommonLayer"]["Properties"]["LayerName"] == {"Fn::Sub": "${AWS::StackName}-common"}
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
