@@ -2,13 +2,14 @@
 
 Cognito's quotas are per account and region, per category of operations (UserCreation 50/s, UserUpdate
 25/s, ...), and not adjustable for updates. Each consumer instance takes its share (quota divided by the
-most concurrent instances) through one token bucket per category shared by its threads; a burst of a few
-permits lets an instance catch up on the pause between two batches without exceeding its share over
-time. A throttling answer pushes the whole category back (everyone in the process waits) and lowers its
-rate, which climbs back with every success (additive increase, multiplicative decrease), then the call
-is retried with jittered exponential backoff. botocore's own retries are switched off for this client
-(retries max_attempts=0), so every attempt goes through the bucket and nothing retries behind the
-pacer's back.
+most concurrent instances), per category and shared by its threads, through a window of its whole requests
+per second (a request counts until one second after its answer, so the instances together stay within
+the quota in any second as Cognito sees it) and a token bucket at the share whose allowance carries over
+up to a second's worth (so the pause between two batches is made up). A throttling answer pushes the
+whole category back (everyone in the process waits) and lowers the bucket's rate, which climbs back with
+every success (additive increase, multiplicative decrease), then the call is retried with jittered
+exponential backoff. botocore's own retries are switched off for this client (retries max_attempts=0),
+so every attempt goes through the bucket and the window and nothing retries behind the pacer's back.
 """
 
 from __future__ import annotations

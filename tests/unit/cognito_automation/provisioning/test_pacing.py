@@ -154,15 +154,8 @@ def test_two_paced_instances_together_stay_within_the_quota_in_any_second() -> N
     cognito = _Instant(latency=0.003)
     pacers = [Pacer(instances=2, quotas={"UserUpdate": 45.0}) for _ in range(2)]
 
-    def work(pacer: Pacer) -> None:
-        for _ in range(10):
-            pacer.paced(cognito.admin_add_user_to_group)(UserPoolId="p")
-
-    threads = [threading.Thread(target=work, args=(pacer,)) for pacer in pacers for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=20)
+    # When each instance's ten threads make ten calls each
+    _call_from_threads(cognito, [pacer for pacer in pacers for _ in range(10)], calls=10)
     # Then Cognito never saw more than 44 in any one second (22 from each, 22.5 rounded down), so the
     # 200 calls took more than 4 s
     times = sorted(cognito.times)
@@ -241,6 +234,20 @@ def test_errors_are_classified_as_transient_or_not(error: Exception, transient: 
     assert is_transient(error) is transient
 
 
+def _call_from_threads(cognito: _Instant, pacers: list[Pacer], calls: int) -> None:
+    """One thread per item of `pacers`, each making `calls` paced calls through it; waits for them."""
+
+    def work(pacer: Pacer) -> None:
+        for _ in range(calls):
+            pacer.paced(cognito.admin_add_user_to_group)(UserPoolId="p")
+
+    threads = [threading.Thread(target=work, args=(pacer,)) for pacer in pacers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+
+
 class _Instant:
     """Counts each call when it arrives, and answers `latency` seconds later."""
 
@@ -262,16 +269,8 @@ def test_threads_sharing_a_client_together_stay_under_the_rate() -> None:
     cognito = _Instant()
     pacer = Pacer(instances=1, quotas={"UserUpdate": 100.0}, burst=3)
 
-    def work() -> None:
-        for _ in range(12):
-            pacer.paced(cognito.admin_add_user_to_group)(UserPoolId="p")
-
-    threads = [threading.Thread(target=work) for _ in range(10)]
     # When
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=10)
+    _call_from_threads(cognito, [pacer] * 10, calls=12)
     # Then 120 calls took at least the 117 intervals after the burst of 3, and no half second saw more
     # than its 50 permits plus the burst (plus a little for threads that woke late on a busy machine)
     times = sorted(cognito.times)
