@@ -56,8 +56,9 @@ CLIENT_DEFAULTS: dict[str, Any] = {
 }
 
 # The categories the local stack limits when LOCAL_COGNITO_QUOTAS=1 (the rates are Cognito's, shared with
-# the consumer's pacing): the ones a load test of user creation and updates runs into.
-LIMITED_CATEGORIES = ("UserCreation", "UserUpdate")
+# the consumer's pacing): the ones a load test of user creation and updates runs into, the consumer's
+# reads of each user included.
+LIMITED_CATEGORIES = ("UserCreation", "UserUpdate", "UserRead")
 
 # Claims a pre token generation trigger cannot change; Cognito keeps its own values. One list with the
 # claim rules' load-time check (cognito_automation.claims.cognito), which is where the docs' list lives.
@@ -103,7 +104,10 @@ def reset_client(client: CognitoIdpUserPoolClient, request: Mapping[str, Any]) -
 
 
 class RateLimiter:
-    """Sliding one-second windows per quota category, on `clock` (seconds)."""
+    """Sliding one-second windows per quota category, on `clock` (seconds): Cognito documents each quota as
+    a most requests per second (RPS), so a call is refused when the second before it already holds the
+    quota's calls, whichever second that is (a window on calendar seconds would let twice the quota
+    through across a boundary); refused calls do not count."""
 
     def __init__(
         self,

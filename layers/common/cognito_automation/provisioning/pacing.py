@@ -2,18 +2,21 @@
 
 Cognito's quotas are per account and region, per category of operations (UserCreation 50/s, UserUpdate
 25/s, ...), and not adjustable for updates. Each consumer instance takes its share (quota divided by the
-most concurrent instances) through one token bucket per category shared by its threads; a burst of a few
-permits lets an instance catch up on the pause between two batches without exceeding its share over
-time. A throttling answer pushes the whole category back (everyone in the process waits) and lowers its
-rate, which climbs back with every success (additive increase, multiplicative decrease), then the call
-is retried with jittered exponential backoff. botocore's own retries are switched off for this client
-(retries max_attempts=0), so every attempt goes through the bucket and nothing retries behind the
-pacer's back.
+most concurrent instances), per category and shared by its threads, through a window of its whole requests
+per second (a request counts until one second after its answer, so the instances together stay within
+the quota in any second as Cognito sees it) and a token bucket at the share whose allowance carries over
+up to a second's worth (so the pause between two batches is made up). A throttling answer pushes the
+whole category back (everyone in the process waits) and lowers the bucket's rate, which climbs back with
+every success (additive increase, multiplicative decrease), then the call is retried with jittered
+exponential backoff. botocore's own retries are switched off for this client (retries max_attempts=0),
+so every attempt goes through the bucket and the window and nothing retries behind the pacer's back.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
+import math
 import random
 import threading
 import time
@@ -147,6 +150,60 @@ class TokenBucket:
         self.interval = 1.0 / rate
 
 
+class RequestWindow:
+    """At most `limit` requests in any one second, as the service sees them, shared by threads.
+
+    A request counts from when it is sent until one second after its answer: the service saw it at some
+    moment in between, so a request sent once the window has room is at least one second after, at the
+    service, the one whose place it takes, however long either took on the network. Instances that each
+    keep to their own window of floor(quota / instances) therefore stay together within the quota in any
+    one-second interval, whether the service counts in sliding or fixed seconds or by a bucket holding
+    a second's worth of requests.
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        self.limit = limit
+        self._clock = clock
+        self._sleep = sleep
+        self._answered: collections.deque[float] = collections.deque()  # answers of the last second
+        self._in_flight = 0
+        self._changed = threading.Condition()
+
+    def enter(self, deadline: float | None = None) -> None:
+        """Wait for room in the window and take it; `leave()` once answered."""
+        while True:
+            with self._changed:
+                now = self._clock()
+                while self._answered and self._answered[0] <= now - 1.0:
+                    self._answered.popleft()
+                if self._in_flight + len(self._answered) < self.limit:
+                    self._in_flight += 1
+                    return
+                if not self._answered:  # every place is taken by a request in flight: wait for an answer
+                    if deadline is not None and now >= deadline:
+                        raise DeadlineReachedError("no room in the request window before the deadline")
+                    self._changed.wait(1.0 if deadline is None else min(1.0, deadline - now))
+                    continue
+                wait = self._answered[0] + 1.0 - now
+            if deadline is not None and now + wait > deadline:
+                raise DeadlineReachedError("no room in the request window before the deadline")
+            self._sleep(wait)
+
+    def leave(self) -> None:
+        """The request taken by `enter()` was answered (or failed)."""
+        with self._changed:
+            self._in_flight -= 1
+            self._answered.append(self._clock())
+            self._changed.notify()
+
+
 @dataclass
 class CallStats:
     """Counters for metrics and logs (thread-safe)."""
@@ -187,7 +244,7 @@ class Pacer:
         *,
         instances: int,
         quotas: Mapping[str, float] = QUOTAS,
-        burst: float = 3.0,
+        burst: float | None = None,
         max_attempts: int = 6,
         base_backoff: float = 0.25,
         max_backoff: float = 4.0,
@@ -197,10 +254,16 @@ class Pacer:
     ) -> None:
         if instances < 1:
             raise ValueError("instances must be at least 1")
+        # Each instance's share of a quota: a window of its whole requests per second (rounded down) and a
+        # bucket at the share itself, whose burst (a second's worth unless given) lets an instance make up
+        # the pause between two batches; the bucket also slows down after a throttling answer.
+        shares = {name: rate / instances for name, rate in quotas.items()}
+        limits = {name: max(1, math.floor(share + 1e-9)) for name, share in shares.items()}
         self.buckets = {
-            name: TokenBucket(rate / instances, burst, clock=clock, sleep=sleep)
-            for name, rate in quotas.items()
+            name: TokenBucket(share, limits[name] if burst is None else burst, clock=clock, sleep=sleep)
+            for name, share in shares.items()
         }
+        self.windows = {name: RequestWindow(limits[name], clock=clock, sleep=sleep) for name in shares}
         self.max_attempts = max_attempts
         self.base_backoff = base_backoff
         self.max_backoff = max_backoff
@@ -212,6 +275,17 @@ class Pacer:
     def _backoff(self, attempt: int) -> float:
         # full jitter: spreads the retries of all threads and instances
         return self._rng.uniform(0, min(self.max_backoff, self.base_backoff * 2**attempt))
+
+    def _admit(self, operation: str, deadline: float | None) -> RequestWindow | None:
+        """Wait for a permit of the operation's bucket, then for room in its window (to leave once
+        answered)."""
+        category = CATEGORIES.get(operation, "")
+        bucket, window = self.buckets.get(category), self.windows.get(category)
+        if bucket is not None:
+            bucket.acquire(deadline)
+        if window is not None:
+            window.enter(deadline)
+        return window
 
     def paced(
         self, method: Callable[P, R], deadline: float | None = None, *, idempotent: bool = True
@@ -226,10 +300,9 @@ class Pacer:
         def call(*args: P.args, **kwargs: P.kwargs) -> R:
             maybe_done = False
             for attempt in range(self.max_attempts):
-                if bucket is not None:
-                    bucket.acquire(deadline)
+                window = self._admit(operation, deadline)
                 try:
-                    response = method(*args, **kwargs)
+                    response = _sent(window, method, *args, **kwargs)
                 except Exception as exc:
                     if not is_transient(exc):
                         self.stats.count(operation)
@@ -269,3 +342,12 @@ class Pacer:
             raise AssertionError("unreachable")  # pragma: no cover
 
         return call
+
+
+def _sent(window: RequestWindow | None, method: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """One attempt of `method`, leaving the window entered for it once answered."""
+    try:
+        return method(*args, **kwargs)
+    finally:
+        if window is not None:
+            window.leave()

@@ -11,7 +11,13 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 
 from cognito_automation.provisioning.errors import DeadlineReachedError, TransientError
-from cognito_automation.provisioning.pacing import Pacer, TokenBucket, is_transient, operation_name
+from cognito_automation.provisioning.pacing import (
+    Pacer,
+    RequestWindow,
+    TokenBucket,
+    is_transient,
+    operation_name,
+)
 from cognito_automation.quotas import CATEGORIES
 from tests.unit.cognito_automation.provisioning.support import client_error, server_error, throttling_error
 
@@ -85,6 +91,79 @@ def test_each_instance_takes_its_share_of_the_account_quota() -> None:
     assert CATEGORIES["AdminCreateUser"] == "UserCreation"
 
 
+def test_each_instance_keeps_its_whole_requests_per_second_in_its_window() -> None:
+    # 25/2 = 12.5 per second: 12 in any second, so that two instances stay within 25 together
+    pacer = Pacer(instances=2)
+    assert pacer.windows["UserUpdate"].limit == 12
+    assert pacer.windows["UserCreation"].limit == 25
+    assert pacer.buckets["UserUpdate"].rate == 12.5
+    assert pacer.buckets["UserUpdate"].burst == 12
+    # a share under one request per second still lets one through (the bucket keeps the pace)
+    assert Pacer(instances=20).windows["UserPoolResourceRead"].limit == 1
+
+
+def test_window_counts_a_request_until_one_second_after_its_answer() -> None:
+    # Given a window of 3 and three requests sent at 0 whose answers came at 0.0, 0.2 and 0.5
+    clock = FakeClock()
+    window = RequestWindow(3, clock=clock, sleep=clock.sleep)
+    for answered_after in (0.0, 0.2, 0.3):
+        window.enter()
+        clock.now += answered_after
+        window.leave()
+    # When two more are sent
+    window.enter()
+    first = clock.now - 100.0
+    window.leave()
+    window.enter()
+    second = clock.now - 100.0
+    # Then each waited for one second after the answer whose place it took, not after its sending
+    assert round(first, 6) == 1.0
+    assert round(second, 6) == 1.2
+
+
+def test_window_full_of_requests_in_flight_waits_for_an_answer() -> None:
+    window = RequestWindow(1)
+    window.enter()
+    entered = threading.Event()
+
+    def second() -> None:
+        window.enter()
+        entered.set()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    assert not entered.wait(0.2)  # the first request has no answer yet
+    window.leave()
+    assert not entered.wait(0.5)  # answered: its place is free one second later
+    assert entered.wait(2.0)
+    thread.join(timeout=2)
+
+
+def test_window_gives_up_at_the_deadline() -> None:
+    clock = FakeClock()
+    window = RequestWindow(1, clock=clock, sleep=clock.sleep)
+    window.enter()
+    window.leave()
+    with pytest.raises(DeadlineReachedError):
+        window.enter(deadline=clock.now + 0.5)
+
+
+def test_two_paced_instances_together_stay_within_the_quota_in_any_second() -> None:
+    # Given two instances (threads of their own, as in two Lambda instances) at 45 per second together,
+    # each with ten threads, and a Cognito that answers after a few milliseconds
+    cognito = _Instant(latency=0.003)
+    pacers = [Pacer(instances=2, quotas={"UserUpdate": 45.0}) for _ in range(2)]
+
+    # When each instance's ten threads make ten calls each
+    _call_from_threads(cognito, [pacer for pacer in pacers for _ in range(10)], calls=10)
+    # Then Cognito never saw more than 44 in any one second (22 from each, 22.5 rounded down), so the
+    # 200 calls took more than 4 s
+    times = sorted(cognito.times)
+    assert len(times) == 200
+    assert max(sum(1 for t in times if start <= t < start + 1.0) for start in times) <= 44
+    assert times[-1] - times[0] >= 4.0
+
+
 def test_operation_and_its_quota_category_come_from_the_client_method_name() -> None:
     # Given a real Cognito client's bound method, and a fake's method of the same name
     cognito = boto3.client("cognito-idp", region_name="us-east-1")
@@ -155,14 +234,33 @@ def test_errors_are_classified_as_transient_or_not(error: Exception, transient: 
     assert is_transient(error) is transient
 
 
+def _call_from_threads(cognito: _Instant, pacers: list[Pacer], calls: int) -> None:
+    """One thread per item of `pacers`, each making `calls` paced calls through it; waits for them."""
+
+    def work(pacer: Pacer) -> None:
+        for _ in range(calls):
+            pacer.paced(cognito.admin_add_user_to_group)(UserPoolId="p")
+
+    threads = [threading.Thread(target=work, args=(pacer,)) for pacer in pacers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+
+
 class _Instant:
-    def __init__(self) -> None:
+    """Counts each call when it arrives, and answers `latency` seconds later."""
+
+    def __init__(self, latency: float = 0.0) -> None:
         self.times: list[float] = []
         self.lock = threading.Lock()
+        self.latency = latency
 
     def admin_add_user_to_group(self, **params: Any) -> dict[str, Any]:
         with self.lock:
             self.times.append(time.monotonic())
+        if self.latency:
+            time.sleep(self.latency)
         return {}
 
 
@@ -171,16 +269,8 @@ def test_threads_sharing_a_client_together_stay_under_the_rate() -> None:
     cognito = _Instant()
     pacer = Pacer(instances=1, quotas={"UserUpdate": 100.0}, burst=3)
 
-    def work() -> None:
-        for _ in range(12):
-            pacer.paced(cognito.admin_add_user_to_group)(UserPoolId="p")
-
-    threads = [threading.Thread(target=work) for _ in range(10)]
     # When
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=10)
+    _call_from_threads(cognito, [pacer] * 10, calls=12)
     # Then 120 calls took at least the 117 intervals after the burst of 3, and no half second saw more
     # than its 50 permits plus the burst (plus a little for threads that woke late on a busy machine)
     times = sorted(cognito.times)

@@ -64,6 +64,26 @@ def test_rate_limiter_allows_the_quota_per_second_then_throttles():
     limiter.check("AdminDisableUser", now=101.5)
 
 
+def test_rate_limiter_counts_any_second_not_calendar_seconds():
+    # Given 25 user updates late in one calendar second
+    limiter = RateLimiter()
+    for i in range(25):
+        limiter.check("AdminAddUserToGroup", now=100.6 + i / 100)
+    # When another comes early in the next one, less than a second after them  # Then it is throttled
+    with pytest.raises(CognitoError, match="UserUpdate"):
+        limiter.check("AdminAddUserToGroup", now=101.2)
+    # And one second after the first, one more passes
+    limiter.check("AdminAddUserToGroup", now=101.6)
+
+
+def test_rate_limiter_limits_user_reads_at_cognitos_quota():
+    limiter = RateLimiter()
+    for i in range(120):
+        limiter.check("AdminGetUser", now=100.0 + i / 1000)
+    with pytest.raises(CognitoError, match="UserRead"):
+        limiter.check("AdminGetUser", now=100.9)
+
+
 def test_unlimited_operations_are_never_throttled():
     limiter = RateLimiter()
     for _ in range(1000):
