@@ -36,6 +36,19 @@ _IMPORT_LOCK = threading.RLock()
 _UNPACK_LOCK = threading.Lock()
 # Where code archives are unpacked, by the SHA-256 of the archive (shared by runs: the content decides).
 CODE_CACHE = Path(__file__).resolve().parents[2] / ".local" / "code"
+# Lambda's quota on a function's code and layers once extracted (CodeSizeUnzipped): what it refuses is
+# not unpacked here either, so an archive someone uploaded cannot fill the disk (zipfile extracts no
+# more than each entry's stated size).
+MAX_UNZIPPED_BYTES = 262_144_000
+
+
+class CodeTooLargeError(Exception):
+    """A function's code and layers, unzipped, over Lambda's quota."""
+
+
+def unzipped_size(archive: bytes) -> int:
+    with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
+        return sum(entry.file_size for entry in zipped.infolist())
 
 
 def unpack(archive: bytes, cache: Path) -> Path:
@@ -135,6 +148,12 @@ class FunctionRuntime:
             if key in self.codes:
                 return
             code, layers = archives()
+            size = sum(unzipped_size(archive) for archive in (code, *layers))
+            if size > MAX_UNZIPPED_BYTES:
+                raise CodeTooLargeError(
+                    f"code {key}: unzipped size must be smaller than {MAX_UNZIPPED_BYTES} bytes "
+                    f"(the function's code and its layers are {size})"
+                )
             layer_dirs = []
             for archive in layers:
                 directory = unpack(archive, self.code_cache)

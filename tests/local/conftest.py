@@ -36,9 +36,11 @@ def items(stack: LocalCloud, table: str) -> list[dict[str, Any]]:
     return [{k: next(iter(v.values())) for k, v in item.items()} for page in pages for item in page["Items"]]
 
 
-def create_analyst(stack: LocalCloud, pool_id: str, username: str, password: str) -> str:
-    """A user of the pool with a verified email, the attributes the pool requires, a permanent password,
-    in the analysts group; returns the username."""
+def create_user(
+    stack: LocalCloud, pool_id: str, username: str, password: str, group: str | None = None
+) -> str:
+    """A user of the pool with a verified email, the attributes the pool requires and a permanent password,
+    in `group` if one is given; returns the username."""
     cognito = stack.client(aws.COGNITO_IDP)
     cognito.admin_create_user(
         UserPoolId=pool_id,
@@ -52,8 +54,14 @@ def create_analyst(stack: LocalCloud, pool_id: str, username: str, password: str
         ],
     )
     cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
-    cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName="analysts")
+    if group is not None:
+        cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=group)
     return username
+
+
+def create_analyst(stack: LocalCloud, pool_id: str, username: str, password: str) -> str:
+    """A user of the pool (as `create_user`) in the analysts group; returns the username."""
+    return create_user(stack, pool_id, username, password, "analysts")
 
 
 def run_producer(stack: LocalCloud, *args: str) -> tuple[dict[str, Any], str]:

@@ -28,7 +28,7 @@ from flask.typing import ResponseReturnValue
 from cognito_automation import aws
 from local.stack import LocalCloud
 from local.testing import signin
-from tests.local.conftest import deploy_fixture, unique_name
+from tests.local.conftest import create_user, deploy_fixture, unique_name
 
 pytestmark = pytest.mark.local
 
@@ -69,20 +69,7 @@ def discover(stack: LocalCloud, pool_id: str) -> dict[str, Any]:
 
 def make_user(stack: LocalCloud, pool_id: str) -> str:
     """A confirmed user with a verified email and a permanent password."""
-    cognito = stack.client(aws.COGNITO_IDP)
-    username = f"rp-user{next(_users)}"
-    cognito.admin_create_user(
-        UserPoolId=pool_id,
-        Username=username,
-        MessageAction="SUPPRESS",
-        UserAttributes=[
-            {"Name": "email", "Value": f"{username}@example.com"},
-            {"Name": "email_verified", "Value": "true"},
-            {"Name": "name", "Value": "Rp User"},
-        ],
-    )
-    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PASSWORD, Permanent=True)
-    return username
+    return create_user(stack, pool_id, f"rp-user{next(_users)}", PASSWORD)
 
 
 def flask_app(stack: LocalCloud, outputs: dict[str, str]) -> Flask:
