@@ -56,6 +56,11 @@ docs/local-stack.md); the changes themselves live with their service:
   `DashboardBody` that PutDashboard refuses (not a JSON object with a `widgets` array).
 - S3 (`local.cloudformation.models`): `FakeBucket.get_permission` treats a request as made over TLS
   (`aws:SecureTransport`); a bucket-policy statement with another condition applies if it denies.
+- Names (`local.cloudformation.generated_names`, `local.awslambda.names`, `local.cognito_idp.names`):
+  `parsing.generate_resource_name` shortens a generated function, role or queue name to what the service
+  accepts, as CloudFormation does; `LambdaBackend.create_function` refuses a function name over 64
+  characters or one already taken; `CognitoIdpBackend.create_user_pool`, `update_user_pool` and
+  `create_user_pool_client` refuse a pool or client name over 128 characters.
 - Resource types moto lacks (`local.cloudformation.models`, `local.cognito_idp.cloudformation_models`),
   on moto's own extension point.
 
@@ -82,10 +87,18 @@ from moto.sqs import models as sqs_models
 
 from local.awslambda import cloudformation_models as lambda_cloudformation
 from local.awslambda import invoke
+from local.awslambda import names as lambda_names
 from local.awslambda.runtime import FunctionRuntime
-from local.cloudformation import change_sets, custom_resources, stack_operations, stack_resources
+from local.cloudformation import (
+    change_sets,
+    custom_resources,
+    generated_names,
+    stack_operations,
+    stack_resources,
+)
 from local.cloudformation import models as cloudformation_models
 from local.cognito_idp import access, issuer, signin, user_pools, usernames
+from local.cognito_idp import names as cognito_names
 from local.dynamodb import cloudformation_models as dynamodb_cloudformation
 from local.kms import cloudformation_models as kms_cloudformation
 from local.sqs import limits as sqs_limits
@@ -174,7 +187,18 @@ def _install_refusals() -> None:
     _wrap(sqs_models.SQSBackend, "send_message", sqs_limits.counted_with_attributes)
     _install_cognito_access()
     _install_signin()
+    _install_names()
     _wrap(dynamodb_tables.Table, "create_from_cloudformation_json", dynamodb_cloudformation.with_time_to_live)
+
+
+def _install_names() -> None:
+    """Names as CloudFormation generates them and as Lambda and Cognito refuse them."""
+    _wrap(parsing, "generate_resource_name", generated_names.within_service_limits)
+    _wrap(lambda_models.LambdaBackend, "create_function", lambda_names.checked_function_name)
+    cognito_backend = cognito_models.CognitoIdpBackend
+    _wrap(cognito_backend, "create_user_pool", cognito_names.checked_pool_name)
+    _wrap(cognito_backend, "update_user_pool", cognito_names.checked_pool_rename)
+    _wrap(cognito_backend, "create_user_pool_client", cognito_names.checked_client_name)
 
 
 def _install_cognito_access() -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from cognito_automation import aws
 from local.stack import LocalCloud
 from tests.conftest import REGION, ROOT
 
@@ -47,3 +48,12 @@ def run_python(
         timeout=timeout_s,
         check=False,
     )
+
+
+def physical_id(stack: LocalCloud, stack_name: str, logical_id: str) -> str:
+    """The name (physical id) of a stack's resource, read from the stack as an operator does: the template
+    leaves most names to CloudFormation, so none is rebuilt from the stack's name."""
+    described = stack.client(aws.CLOUDFORMATION).describe_stack_resource(
+        StackName=stack_name, LogicalResourceId=logical_id
+    )
+    return described["StackResourceDetail"]["PhysicalResourceId"]

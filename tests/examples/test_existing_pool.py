@@ -14,6 +14,7 @@ from local.scenarios.examples import Deployment, create_existing_pool, deploy_ex
 from local.stack import LocalCloud
 from local.testing.signin import SignIn, sign_in_with_code
 from tests.examples.conftest import Pool
+from tests.local_stack import physical_id
 
 pytestmark = pytest.mark.local
 
@@ -56,17 +57,19 @@ def test_the_installation_creates_no_pool_and_serves_the_existing_one(
 
 
 def test_the_pool_is_identical_but_for_the_two_triggers(
-    deployment: Deployment, before: dict[str, Any], pool: Pool
+    local_stack: LocalCloud, deployment: Deployment, before: dict[str, Any], pool: Pool
 ) -> None:
     after = dict(pool.describe())
     stack = deployment.example.automation_stack_name
+    pre_token = physical_id(local_stack, stack, "PreTokenFunction")
+    post_confirmation = physical_id(local_stack, stack, "PostConfirmationFunction")
     assert after["LambdaConfig"] == {
         "CustomMessage": CUSTOM_MESSAGE,
         "PreTokenGenerationConfig": {
-            "LambdaArn": f"arn:aws:lambda:us-east-1:123456789012:function:{stack}-pre-token",
+            "LambdaArn": f"arn:aws:lambda:us-east-1:123456789012:function:{pre_token}",
             "LambdaVersion": "V2_0",
         },
-        "PostConfirmation": f"arn:aws:lambda:us-east-1:123456789012:function:{stack}-post-confirmation",
+        "PostConfirmation": f"arn:aws:lambda:us-east-1:123456789012:function:{post_confirmation}",
     }
     assert settings({**after, "LambdaConfig": None}) == settings({**before, "LambdaConfig": None})
 

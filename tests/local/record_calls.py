@@ -1,6 +1,7 @@
 """`python -m tests.local.record_calls OUT`: the demo's scenario, then a stack that registers claim rules,
 on a local stack of its own, with every AWS call each function makes recorded; OUT gets the record as
-JSON, `{"stack": NAME, "calls": {function name: ["service:Operation", ...]}}`.
+JSON, `{"stack": NAME, "functions": {function name: logical id}, "calls": {function name:
+["service:Operation", ...]}}` (the names read from the stack's resources: CloudFormation names most).
 
 A process of its own, as the demo is: one local stack per process (moto's state is process-wide), and
 the tier's shared stack is running while the tests run.
@@ -42,9 +43,16 @@ def record(out: Path) -> None:
                 AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD},
             )
             stack.delete(name)
+        resources = stack.client(aws.CLOUDFORMATION).describe_stack_resources(StackName=demo.STACK)
     finally:
         stack.stop()
-    out.write_text(json.dumps({"stack": demo.STACK, "calls": record.by_function()}, indent=2))
+    functions = {
+        r["PhysicalResourceId"]: r["LogicalResourceId"]
+        for r in resources["StackResources"]
+        if r["ResourceType"] == "AWS::Lambda::Function"
+    }
+    result = {"stack": demo.STACK, "functions": functions, "calls": record.by_function()}
+    out.write_text(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from local.testing.signin import SignIn, sign_in_with_code
 from local.testing.tokens import verified_claims
 from tests.conftest import ROOT
 from tests.local.conftest import create_analyst, items, unique_name
+from tests.local_stack import physical_id
 
 pytestmark = pytest.mark.local
 
@@ -34,7 +35,7 @@ def main(local_stack: LocalCloud) -> tuple[str, dict[str, str]]:
     name = unique_name("scopes-main")
     outputs = local_stack.deploy(ROOT / "template.yaml", {"HostedUiDomainPrefix": name}, name)
     functions = local_stack.client(aws.LAMBDA)
-    function = f"{name}-pre-token"
+    function = physical_id(local_stack, name, "PreTokenFunction")
     variables = functions.get_function_configuration(FunctionName=function)["Environment"]["Variables"]
     functions.update_function_configuration(
         FunctionName=function, Environment={"Variables": {**variables, "CLAIM_RULES_CACHE_SECONDS": "0"}}

@@ -15,6 +15,7 @@ from local.stack import DeployError, LocalCloud
 from local.testing.tokens import verified_claims
 from tests.conftest import ROOT
 from tests.local.conftest import FIXTURES, create_analyst, items, unique_name
+from tests.local_stack import physical_id
 
 pytestmark = pytest.mark.local
 
@@ -54,7 +55,8 @@ def test_the_pool_takes_the_name_the_installation_gives_it(local_stack, main):
         "UserPool"
     ]
     assert pool["Name"] == POOL_NAME
-    assert outputs["ClaimRulesServiceToken"].endswith(f":function:{main[0]}-claim-rules")
+    function = physical_id(local_stack, main[0], "ClaimRulesFunction")
+    assert outputs["ClaimRulesServiceToken"].endswith(f":function:{function}")
 
 
 def test_registered_rules_reach_the_tokens_of_their_client_only_and_leave_with_their_stack(

@@ -15,6 +15,7 @@ from local.cloudformation.sam_transform import load_template
 from local.stack import DeployError, LocalCloud
 from tests.conftest import ROOT
 from tests.local.conftest import run_producer, unique_name
+from tests.local_stack import physical_id
 
 pytestmark = pytest.mark.local
 
@@ -71,7 +72,8 @@ def test_the_consumer_without_admin_create_user_dead_letters_the_user_with_acces
     assert message.startswith(
         f"User: arn:aws:sts::123456789012:assumed-role/{name}-ProvisionUsersFunctionRole-"
     )
-    assert f"/{name}-provision-users is not authorized to perform: cognito-idp:AdminCreateUser on" in message
+    function = physical_id(local_stack, name, "ProvisionUsersFunction")
+    assert f"/{function} is not authorized to perform: cognito-idp:AdminCreateUser on" in message
     assert (
         f"on resource: arn:aws:cognito-idp:us-east-1:123456789012:userpool/{outputs['UserPoolId']} "
         in message

@@ -10,6 +10,7 @@ import pytest
 from cognito_automation import aws
 from local.stack import LocalCloud
 from tests.conftest import ROOT
+from tests.local_stack import physical_id
 
 pytestmark = pytest.mark.local
 
@@ -24,7 +25,8 @@ def test_template_deploys_with_every_output(local_stack, outputs):
     status = local_stack.client(aws.CLOUDFORMATION).describe_stacks(StackName="cognito-automation")
     assert status["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
     assert outputs["UserPoolArn"].endswith(outputs["UserPoolId"])
-    assert outputs["CallbackUrlsServiceToken"].endswith(":function:cognito-automation-callback-urls")
+    function = physical_id(local_stack, "cognito-automation", "CallbackUrlsFunction")
+    assert outputs["CallbackUrlsServiceToken"].endswith(f":function:{function}")
 
 
 def test_the_stacks_own_url_was_added_to_its_app_client(local_stack, outputs):
@@ -48,7 +50,7 @@ def test_oidc_outputs_are_the_pools_issuer_and_discovery_urls(outputs):
 def test_post_confirmation_alert_filters_count_the_handlers_alerts(local_stack, outputs):
     # Given the deployed stack  # Then the post confirmation log group has a metric filter per alert
     filters = local_stack.client(aws.Service[Any]("logs")).describe_metric_filters(
-        logGroupName="/aws/lambda/cognito-automation-post-confirmation"
+        logGroupName=physical_id(local_stack, "cognito-automation", "PostConfirmationLogGroup")
     )["metricFilters"]
     assert sorted(f["filterPattern"] for f in filters) == [
         '{ $.alert = "post_confirmation_incomplete" }',

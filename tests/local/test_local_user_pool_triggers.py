@@ -11,6 +11,7 @@ import pytest
 from cognito_automation import aws
 from local.stack import DeployError, LocalCloud
 from tests.conftest import ROOT
+from tests.local_stack import physical_id
 
 pytestmark = pytest.mark.local
 
@@ -63,8 +64,7 @@ def test_take_over_replaces_the_pools_function_and_gives_it_back(local_stack: Lo
     pool_id = cognito.create_user_pool(PoolName="console", **settings)["UserPool"]["Id"]
     parameters = {"ExistingUserPoolId": pool_id, "TakeOverTriggers": "true"}
     local_stack.deploy(ROOT / "template.yaml", parameters, "taken-over")
-    assert lambda_config(local_stack, pool_id)["PostConfirmation"].endswith(
-        ":function:taken-over-post-confirmation"
-    )
+    function = physical_id(local_stack, "taken-over", "PostConfirmationFunction")
+    assert lambda_config(local_stack, pool_id)["PostConfirmation"].endswith(f":function:{function}")
     local_stack.delete("taken-over")
     assert lambda_config(local_stack, pool_id) == {"PostConfirmation": THEIRS}

@@ -175,5 +175,5 @@ def test_the_pool_is_named_by_the_parameter_or_after_the_stack() -> None:
         "Fn::Not": [{"Fn::Equals": [{"Ref": "UserPoolName"}, ""]}]
     }
     assert RESOURCES["UserPool"]["Properties"]["UserPoolName"] == {
-        "Fn::If": ["HasUserPoolName", {"Ref": "UserPoolName"}, {"Fn::Sub": "${AWS::StackName}-users"}]
+        "Fn::If": ["HasUserPoolName", {"Ref": "UserPoolName"}, {"Ref": "AWS::StackName"}]
     }

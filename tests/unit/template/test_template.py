@@ -83,9 +83,9 @@ def test_user_pool_triggers_point_at_the_trigger_functions() -> None:
     assert config["PostConfirmation"] == {"Fn::GetAtt": ["PostConfirmationFunction", "Arn"]}
     # the pre token function's ARN is built from its name (the function names the main app client, which
     # names the pool, so the pool cannot depend on the function): the name must be the function's
-    function_name = RESOURCES["PreTokenFunction"]["Properties"]["FunctionName"]["Fn::Sub"]
+    function_name, variables = RESOURCES["PreTokenFunction"]["Properties"]["FunctionName"]["Fn::Sub"]
     prefix = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
-    assert config["PreTokenGenerationConfig"]["LambdaArn"] == {"Fn::Sub": prefix + function_name}
+    assert config["PreTokenGenerationConfig"]["LambdaArn"] == {"Fn::Sub": [prefix + function_name, variables]}
     assert config["PreTokenGenerationConfig"]["LambdaVersion"] == {"Ref": "PreTokenEventVersion"}
 
 

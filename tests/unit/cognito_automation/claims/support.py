@@ -14,7 +14,9 @@ from cognito_automation.claims import RuleSetError, load_rules
 from cognito_automation.custom_resource.physical_ids import CLAIM_RULES
 from tests.conftest import create_table_from_template, load_event
 
-PRE_TOKEN_ARN = "arn:aws:lambda:us-east-1:123456789012:function:cognito-automation-pre-token"
+PRE_TOKEN_ARN = (
+    "arn:aws:lambda:us-east-1:123456789012:function:pre-token-1c2fa620-982a-11e3-aff7-50e2416294e0"
+)
 """The pre token function of the automation stack under test (the handler's PRE_TOKEN_FUNCTION_ARN)."""
 
 

@@ -23,8 +23,9 @@ from tests.unit.cognito_automation.custom_resource.support import (
     load_custom_resource,
 )
 
-PRE_TOKEN = "arn:aws:lambda:us-east-1:123456789012:function:cognito-automation-pre-token"
-POST_CONFIRMATION = "arn:aws:lambda:us-east-1:123456789012:function:cognito-automation-post-confirmation"
+PRE_TOKEN = "arn:aws:lambda:us-east-1:123456789012:function:pre-token-1c2fa620-982a-11e3-aff7-50e2416294e0"
+FUNCTIONS = "arn:aws:lambda:us-east-1:123456789012:function"
+POST_CONFIRMATION = f"{FUNCTIONS}:post-confirmation-1c2fa620-982a-11e3-aff7-50e2416294e0"
 CUSTOM_MESSAGE = "arn:aws:lambda:us-east-1:123456789012:function:console-custom-message"
 STACK = load_event("user_pool_triggers/create.json")["StackId"]
 
