@@ -24,6 +24,8 @@ docs/local-stack.md); the changes themselves live with their service:
   report them; `CloudFormationResponse.list_imports` is added.
 - Cognito (`local.cognito_idp.user_pools`): `CognitoIdpBackend.update_user_pool` keeps what Cognito fixes
   at a pool's creation.
+- Cognito (`local.cognito_idp.domains`): `CognitoIdpBackend.create_user_pool_domain` refuses a prefix
+  outside Cognito's pattern, with a reserved word, or taken in the region, and a pool's second domain.
 - Cognito (`local.cognito_idp.access`): the token-authorized `CognitoIdpBackend` operations (`get_user`,
   `update_user_attributes`, `change_password`, `global_sign_out`, `associate_software_token`,
   `verify_software_token`, `set_user_mfa_preference`) refuse an access token without the
@@ -85,7 +87,7 @@ from local.awslambda import invoke
 from local.awslambda.runtime import FunctionRuntime
 from local.cloudformation import change_sets, custom_resources, stack_operations, stack_resources
 from local.cloudformation import models as cloudformation_models
-from local.cognito_idp import access, issuer, signin, user_pools, usernames
+from local.cognito_idp import access, domains, issuer, signin, user_pools, usernames
 from local.dynamodb import cloudformation_models as dynamodb_cloudformation
 from local.kms import cloudformation_models as kms_cloudformation
 from local.sqs import limits as sqs_limits
@@ -171,6 +173,7 @@ def _install_refusals() -> None:
     for action in ("create_stack", "update_stack", "create_change_set", "validate_template"):
         _wrap(CloudFormationResponse, action, stack_operations.within_template_limits)
     _wrap(cognito_models.CognitoIdpBackend, "update_user_pool", user_pools.keeps_creation_settings)
+    _wrap(cognito_models.CognitoIdpBackend, "create_user_pool_domain", domains.checked_create_domain)
     _wrap(sqs_models.SQSBackend, "send_message", sqs_limits.counted_with_attributes)
     _install_cognito_access()
     _install_signin()
