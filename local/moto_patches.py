@@ -12,7 +12,9 @@ docs/local-stack.md); the changes themselves live with their service:
   `CloudFormationBackend.create_stack` / `delete_stack` run one operation per stack at a time, roll back a
   failed create and keep a stack whose delete failed as DELETE_FAILED; `Stack.update` is replaced (waits,
   resolves the outputs, rolls back a failure, a refused resource update included);
-  `Stack.mark_creation_complete` resolves the outputs first. Refusals as in CloudFormation:
+  `Stack.mark_creation_complete` resolves the outputs first; `ResourceMap.update` deletes a resource whose
+  Condition turns false and creates one whose Condition turns true; `OutputMap.exports` leaves out the
+  outputs whose Condition is false. Refusals as in CloudFormation:
   `CloudFormationResponse.create_stack` / `update_stack` / `create_change_set` / `validate_template` refuse
   a template over the size, resource or output limits, `CloudFormationBackend._validate_export_uniqueness`
   names the stack that holds an export, `update_stack` keeps the region's exports in step with the
@@ -147,6 +149,8 @@ def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
     _patch(cfn_models.Stack, "update", stack_operations.update)
     _wrap(cfn_models.Stack, "mark_creation_complete", stack_operations.outputs_resolved)
     _wrap(parsing.ResourceMap, "delete", stack_operations.ordered_delete)
+    _wrap(parsing.ResourceMap, "update", stack_operations.conditions_followed)
+    _patch(parsing.OutputMap, "exports", property(stack_operations.exports))
     cfn_backend = cfn_models.CloudFormationBackend
     _wrap(cfn_backend, "create_stack", stack_operations.locked_create)
     _wrap(cfn_backend, "delete_stack", stack_operations.kept_when_delete_fails)
