@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from cognito_automation import config
+from cognito_automation.custom_resource.app_client import user_pool_id_property
 from cognito_automation.custom_resource.errors import InvalidPropertiesError
 from cognito_automation.custom_resource.physical_ids import DOMAIN_SLOT, HOSTED_UI_DOMAIN
 from cognito_automation.custom_resource.provenance import stack_region
@@ -49,19 +49,14 @@ class Properties:
 
     @classmethod
     def parse(cls, props: Mapping[str, Any]) -> Properties:
-        pool = props.get("UserPoolId")
-        if not config.is_user_pool_id(pool):
-            raise InvalidPropertiesError(
-                "property UserPoolId is required and must be a user pool id like us-east-1_AbC123, "
-                f"got {pool!r}"
-            )
+        pool = user_pool_id_property(props)
         domain = props.get("Domain")
         if not isinstance(domain, str) or not domain:
             raise InvalidPropertiesError(f"property Domain is required (a domain prefix), got {domain!r}")
         refused = prefix.refusal(domain)
         if refused:
             raise InvalidPrefixError(f"{PARAMETER} {domain!r} is refused by Cognito: {refused}")
-        return cls(str(pool), domain)
+        return cls(pool, domain)
 
 
 def change_refused_message(old: str, new: str, user_pool_id: str, region: str) -> str:
