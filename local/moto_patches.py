@@ -12,7 +12,9 @@ docs/local-stack.md); the changes themselves live with their service:
   `CloudFormationBackend.create_stack` / `delete_stack` run one operation per stack at a time, roll back a
   failed create and keep a stack whose delete failed as DELETE_FAILED; `Stack.update` is replaced (waits,
   resolves the outputs, rolls back a failure, a refused resource update included);
-  `Stack.mark_creation_complete` resolves the outputs first. Refusals as in CloudFormation:
+  `Stack.mark_creation_complete` resolves the outputs first; `ResourceMap.update` deletes a resource whose
+  Condition turns false and creates one whose Condition turns true; `OutputMap.exports` leaves out the
+  outputs whose Condition is false. Refusals as in CloudFormation:
   `CloudFormationResponse.create_stack` / `update_stack` / `create_change_set` / `validate_template` refuse
   a template over the size, resource or output limits, `CloudFormationBackend._validate_export_uniqueness`
   names the stack that holds an export, `update_stack` keeps the region's exports in step with the
@@ -24,6 +26,8 @@ docs/local-stack.md); the changes themselves live with their service:
   report them; `CloudFormationResponse.list_imports` is added.
 - Cognito (`local.cognito_idp.user_pools`): `CognitoIdpBackend.update_user_pool` keeps what Cognito fixes
   at a pool's creation.
+- Cognito (`local.cognito_idp.domains`): `CognitoIdpBackend.create_user_pool_domain` refuses a prefix
+  outside Cognito's pattern, with a reserved word, or taken in the region, and a pool's second domain.
 - Cognito (`local.cognito_idp.access`): the token-authorized `CognitoIdpBackend` operations (`get_user`,
   `update_user_attributes`, `change_password`, `global_sign_out`, `associate_software_token`,
   `verify_software_token`, `set_user_mfa_preference`) refuse an access token without the
@@ -97,7 +101,7 @@ from local.cloudformation import (
     stack_resources,
 )
 from local.cloudformation import models as cloudformation_models
-from local.cognito_idp import access, issuer, signin, user_pools, usernames
+from local.cognito_idp import access, domains, issuer, signin, user_pools, usernames
 from local.cognito_idp import names as cognito_names
 from local.dynamodb import cloudformation_models as dynamodb_cloudformation
 from local.kms import cloudformation_models as kms_cloudformation
@@ -158,6 +162,8 @@ def install(runtime: FunctionRuntime, endpoint_url: str) -> None:
     _patch(cfn_models.Stack, "update", stack_operations.update)
     _wrap(cfn_models.Stack, "mark_creation_complete", stack_operations.outputs_resolved)
     _wrap(parsing.ResourceMap, "delete", stack_operations.ordered_delete)
+    _wrap(parsing.ResourceMap, "update", stack_operations.conditions_followed)
+    _patch(parsing.OutputMap, "exports", property(stack_operations.exports))
     cfn_backend = cfn_models.CloudFormationBackend
     _wrap(cfn_backend, "create_stack", stack_operations.locked_create)
     _wrap(cfn_backend, "delete_stack", stack_operations.kept_when_delete_fails)
@@ -184,6 +190,7 @@ def _install_refusals() -> None:
     for action in ("create_stack", "update_stack", "create_change_set", "validate_template"):
         _wrap(CloudFormationResponse, action, stack_operations.within_template_limits)
     _wrap(cognito_models.CognitoIdpBackend, "update_user_pool", user_pools.keeps_creation_settings)
+    _wrap(cognito_models.CognitoIdpBackend, "create_user_pool_domain", domains.checked_create_domain)
     _wrap(sqs_models.SQSBackend, "send_message", sqs_limits.counted_with_attributes)
     _install_cognito_access()
     _install_signin()

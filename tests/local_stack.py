@@ -57,3 +57,11 @@ def physical_id(stack: LocalCloud, stack_name: str, logical_id: str) -> str:
         StackName=stack_name, LogicalResourceId=logical_id
     )
     return described["StackResourceDetail"]["PhysicalResourceId"]
+
+
+def derived_hosted_ui_url(stack: LocalCloud, stack_name: str) -> str:
+    """The hosted UI URL of an installation deployed with HostedUiDomainPrefix=auto: its prefix is
+    login-<account id>-<first 8 hex of the stack's UUID>, computed here from the stack's id."""
+    stack_id = stack.client(aws.CLOUDFORMATION).describe_stacks(StackName=stack_name)["Stacks"][0]["StackId"]
+    account, stack_uuid = stack_id.split(":")[4], stack_id.split("/")[2]
+    return f"https://login-{account}-{stack_uuid.split('-')[0]}.auth.{REGION}.amazoncognito.com"

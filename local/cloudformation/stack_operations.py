@@ -9,6 +9,10 @@
   outputs resolve; a failure rolls the update back (UPDATE_ROLLBACK_IN_PROGRESS, the changed resources
   back as they were, the added ones deleted, UPDATE_ROLLBACK_COMPLETE);
 - `Stack.mark_creation_complete`: the outputs are resolved first; one that cannot be fails the stack.
+- `ResourceMap.update`: a resource whose Condition turns false is deleted, one whose Condition turns true
+  is created (moto 5.2.5 sends both an update with the other properties).
+- `OutputMap.exports`: only the outputs whose Condition holds (moto evaluates every one, and fails on the
+  resource a false condition left out).
 
 Installed by `local.moto_patches`.
 """
@@ -21,6 +25,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import Stack
 
@@ -117,6 +122,56 @@ def ordered_delete(original: Callable[[Any], None]) -> Callable[[Any], None]:
         original(self)  # whatever is left (nothing, normally)
 
     return delete
+
+
+def _new_conditions(resource_map: Any, template: dict[str, Any], parameters: dict[str, Any] | None) -> Any:
+    """The template's conditions under the update's parameters (moto evaluates them again in the update,
+    and compares its parameters with the update's to find what changed: they are kept as they were)."""
+    before = resource_map.input_parameters
+    resource_map._template = template
+    if parameters:
+        resource_map.input_parameters = parameters
+    resource_map.load_parameters()
+    resource_map.load_conditions()
+    resource_map.input_parameters = before
+    return resource_map.lazy_condition_map
+
+
+def conditions_followed(original: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(original)
+    def update(self: Any, template: dict[str, Any], parameters: dict[str, Any] | None = None) -> None:
+        # what exists: a resource whose condition was false never was created, so it is not "modified"
+        self._resource_json_map = {
+            name: resource
+            for name, resource in self._resource_json_map.items()
+            if name in self._parsed_resources
+        }
+        conditions = _new_conditions(self, template, parameters)
+        kept = {
+            name: resource
+            for name, resource in template.get("Resources", {}).items()
+            if "Condition" not in resource or conditions[resource["Condition"]]
+        }
+        removed = set(self._resource_json_map) - set(kept)
+        original(self, {**template, "Resources": kept}, parameters)
+        for name in removed:  # deleted by the update: a later update that adds it again creates it
+            self._parsed_resources.pop(name, None)
+
+    return update
+
+
+def exports(self: Any) -> list[parsing.Export]:
+    """`OutputMap.exports`: the exports of the outputs whose Condition holds."""
+    conditions = self._resource_map.lazy_condition_map
+    return [
+        parsing.Export(
+            self._stack_id,
+            parsing.clean_json(output["Export"].get("Name"), self._resource_map),
+            parsing.clean_json(output.get("Value"), self._resource_map),
+        )
+        for output in (self._output_json_map or {}).values()
+        if output.get("Export") and ("Condition" not in output or conditions[output["Condition"]])
+    ]
 
 
 def _reason(exc: Exception) -> str:

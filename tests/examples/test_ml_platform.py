@@ -138,7 +138,7 @@ def test_a_url_the_stack_did_not_register_gets_redirect_mismatch(
 def test_outputs_give_the_relying_party_what_it_asks_for(deployment: Deployment, pool: Pool) -> None:
     assert deployment.outputs["OidcUrl"] == pool.issuer
     assert deployment.outputs["OpenIdConfigurationUrl"] == f"{pool.issuer}/.well-known/openid-configuration"
-    assert deployment.outputs["HostedUiUrl"] == "https://ml-platform-login.auth.us-east-1.amazoncognito.com"
+    assert deployment.outputs["HostedUiUrl"] == pool.hosted_ui_url
     assert deployment.outputs["ClientId"] in {
         c["ClientId"]
         for c in pool.cognito.list_user_pool_clients(UserPoolId=pool.id, MaxResults=60)["UserPoolClients"]

@@ -168,5 +168,5 @@ def test_outputs_give_the_gateway_its_issuer_keys_and_token_endpoint(
     assert deployment.outputs["Issuer"] == pool.issuer
     assert deployment.outputs["JwksUrl"] == f"{pool.issuer}/.well-known/jwks.json"
     assert deployment.outputs["OpenIdConfigurationUrl"] == f"{pool.issuer}/.well-known/openid-configuration"
-    assert deployment.outputs["HostedUiUrl"] == "https://modelops-login.auth.us-east-1.amazoncognito.com"
+    assert deployment.outputs["HostedUiUrl"] == pool.hosted_ui_url
     assert deployment.outputs["Scope"] == "rs/modelop_client"

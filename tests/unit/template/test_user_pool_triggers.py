@@ -35,7 +35,8 @@ def test_the_function_may_touch_only_the_pool_its_ledger_items_and_its_own_stack
             "Fn::GetAtt": ["CallbackUrlLedgerTable", "Arn"]
         },
         ("cognito-idp:DescribeUserPool", "cognito-idp:UpdateUserPool"): POOL_ARN,
-        ("cloudformation:DescribeStackResource",): {"Ref": "AWS::StackId"},
+        # DescribeStacks: the hosted UI domain's guard reads whether its stack rolls back
+        ("cloudformation:DescribeStackResource", "cloudformation:DescribeStacks"): {"Ref": "AWS::StackId"},
     }
     env = FUNCTION["Environment"]["Variables"]
     assert env["USER_POOL_ID"] == POOL_ID

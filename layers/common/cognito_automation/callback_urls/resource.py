@@ -24,6 +24,7 @@ from cognito_automation.custom_resource.app_client import AppClient
 from cognito_automation.custom_resource.errors import InvalidPropertiesError
 from cognito_automation.custom_resource.physical_ids import CALLBACK_URLS
 from cognito_automation.custom_resource.request import Outcome, Request
+from cognito_automation.hosted_ui_domain import prefix
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -68,7 +69,7 @@ def hosted_ui_url(pool: UserPoolTypeTypeDef, user_pool_id: str) -> str:
     if pool.get("CustomDomain"):
         return f"https://{pool['CustomDomain']}"
     if pool.get("Domain"):
-        return f"https://{pool['Domain']}.auth.{region_of(user_pool_id)}.amazoncognito.com"
+        return prefix.hosted_ui_url(pool["Domain"], region_of(user_pool_id))
     return ""
 
 

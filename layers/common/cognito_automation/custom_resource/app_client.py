@@ -17,6 +17,16 @@ def is_client_id(value: object) -> bool:
     return isinstance(value, str) and CLIENT_ID.fullmatch(value) is not None
 
 
+def user_pool_id_property(props: Mapping[str, Any]) -> str:
+    """The UserPoolId property, checked; InvalidPropertiesError naming it otherwise."""
+    pool = props.get("UserPoolId")
+    if not isinstance(pool, str) or not config.is_user_pool_id(pool):
+        raise InvalidPropertiesError(
+            f"property UserPoolId is required and must be a user pool id like us-east-1_AbC123, got {pool!r}"
+        )
+    return pool
+
+
 class AppClient(NamedTuple):
     user_pool_id: str
     client_id: str
@@ -25,12 +35,7 @@ class AppClient(NamedTuple):
     def from_properties(cls, props: Mapping[str, Any]) -> AppClient:
         """The UserPoolId and ClientId properties, checked; InvalidPropertiesError naming the property
         otherwise."""
-        pool = props.get("UserPoolId")
-        if not isinstance(pool, str) or not config.is_user_pool_id(pool):
-            raise InvalidPropertiesError(
-                "property UserPoolId is required and must be a user pool id like us-east-1_AbC123, "
-                f"got {pool!r}"
-            )
+        pool = user_pool_id_property(props)
         client = props.get("ClientId")
         if not isinstance(client, str) or not is_client_id(client):
             raise InvalidPropertiesError(

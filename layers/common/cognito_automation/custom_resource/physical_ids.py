@@ -84,3 +84,9 @@ USER_POOL_TRIGGERS = PhysicalIds(
 """Custom::CognitoUserPoolTriggers. It acts on a pool, not an app client: its ids carry `TRIGGERS_SLOT` in
 the client's place."""
 TRIGGERS_SLOT = "triggers"
+HOSTED_UI_DOMAIN = PhysicalIds(
+    "cognito-hosted-ui-domain", owns="a hosted UI domain's guard", change="guard the domain of"
+)
+"""Custom::CognitoHostedUiDomainGuard. It owns nothing and acts on a pool: its ids carry `DOMAIN_SLOT` in
+the client's place."""
+DOMAIN_SLOT = "domain"

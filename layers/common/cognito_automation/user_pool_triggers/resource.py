@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from cognito_automation import config
 from cognito_automation.callback_urls.resource import hosted_ui_url, issuer
+from cognito_automation.custom_resource.app_client import user_pool_id_property
 from cognito_automation.custom_resource.errors import InvalidPropertiesError
 from cognito_automation.custom_resource.physical_ids import TRIGGERS_SLOT, USER_POOL_TRIGGERS, digest
 from cognito_automation.custom_resource.request import Outcome, Request
@@ -43,12 +43,7 @@ class Properties:
 
     @classmethod
     def parse(cls, props: Mapping[str, Any]) -> Properties:
-        pool = props.get("UserPoolId")
-        if not config.is_user_pool_id(pool):
-            raise InvalidPropertiesError(
-                "property UserPoolId is required and must be a user pool id like us-east-1_AbC123, "
-                f"got {pool!r}"
-            )
+        pool = user_pool_id_property(props)
         mode = props.get("Mode", operation.ATTACH)
         if mode not in operation.MODES:
             raise InvalidPropertiesError(
@@ -64,7 +59,7 @@ class Properties:
             raise InvalidPropertiesError(
                 f"property TakeOver must be true or false, got {props.get('TakeOver')!r}"
             )
-        return cls(str(pool), str(mode), str(version), take_over == "true")
+        return cls(pool, str(mode), str(version), take_over == "true")
 
 
 def pool_data(pool: Mapping[str, Any]) -> dict[str, str]:

@@ -83,9 +83,10 @@ if TYPE_CHECKING:
 
 
 class FakeCloudFormation:
-    """A stand-in for CloudFormation's DescribeStackResource(s): `resources[stack_id]` lists each stack's
-    resources as DescribeStackResources gives them (LogicalResourceId, ResourceType, ResourceStatus,
-    PhysicalResourceId); an unknown stack or resource raises ClientError with CloudFormation's message."""
+    """A stand-in for CloudFormation's DescribeStackResource(s) and DescribeStacks: `resources[stack_id]`
+    lists each stack's resources as DescribeStackResources gives them (LogicalResourceId, ResourceType,
+    ResourceStatus, PhysicalResourceId), `stack_status` its status; an unknown stack or resource raises
+    ClientError with CloudFormation's message."""
 
     class exceptions:  # noqa: N801 - boto3 clients spell it so
         ClientError = ClientError
@@ -93,6 +94,8 @@ class FakeCloudFormation:
     def __init__(self, resources: dict[str, list[dict[str, str]]] | None = None) -> None:
         self.resources = resources or {}
         self.calls: list[tuple[str, dict[str, str]]] = []
+        self.stack_status = "UPDATE_IN_PROGRESS"
+        """What DescribeStacks says of every stack it knows."""
 
     def client(self) -> CloudFormationClient:
         """This fake where code wants a CloudFormation client (it answers the two calls the code makes)."""
@@ -108,6 +111,11 @@ class FakeCloudFormation:
         return {
             "StackResources": [dict(r, StackId=kwargs["StackName"]) for r in self._stack(kwargs["StackName"])]
         }
+
+    def describe_stacks(self, **kwargs: str) -> dict[str, Any]:
+        self.calls.append(("DescribeStacks", kwargs))
+        self._stack(kwargs["StackName"])
+        return {"Stacks": [{"StackId": kwargs["StackName"], "StackStatus": self.stack_status}]}
 
     def describe_stack_resource(self, **kwargs: str) -> dict[str, Any]:
         self.calls.append(("DescribeStackResource", kwargs))

@@ -48,8 +48,9 @@ class Installation:
             "PRE_TOKEN_FUNCTION_ARN": PRE_TOKEN,
             "POST_CONFIRMATION_FUNCTION_ARN": POST_CONFIRMATION,
         }
+        self.cloudformation = CloudFormationStandIn()
         self.app = load_custom_resource(
-            monkeypatch, "user_pool_triggers", env, [self.pool], CloudFormationStandIn()
+            monkeypatch, "user_pool_triggers", env, [self.pool], self.cloudformation
         )
 
     def described(self) -> dict[str, Any]:
@@ -173,3 +174,44 @@ def test_the_hosted_ui_url_is_the_pools_own_domain(installation: Installation) -
     with ResponseServer() as server:
         answer = installation.send("create", server)
     assert answer["Data"]["HostedUiUrl"] == "https://console-pool.auth.us-east-1.amazoncognito.com"
+
+
+def send_domain_guard(
+    installation: Installation, server: ResponseServer, **properties: Any
+) -> dict[str, Any]:
+    """Custom::CognitoHostedUiDomainGuard's Update (corp-login to corp-login-2) to the same function."""
+    event: dict[str, Any] = json.loads(
+        json.dumps(load_event("user_pool_triggers/hosted_ui_domain_update.json"))
+    )
+    event["ResponseURL"] = server.url
+    for key in ("ResourceProperties", "OldResourceProperties"):
+        event[key]["UserPoolId"] = installation.pool
+    event["ResourceProperties"] |= properties
+    answer: dict[str, Any] = installation.app.lambda_handler(event, FakeLambdaContext())
+    return answer
+
+
+def test_the_function_refuses_a_hosted_ui_prefix_change_through_its_guard(installation: Installation) -> None:
+    before = installation.described()
+    with ResponseServer() as server:
+        answer = send_domain_guard(installation, server)
+    assert answer["Status"] == "FAILED"
+    assert "from 'corp-login' to 'corp-login-2'" in answer["Reason"]
+    assert 'first with HostedUiDomainPrefix=""' in answer["Reason"]
+    assert answer["PhysicalResourceId"].startswith("cognito-hosted-ui-domain:")
+    assert installation.described() == before
+
+
+def test_the_guard_lets_the_rollback_of_a_prefix_change_pass(installation: Installation) -> None:
+    installation.cloudformation.stack_status = "UPDATE_ROLLBACK_IN_PROGRESS"
+    with ResponseServer() as server:
+        answer = send_domain_guard(installation, server)
+    assert answer["Status"] == "SUCCESS", answer
+    assert answer["Data"] == {"Domain": "corp-login-2"}
+
+
+def test_the_guard_serves_only_its_installations_stack(installation: Installation) -> None:
+    with ResponseServer() as server:
+        answer = send_domain_guard(installation, server, UserPoolId="us-east-1_Other1")
+    assert answer["Status"] == "FAILED"
+    assert "property UserPoolId must be the pool this installation serves" in answer["Reason"]
