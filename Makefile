@@ -46,6 +46,7 @@ lint: $(STAMP) check-rules ## ruff, mypy, cfn-lint and sam validate --lint on ev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy --python-version 3.13 --package cognito_automation --package functions  # the code Lambda runs on python3.13
 	$(BIN)/cfn-lint $(TEMPLATES)
 	@for t in $(TEMPLATES); do echo "sam validate --lint $$t"; $(BIN)/sam validate --lint --template-file $$t >/dev/null; done
 	$(BIN)/mkdocs build --strict --quiet
@@ -74,8 +75,9 @@ bench: $(STAMP) ## benchmarks: speed and throughput figures only (the functions'
 docs: $(STAMP) ## build the manual (docs/) into .local/site
 	$(BIN)/mkdocs build --strict
 
-build: $(STAMP) ## sam build (no container needed with Python 3.11)
-	$(BIN)/sam build
+build: $(STAMP) ## sam build for python3.13 on arm64 (no container), then check the layer's wheels
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build
+	$(BIN)/python -m tools.check_layer .aws-sam/build/CommonLayer
 
 validate: $(STAMP)
 	$(BIN)/sam validate --lint

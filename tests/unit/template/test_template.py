@@ -25,9 +25,9 @@ def test_template_declares_the_seven_functions() -> None:
     }
 
 
-def test_globals_pin_python_311_on_arm64_with_the_shared_layer() -> None:
+def test_globals_pin_python_313_on_arm64_with_the_shared_layer() -> None:
     function_globals = TEMPLATE["Globals"]["Function"]
-    assert function_globals["Runtime"] == "python3.11"
+    assert function_globals["Runtime"] == "python3.13"
     assert function_globals["Architectures"] == ["arm64"]
     assert function_globals["Layers"] == [{"Ref": "CommonLayer"}]
     # Each installation publishes its own layer (SAM would otherwise name it after the logical id)
