@@ -1,6 +1,6 @@
-"""`sam build` needs no python3.13 on the building machine: every function and the layer build with a
-makefile (SAM's python builder would look for the runtime's interpreter), the functions' makefile copies
-each one's code, and the layer's asks pip for wheels of the template's runtime and architecture. The real
+"""`sam build` needs no python3.13 on the building machine: the functions have no dependencies of their own
+(SAM's python builder copies them), and the layer builds with a makefile that asks pip for wheels of the
+template's runtime and architecture. The real
 build downloads the layer's wheels, so it runs in `make bench` (tests/bench/test_build_bench.py)."""
 
 from __future__ import annotations
@@ -34,26 +34,16 @@ def make(
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
-def test_each_function_builds_with_the_functions_makefile_into_a_copy_of_its_code(
-    name: str, tmp_path: Path
-) -> None:
+def test_each_function_is_its_code_alone_so_sams_python_builder_copies_it(name: str) -> None:
+    # SAM's python builder needs the runtime's interpreter (python3.13) only to install a function's own
+    # requirements; every dependency is in the layer, so a function directory holds code and data only
     function = RESOURCES[name]
-    assert function["Metadata"] == {"BuildMethod": "makefile", "ContextPath": "functions"}
-    source = tmp_path / "scratch"
-    shutil.copytree(ROOT / function["Properties"]["CodeUri"], source)
-    (source / "__pycache__").mkdir(exist_ok=True)
-    artifacts = tmp_path / "artifacts"
-    artifacts.mkdir()
-
-    result = make(ROOT / "functions" / "Makefile", f"build-{name}", source, artifacts)
-
-    assert result.returncode == 0, result.stderr
-    built = sorted(path.relative_to(artifacts).as_posix() for path in artifacts.rglob("*"))
-    expected = sorted(
-        path.relative_to(source).as_posix() for path in source.rglob("*") if "__pycache__" not in path.parts
+    assert "Metadata" not in function
+    code = ROOT / function["Properties"]["CodeUri"]
+    assert (code / "app.py").is_file()
+    assert not list(code.glob("requirements*.txt")), (
+        f"{name}: dependencies belong in layers/common/requirements.txt"
     )
-    assert built == expected
-    assert "app.py" in built
 
 
 def test_the_layer_asks_pip_for_wheels_of_the_templates_runtime_and_architecture(tmp_path: Path) -> None:
