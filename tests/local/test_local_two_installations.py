@@ -7,6 +7,7 @@ through ConfirmSignUp is what fires the post confirmation trigger, and an admin-
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -100,6 +101,29 @@ def test_a_user_confirmed_in_one_gets_that_installations_group_and_record_only(l
     assert "grace" not in {i["username"] for i in items(local_stack, short_outputs["UsersTableName"])}
     with pytest.raises(cognito.exceptions.UserNotFoundException):
         cognito.admin_get_user(UserPoolId=short_outputs["UserPoolId"], Username="grace")
+
+
+def test_each_installation_publishes_its_metrics_to_its_own_namespace_and_graphs_only_those(
+    local_stack, installations
+):
+    functions = local_stack.client(aws.LAMBDA)
+    cloudwatch = local_stack.client(aws.Service[Any]("cloudwatch"))
+    for name, outputs in installations.items():
+        for logical in ("ProvisionUsersFunction", "CallbackUrlsFunction", "ClaimRulesFunction"):
+            configuration = functions.get_function_configuration(
+                FunctionName=physical_id(local_stack, name, logical)
+            )
+            namespace = configuration["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"]
+            assert namespace == f"CognitoAutomation/{name}"
+        board = outputs["DashboardUrl"].rsplit("/", 1)[1]
+        body = json.loads(cloudwatch.get_dashboard(DashboardName=board)["DashboardBody"])
+        read = {
+            metric[0]
+            for widget in body["widgets"]
+            for metric in widget["properties"].get("metrics", [])
+            if not metric[0].startswith("AWS/")
+        }
+        assert read == {f"CognitoAutomation/{name}", f"{name}/PostConfirmation"}
 
 
 def test_both_delete_cleanly_and_the_other_keeps_working_meanwhile(local_stack, installations):

@@ -19,7 +19,12 @@ from tests.conftest import ROOT
 from tests.unit.template.support import FUNCTIONS, RESOURCES, TEMPLATE
 
 BODY: str = RESOURCES["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
-NAMESPACE: str = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"]
+# the functions' Powertools namespace, `${...}` as the placeholders below (each installation has its own)
+NAMESPACE: str = re.sub(
+    r"\$\{([^}]+)\}",
+    lambda m: f"<{m.group(1)}>",
+    TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"]["Fn::Sub"],
+)
 PSEUDO = {"AWS::Region", "AWS::StackName", "AWS::AccountId", "AWS::Partition", "AWS::URLSuffix"}
 REQUEST_TYPES = ("Create", "Update", "Delete")
 
@@ -193,3 +198,10 @@ def test_the_dashboards_url_is_an_output() -> None:
         "Condition" not in RESOURCES["Dashboard"]
         and "DashboardName" not in RESOURCES["Dashboard"]["Properties"]
     )
+
+
+def test_each_installation_publishes_to_and_graphs_a_namespace_of_its_own() -> None:
+    # Given the namespace the functions publish to  # Then it is the stack's own, and the graphs read it
+    assert NAMESPACE == "CognitoAutomation/<AWS::StackName>"
+    custom = {namespace for namespace, *_ in _metrics() if namespace not in AWS_METRICS}
+    assert custom == {NAMESPACE, "<AWS::StackName>/PostConfirmation"}
