@@ -2,8 +2,9 @@
 one under the longest stack name CloudFormation allows (128 characters), one under a short name. Nothing
 collides, each pool's triggers are its own installation's functions, and both delete cleanly.
 
-Both allow self sign-up (AllowSelfSignUp, the one parameter not left at its default): a user confirmed
-through ConfirmSignUp is what fires the post confirmation trigger, and an admin-only pool refuses SignUp."""
+The short one has every parameter at its default. The long one also allows self sign-up (AllowSelfSignUp):
+a user confirmed through ConfirmSignUp is what fires the post confirmation trigger, and an admin-only pool
+refuses SignUp."""
 
 from __future__ import annotations
 
@@ -25,13 +26,13 @@ pytestmark = pytest.mark.local
 PASSWORD = "Correct-Horse-9-battery"
 LONG = "long-" + "n" * 118 + "-name"
 SHORT = "short-install"
-PARAMETERS = {"AllowSelfSignUp": "true"}
+PARAMETERS = {LONG: {"AllowSelfSignUp": "true"}, SHORT: {}}
 
 
 @pytest.fixture(scope="module")
 def installations(local_stack: LocalCloud) -> dict[str, dict[str, str]]:
     assert len(LONG) == 128
-    return {name: local_stack.deploy(ROOT / "template.yaml", PARAMETERS, name) for name in (LONG, SHORT)}
+    return {name: local_stack.deploy(ROOT / "template.yaml", PARAMETERS[name], name) for name in (LONG, SHORT)}
 
 
 def status(stack: LocalCloud, name: str) -> str:
