@@ -32,7 +32,8 @@ PARAMETERS = {LONG: {"AllowSelfSignUp": "true"}, SHORT: {}}
 @pytest.fixture(scope="module")
 def installations(local_stack: LocalCloud) -> dict[str, dict[str, str]]:
     assert len(LONG) == 128
-    return {name: local_stack.deploy(ROOT / "template.yaml", PARAMETERS[name], name) for name in (LONG, SHORT)}
+    template = ROOT / "template.yaml"
+    return {name: local_stack.deploy(template, PARAMETERS[name], name) for name in (LONG, SHORT)}
 
 
 def status(stack: LocalCloud, name: str) -> str:
