@@ -253,6 +253,12 @@ class LocalCustomResource(TemplateHooks, CustomModel):
 
     def _updated(self, where: Placement, properties: dict[str, Any]) -> Self:
         old_properties, old_physical_id = self.properties, self.physical_resource_id
+        if properties.get("ServiceToken") != old_properties.get("ServiceToken"):
+            # CloudFormation refuses this before any request (another function would own the resource), so
+            # the properties stay the old ones and the rollback has nothing to send
+            raise CustomResourceError("Modifying service token is not allowed.")
+        if properties == old_properties:
+            return self  # nothing changed (a rollback of an update that never reached the resource)
         try:
             response = self.run("Update", properties, old_properties)
         except CustomResourceError:

@@ -298,3 +298,24 @@ def test_a_physical_id_of_exactly_1_kb_is_taken(local_stack, provider):
     # When it is deployed  # Then it is created with that id
     assert local_stack.deploy(template, {}, app) == {"Id": "n" * 1024}
     local_stack.delete(app)
+
+
+def test_a_new_service_token_is_refused_before_any_request_and_the_update_rolls_back(local_stack, provider):
+    # Given a stack whose custom resource is served by one provider's function, and a second provider
+    first, first_outputs = provider
+    second = unique_name("crprov2")
+    second_outputs = deploy_fixture(local_stack, second, ThingName="other")
+    app = unique_name("movesto")
+    local_stack.deploy(custom_thing(first, "Moved"), {}, app)
+    # When an update gives the resource the other provider's service token
+    moved = custom_thing(first, "Moved")
+    moved["Resources"]["Moved"]["Properties"]["ServiceToken"] = {"Fn::ImportValue": f"{second}-ServiceToken"}
+    with pytest.raises(DeployError, match=re.escape("Modifying service token is not allowed.")):
+        local_stack.deploy(moved, {}, app)
+    # Then CloudFormation's refusal fails the update, which rolls back, and neither function hears of it
+    cfn = local_stack.client(aws.CLOUDFORMATION)
+    assert cfn.describe_stacks(StackName=app)["Stacks"][0]["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert [r["request_type"] for r in requests_for(local_stack, first_outputs, "Moved")] == ["Create"]
+    assert requests_for(local_stack, second_outputs, "Moved") == []
+    local_stack.delete(app)
+    local_stack.delete(second)
